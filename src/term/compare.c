@@ -1,0 +1,2 @@
+/* compare.c — (being written) */
+#include "term/term_internal.h"

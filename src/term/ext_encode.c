@@ -1,0 +1,2 @@
+/* ext_encode.c — (being written) */
+#include "term/term_internal.h"

@@ -1,0 +1,2 @@
+/* float_text.c — (being written) */
+#include "term/term_internal.h"

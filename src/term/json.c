@@ -1,0 +1,2 @@
+/* json.c — (being written) */
+#include "term/term_internal.h"

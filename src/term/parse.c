@@ -1,0 +1,2 @@
+/* parse.c — (being written) */
+#include "term/term_internal.h"

@@ -1,0 +1,2 @@
+/* print.c — (being written) */
+#include "term/term_internal.h"

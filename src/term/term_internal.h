@@ -1,0 +1,238 @@
+/* term_internal.h — the in-memory form of terms, shared by src/term/
+ * and by the runtime layers above (mailboxes copy terms into messages).
+ *
+ * A term is a 64-bit word whose low 3 bits are a tag:
+ *   000  boxed: a pointer (8-byte aligned, never NULL) to a header word
+ *   001  small integer: value << 3 (61-bit signed)
+ *   010  atom: table index << 3
+ *   011  special immediate: [] (0x3), pattern variable (see below)
+ *   100  list: pointer | 4 to a cons cell of two words, head then tail
+ * OT_NONE (0) is a boxed "pointer" of NULL: not a term.
+ *
+ * A boxed object starts with a header word: bits 0..7 its kind (OT__B_*),
+ * bits 8..63 its size field, whose meaning depends on the kind. The number
+ * of words an object occupies, header included, is ot__box_words().
+ */
+#ifndef OTTER_TERM_INTERNAL_H
+#define OTTER_TERM_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "otter/term.h"
+#include "base/alloc.h"
+
+/* ---------------------------------------------------------------- tags */
+
+#define OT__TAG_MASK 0x7u
+#define OT__TAG_BOXED 0x0u
+#define OT__TAG_SMALL 0x1u
+#define OT__TAG_ATOM 0x2u
+#define OT__TAG_SPECIAL 0x3u
+#define OT__TAG_LIST 0x4u
+
+#define OT__SMALL_MAX ((int64_t)((UINT64_C(1) << 60) - 1))
+#define OT__SMALL_MIN (-(int64_t)(UINT64_C(1) << 60))
+
+/* Special immediates: bits 3..7 a subtag, bits 8.. a payload. */
+#define OT__SPECIAL_NIL 0x0u   /* [] == 0x3 */
+#define OT__SPECIAL_VAR 0x1u   /* pattern variable, payload = var number */
+#define OT__SPECIAL_ANY 0x2u   /* pattern wildcard _ */
+
+static inline unsigned ot__tag(ot_term t) { return (unsigned)(t & OT__TAG_MASK); }
+static inline bool ot__is_small(ot_term t) { return ot__tag(t) == OT__TAG_SMALL; }
+static inline int64_t ot__small_val(ot_term t) { return (int64_t)t >> 3; }
+static inline ot_term ot__make_small(int64_t v) { return ((uint64_t)v << 3) | OT__TAG_SMALL; }
+static inline bool ot__small_fits(int64_t v) { return v >= OT__SMALL_MIN && v <= OT__SMALL_MAX; }
+
+static inline bool ot__is_atom(ot_term t) { return ot__tag(t) == OT__TAG_ATOM; }
+static inline uint32_t ot__atom_index(ot_term t) { return (uint32_t)(t >> 3); }
+static inline ot_term ot__make_atom(uint32_t idx) { return ((uint64_t)idx << 3) | OT__TAG_ATOM; }
+
+static inline bool ot__is_cons(ot_term t) { return ot__tag(t) == OT__TAG_LIST; }
+static inline ot_term *ot__cons_ptr(ot_term t) { return (ot_term *)(uintptr_t)(t & ~(uint64_t)OT__TAG_MASK); }
+static inline ot_term ot__make_cons(ot_term *cell) { return (uint64_t)(uintptr_t)cell | OT__TAG_LIST; }
+
+static inline bool ot__is_special(ot_term t) { return ot__tag(t) == OT__TAG_SPECIAL; }
+static inline unsigned ot__special_sub(ot_term t) { return (unsigned)((t >> 3) & 0x1f); }
+static inline uint64_t ot__special_payload(ot_term t) { return t >> 8; }
+static inline ot_term ot__make_var(uint32_t n) { return ((uint64_t)n << 8) | (OT__SPECIAL_VAR << 3) | OT__TAG_SPECIAL; }
+#define OT__ANY ((ot_term)((OT__SPECIAL_ANY << 3) | OT__TAG_SPECIAL))
+
+static inline bool ot__is_boxed(ot_term t) { return t != OT_NONE && ot__tag(t) == OT__TAG_BOXED; }
+static inline uint64_t *ot__box_ptr(ot_term t) { return (uint64_t *)(uintptr_t)t; }
+static inline ot_term ot__make_boxed(uint64_t *p) { return (ot_term)(uintptr_t)p; }
+
+/* ---------------------------------------------------------------- boxes */
+
+enum ot__box_kind {
+    OT__B_TUPLE = 1,   /* size = arity; then arity element words */
+    OT__B_BIGNUM,      /* size = (limbs << 1) | negative; then limbs, little endian */
+    OT__B_FLOAT,       /* size = 0; then one word holding the double's bits */
+    OT__B_HEAPBIN,     /* size = bit length; then the bytes, padded to words */
+    OT__B_REFCBIN,     /* size = bit length; then ot__refcbin fields (see below) */
+    OT__B_MAP,         /* size = n pairs; then n keys (ascending, exact order), n values */
+    OT__B_PID,         /* size = 0; then node atom, id | serial << 32, creation */
+    OT__B_PORT,        /* size = 0; then node atom, id, creation */
+    OT__B_REF,         /* size = n words (1..5); then node atom, creation, ids packed 2 per word */
+    OT__B_FUN          /* size = byte length; then the external bytes (tag first), padded */
+};
+
+static inline uint64_t ot__hdr(unsigned kind, uint64_t size) { return (size << 8) | kind; }
+static inline unsigned ot__hdr_kind(uint64_t h) { return (unsigned)(h & 0xff); }
+static inline uint64_t ot__hdr_size(uint64_t h) { return h >> 8; }
+static inline unsigned ot__box_kind(ot_term t) { return ot__hdr_kind(*ot__box_ptr(t)); }
+
+/* Binaries above this many bytes are reference-counted and shared. */
+#define OT__HEAPBIN_MAX 64
+
+/* The shared storage of a large binary. Allocated once, freed when the last
+ * reference goes. Its bytes are counted in the `binary` memory category. */
+typedef struct ot__binbuf {
+    _Atomic uint64_t refs;
+    size_t size;            /* bytes in data */
+    uint8_t data[];
+} ot__binbuf;
+
+/* A reference from a heap to a binbuf: the words after the header of an
+ * OT__B_REFCBIN box. `next` links every refcbin box of one heap, so that
+ * freeing the heap drops each reference once. */
+typedef struct ot__refcbin {
+    ot__binbuf *buf;
+    const uint8_t *bytes;   /* start of this binary's bytes inside buf->data */
+    struct ot__refcbin *next;
+} ot__refcbin;
+
+#define OT__REFCBIN_WORDS (1 + (sizeof(ot__refcbin) / 8))
+
+static inline size_t ot__bits_to_bytes(uint64_t bits) { return (size_t)((bits + 7) / 8); }
+static inline size_t ot__bytes_to_words(size_t bytes) { return (bytes + 7) / 8; }
+
+/* ot__box_words: words occupied by the boxed object at p, header included. */
+size_t ot__box_words(const uint64_t *p);
+
+/* ---------------------------------------------------------------- heaps */
+
+/* A heap is a chain of blocks with a bump pointer, plus the list of refcbin
+ * boxes living in it. */
+typedef struct ot__heapblock {
+    struct ot__heapblock *prev;
+    size_t words;           /* capacity of data */
+    uint64_t data[];
+} ot__heapblock;
+
+struct ot_heap {
+    ot__heapblock *block;   /* current block (newest) */
+    uint64_t *top, *end;    /* free space in the current block */
+    ot__refcbin *offheap;   /* refcbin boxes built in this heap */
+    size_t bytes;           /* total bytes of blocks */
+    bool fixed;             /* caller memory that never grows */
+};
+
+/* ot__heap_alloc: n words on h, 8-byte aligned, uninitialised. NULL if
+ * memory runs out. Valid until h is freed or reset. */
+uint64_t *ot__heap_alloc_slow(ot_heap *h, size_t n);
+static inline uint64_t *ot__heap_alloc(ot_heap *h, size_t n)
+{
+    if ((size_t)(h->end - h->top) >= n) {
+        uint64_t *p = h->top;
+        h->top += n;
+        return p;
+    }
+    return ot__heap_alloc_slow(h, n);
+}
+
+/* ot__heap_init_fixed: makes h a heap over caller memory mem of `words`
+ * words that never grows (allocations beyond it fail). Used to copy a term
+ * into a single allocation (a message). Free it with ot__heap_release_fixed,
+ * which drops binary references but leaves mem to the caller. */
+void ot__heap_init_fixed(ot_heap *h, uint64_t *mem, size_t words);
+void ot__heap_release_fixed(ot_heap *h);
+
+/* ot__copy_words: words a deep copy of t needs on a heap (0 for
+ * immediates). ot_copy onto a fixed heap of that size cannot fail. */
+size_t ot__copy_words(ot_term t);
+
+/* ot__refcbin_new: a refcbin box on h for nbits bits starting at bytes,
+ * which lie inside buf; takes one new reference on buf. */
+ot_term ot__refcbin_new(ot_heap *h, ot__binbuf *buf, const uint8_t *bytes, uint64_t nbits);
+/* ot__binbuf_new: a binbuf of size bytes with one reference (the caller's);
+ * counted in the binary memory category. NULL if memory runs out. */
+ot__binbuf *ot__binbuf_new(size_t size);
+void ot__binbuf_ref(ot__binbuf *b);
+void ot__binbuf_unref(ot__binbuf *b);
+
+/* ot__binary_uninit: a binary or bitstring of nbits bits whose bytes the
+ * caller fills at *bytes right after (heap or refc form as the size says).
+ * The unused low bits of a partial last byte must be written as 0. */
+ot_term ot__binary_uninit(ot_heap *h, uint64_t nbits, uint8_t **bytes);
+
+/* ot__map_from_sorted: a map box from n keys already ascending in exact
+ * order without duplicates, and their values. */
+ot_term ot__map_from_sorted(ot_heap *h, size_t n, const ot_term *keys, const ot_term *vals);
+
+/* ---------------------------------------------------------------- atoms */
+
+/* The text of atom index i and its byte length; i must be valid. */
+const char *ot__atom_text_idx(uint32_t i, size_t *len);
+/* Bytes the atom table uses: allocated and used (for ot_memory). */
+size_t ot__atom_bytes_allocated(void);
+size_t ot__atom_bytes_used(void);
+
+/* ---------------------------------------------------------------- utf8 */
+
+/* ot__utf8_decode: decodes one code point from s[0..n); returns its byte
+ * length (1..4) and sets *cp, or 0 if the bytes there are not valid UTF-8
+ * (overlong forms, surrogates and values above 0x10FFFF are invalid). */
+size_t ot__utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
+/* ot__utf8_valid: is s[0..n) valid UTF-8? counts code points in *chars if
+ * chars is not NULL. */
+bool ot__utf8_valid(const uint8_t *s, size_t n, size_t *chars);
+/* ot__utf8_encode: writes cp as UTF-8 into out (4 bytes room); returns the
+ * length, 0 if cp is not a Unicode scalar value. */
+size_t ot__utf8_encode(uint32_t cp, uint8_t *out);
+
+/* ---------------------------------------------------------------- bignums */
+
+/* Magnitude of an integer term as limbs: for small ints uses *scratch. */
+size_t ot__int_limbs(ot_term t, bool *neg, const uint64_t **limbs, uint64_t *scratch);
+/* ot__big_to_decimal: decimal text of the integer t (sign included) into
+ * a new buffer (ot__free); NULL if memory runs out. */
+char *ot__int_to_decimal(ot_term t, size_t *len);
+/* ot__int_from_text: parses an integer in base 2..36 (digits only, no
+ * sign) of any size; NULL digits invalid. Returns OT_NONE on bad input. */
+ot_term ot__int_from_text(ot_heap *h, bool negative, const char *digits, size_t n, unsigned base);
+
+/* ---------------------------------------------------------------- strbuf */
+
+/* A growable byte buffer used by the printer and JSON writer. On allocation
+ * failure it sets `failed` and drops further writes. */
+typedef struct ot__strbuf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} ot__strbuf;
+
+void ot__sb_put(ot__strbuf *sb, const char *s, size_t n);
+void ot__sb_puts(ot__strbuf *sb, const char *s);
+void ot__sb_putc(ot__strbuf *sb, char c);
+void ot__sb_printf(ot__strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ot__sb_take: the NUL-terminated text (caller frees with ot__free) or NULL
+ * if any write failed; sb is emptied. */
+char *ot__sb_take(ot__strbuf *sb, size_t *len);
+void ot__sb_free(ot__strbuf *sb);
+
+/* ---------------------------------------------------------------- misc */
+
+/* ot__local_node: the atom naming the running node (nonode@nohost until the
+ * distribution layer sets it). */
+ot_term ot__local_node(void);
+void ot__set_local_node(ot_term node);
+
+/* ot__print_elixir_float: appends the shortest text that reads back as d,
+ * formatted as Elixir's inspect/Erlang's io_lib_format:fwrite_g do. */
+void ot__float_text(ot__strbuf *sb, double d);
+
+#endif

@@ -1,0 +1,26 @@
+/* testutil.h — helpers shared by otter's unit tests: running real Erlang
+ * and Elixir programs as oracles, hex conversion, temporary files. */
+#ifndef OTTER_TESTUTIL_H
+#define OTTER_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* tu_source_path: OTTER_SOURCE_DIR joined with rel, in a static buffer
+ * (valid until the next call). */
+const char *tu_source_path(const char *rel);
+/* tu_run: runs sh -c cmd, feeding `input` (may be NULL) on its stdin and
+ * returning its whole stdout (malloc'd, NUL-terminated; *len its length).
+ * *status gets the exit status. Aborts the test on spawn failure. */
+char *tu_run(const char *cmd, const char *input, size_t input_len, size_t *len, int *status);
+/* tu_hex / tu_unhex: lowercase hex of n bytes (malloc'd), and back (returns
+ * byte count or -1 on bad hex; out must hold strlen(hex)/2 bytes). */
+char *tu_hex(const uint8_t *p, size_t n);
+long tu_unhex(const char *hex, size_t hexlen, uint8_t *out);
+/* tu_mktemp: a new temporary file path (mkstemp under $TMPDIR or /tmp),
+ * malloc'd; the file exists and is empty. */
+char *tu_mktemp(const char *suffix);
+/* tu_rng: a small deterministic generator (xorshift64*) for property tests. */
+uint64_t tu_rng(uint64_t *state);
+
+#endif
