@@ -7,8 +7,8 @@
  * io_lib would, matching them against patterns, ordering them as Erlang
  * does, and turning them into JSON.
  *
- * Memory: a term is a 64-bit word (ot_term). Small integers, atoms and the
- * empty list are immediate; everything else lives in an ot_heap, an arena
+ * Memory: a term is a 64-bit word (ot_term). Small integers, atoms, the
+ * empty list and pids of the running node are immediate; everything else lives in an ot_heap, an arena
  * that the caller creates and frees. A term stays valid until its heap is
  * freed or reset. Binaries over 64 bytes are reference-counted and shared
  * between heaps without copying; freeing a heap drops its references.
@@ -182,7 +182,9 @@ OT_API ot_term ot_map(ot_heap *h, size_t n, const ot_term *keys, const ot_term *
 /* ot_map_put: a new map: m with key set to value. m is unchanged. */
 OT_API ot_term ot_map_put(ot_heap *h, ot_term m, ot_term key, ot_term value);
 /* ot_pid / ot_port / ot_ref: identifiers of node `node` (an atom) with the
- * node's 32-bit creation. A reference has 1 to 5 32-bit words (ids[0] is
+ * node's 32-bit creation. A pid of the running node (its current name and
+ * creation) is immediate, like a small integer: it needs no heap (h may
+ * be NULL) and stays valid forever. A reference has 1 to 5 32-bit words (ids[0] is
  * the first word of NEWER_REFERENCE_EXT). */
 OT_API ot_term ot_pid(ot_heap *h, ot_term node, uint32_t id, uint32_t serial, uint32_t creation);
 OT_API ot_term ot_port(ot_heap *h, ot_term node, uint64_t id, uint32_t creation);

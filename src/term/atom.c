@@ -30,6 +30,7 @@ static atom_entry *_Atomic *_Atomic segs[NSEGS];
 static _Atomic uint32_t count;
 static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic ot_term local_node = OT_ATOM(NONODE);
+static _Atomic uint32_t local_creation;
 
 static uint64_t hash_text(const char *s, size_t n)
 {
@@ -174,4 +175,14 @@ ot_term ot__local_node(void)
 void ot__set_local_node(ot_term node)
 {
     atomic_store_explicit(&local_node, node, memory_order_release);
+}
+
+uint32_t ot__local_creation(void)
+{
+    return atomic_load_explicit(&local_creation, memory_order_acquire);
+}
+
+void ot__set_local_creation(uint32_t creation)
+{
+    atomic_store_explicit(&local_creation, creation, memory_order_release);
 }

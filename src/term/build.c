@@ -299,7 +299,12 @@ ot_term ot_map_put(ot_heap *h, ot_term m, ot_term key, ot_term value)
 
 ot_term ot_pid(ot_heap *h, ot_term node, uint32_t id, uint32_t serial, uint32_t creation)
 {
-    if (!h || !ot__is_atom(node))
+    if (!ot__is_atom(node))
+        return OT_NONE;
+    if (node == ot__local_node() && creation == ot__local_creation() &&
+        serial <= OT__LPID_SERIAL_MAX)
+        return ot__make_lpid(id, serial);
+    if (!h)
         return OT_NONE;
     uint64_t *p = ot__heap_alloc(h, 4);
     if (!p)

@@ -168,8 +168,8 @@ ot_term ot__binary_uninit(ot_heap *h, uint64_t nbits, uint8_t **bytes)
         uint64_t *p = ot__heap_alloc(h, words);
         if (!p)
             return OT_NONE;
-        p[0] = ot__hdr(OT__B_HEAPBIN, nbits);
         p[words - 1] = 0; /* padding is zero, so whole words compare */
+        p[0] = ot__hdr(OT__B_HEAPBIN, nbits);
         *bytes = (uint8_t *)(p + 1);
         return ot__make_boxed(p);
     }

@@ -11,6 +11,7 @@ ot_type ot_typeof(ot_term t)
     case OT__TAG_SMALL: return OT_TYPE_INT;
     case OT__TAG_ATOM: return OT_TYPE_ATOM;
     case OT__TAG_LIST: return OT_TYPE_LIST;
+    case OT__TAG_LPID: return OT_TYPE_PID;
     case OT__TAG_SPECIAL:
         switch (ot__special_sub(t)) {
         case OT__SPECIAL_NIL: return OT_TYPE_NIL;
@@ -220,6 +221,13 @@ ot_term ot_map_value(ot_term m, size_t i)
 
 int ot_pid_get(ot_term t, ot_pid_parts *out)
 {
+    if (ot__is_lpid(t)) {
+        out->node = ot__local_node();
+        out->id = ot__lpid_id(t);
+        out->serial = ot__lpid_serial(t);
+        out->creation = ot__local_creation();
+        return 0;
+    }
     if (!ot_is_pid(t))
         return -EINVAL;
     const uint64_t *p = ot__box_ptr(t);

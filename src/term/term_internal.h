@@ -7,6 +7,11 @@
  *   010  atom: table index << 3
  *   011  special immediate: [] (0x3), pattern variable (see below)
  *   100  list: pointer | 4 to a cons cell of two words, head then tail
+ *   101  local pid: id << 3 (32 bits) | serial << 35 (29 bits). A pid of the
+ *        running node needs no heap (as in BEAM); its node and creation are
+ *        the node's current ones (ot__local_node(), ot__local_creation()).
+ *        ot_pid() and the decoder give this form for every pid of the local
+ *        node, so a pid has one representation. Read pids with ot_pid_get().
  * OT_NONE (0) is a boxed "pointer" of NULL: not a term.
  *
  * A boxed object starts with a header word: bits 0..7 its kind (OT__B_*),
@@ -32,6 +37,7 @@
 #define OT__TAG_ATOM 0x2u
 #define OT__TAG_SPECIAL 0x3u
 #define OT__TAG_LIST 0x4u
+#define OT__TAG_LPID 0x5u
 
 #define OT__SMALL_MAX ((int64_t)((UINT64_C(1) << 60) - 1))
 #define OT__SMALL_MIN (-(int64_t)(UINT64_C(1) << 60))
@@ -54,6 +60,15 @@ static inline ot_term ot__make_atom(uint32_t idx) { return ((uint64_t)idx << 3) 
 static inline bool ot__is_cons(ot_term t) { return ot__tag(t) == OT__TAG_LIST; }
 static inline ot_term *ot__cons_ptr(ot_term t) { return (ot_term *)(uintptr_t)(t & ~(uint64_t)OT__TAG_MASK); }
 static inline ot_term ot__make_cons(ot_term *cell) { return (uint64_t)(uintptr_t)cell | OT__TAG_LIST; }
+
+static inline bool ot__is_lpid(ot_term t) { return ot__tag(t) == OT__TAG_LPID; }
+static inline uint32_t ot__lpid_id(ot_term t) { return (uint32_t)(t >> 3); }
+static inline uint32_t ot__lpid_serial(ot_term t) { return (uint32_t)(t >> 35); }
+static inline ot_term ot__make_lpid(uint32_t id, uint32_t serial)
+{
+    return ((uint64_t)serial << 35) | ((uint64_t)id << 3) | OT__TAG_LPID;
+}
+#define OT__LPID_SERIAL_MAX ((UINT32_C(1) << 29) - 1)
 
 static inline bool ot__is_special(ot_term t) { return ot__tag(t) == OT__TAG_SPECIAL; }
 static inline unsigned ot__special_sub(ot_term t) { return (unsigned)((t >> 3) & 0x1f); }
@@ -230,6 +245,9 @@ void ot__sb_free(ot__strbuf *sb);
  * distribution layer sets it). */
 ot_term ot__local_node(void);
 void ot__set_local_node(ot_term node);
+/* ot__local_creation: the running node's creation (0 until distributed). */
+uint32_t ot__local_creation(void);
+void ot__set_local_creation(uint32_t creation);
 
 /* ot__print_elixir_float: appends the shortest text that reads back as d,
  * formatted as Elixir's inspect/Erlang's io_lib_format:fwrite_g do. */

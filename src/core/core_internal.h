@@ -1,0 +1,340 @@
+/* core_internal.h — the runtime's shared structures: processes, signals,
+ * schedulers, execution stacks and timers. Only src/core/ and the layers
+ * above that need process internals (introspection) include it.
+ *
+ * The shape, in one paragraph: each scheduler thread owns a run queue, a
+ * timer heap and a few execution stacks ("slots"). A process runs on one of
+ * its scheduler's slots; when another process needs that slot, the frames
+ * of the resident process are copied out to a buffer of exactly their size
+ * and copied back when it runs again (a copy stack). A process that waits
+ * therefore costs its control block plus the bytes its frames really use,
+ * and a hibernated process (ot_hibernate) holds no frames at all. Every
+ * interaction between processes is a signal pushed on the receiver's
+ * inbox (messages, links, monitors, exits), handled by the receiver in
+ * order: that gives Erlang's per-pair ordering without locks on the
+ * receiver's state. The bookkeeping that must happen after a process has
+ * left its stack (waiting, exiting) is done by the scheduler on its own
+ * stack, so no other thread can run a process that is still switching out.
+ */
+#ifndef OTTER_CORE_INTERNAL_H
+#define OTTER_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "otter/process.h"
+#include "term/term_internal.h"
+
+typedef struct ot__proc ot__proc;
+typedef struct ot__sched ot__sched;
+
+/* ---------------------------------------------------------------- spinlock */
+
+static inline void ot__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+typedef struct ot__spin {
+    _Atomic int locked;
+} ot__spin;
+
+static inline void ot__spin_lock(ot__spin *s)
+{
+    for (;;) {
+        if (!atomic_exchange_explicit(&s->locked, 1, memory_order_acquire))
+            return;
+        while (atomic_load_explicit(&s->locked, memory_order_relaxed))
+            ot__cpu_relax();
+    }
+}
+
+static inline void ot__spin_unlock(ot__spin *s)
+{
+    atomic_store_explicit(&s->locked, 0, memory_order_release);
+}
+
+/* ---------------------------------------------------------------- signals */
+
+enum ot__sig_kind {
+    OT__SIG_MSG = 1,     /* an ordinary message: term */
+    OT__SIG_EXIT,        /* exit signal from exit/2: from, term = reason */
+    OT__SIG_EXIT_LINKED, /* exit signal through a link: from, term = reason */
+    OT__SIG_LINK,        /* from wants a link */
+    OT__SIG_UNLINK,      /* from drops its link */
+    OT__SIG_MONITOR,     /* from monitors us: ref */
+    OT__SIG_DEMONITOR,   /* from drops its monitor: ref */
+    OT__SIG_DOWN,        /* a monitored process died: from, ref, term = reason */
+};
+
+/* A signal and (for messages and exits) the term it carries, in one
+ * allocation: the term lives in `heap`, a fixed heap over `words`. A
+ * received message (ot_msg) is the same object. */
+typedef struct ot__sig {
+    struct ot__sig *next;
+    uint32_t kind;
+    ot_term from;           /* sender pid (immediate) or OT_NONE */
+    ot_term ref;            /* monitor reference (in heap) or OT_NONE */
+    ot_term term;           /* message or reason (in heap) */
+    ot_heap heap;
+    uint64_t words[];
+} ot__sig;
+
+struct ot_msg {
+    ot__sig sig;
+};
+
+/* ot__sig_new: a signal of kind whose heap can hold copies of the given
+ * terms (OT_NONE for absent ones); the copies are made. NULL on failure. */
+ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term);
+void ot__sig_free(ot__sig *s);
+
+/* The inbox: a lock-free stack of signals (newest first), reversed when
+ * drained. OT__INBOX_CLOSED marks a process that no longer accepts any. */
+#define OT__INBOX_CLOSED ((ot__sig *)(uintptr_t)1)
+
+/* ot__inbox_push: pushes s on p's inbox; false if p is closed (exited),
+ * in which case s is not consumed. Wakes p if it waits. */
+bool ot__signal(ot__proc *p, ot__sig *s);
+
+/* ---------------------------------------------------------------- processes */
+
+enum ot__pstate {
+    OT__P_FREE = 0,     /* slot unused */
+    OT__P_RUNNABLE,     /* in a run queue */
+    OT__P_RUNNING,      /* on a scheduler */
+    OT__P_WAITING,      /* blocked: a signal or timer makes it runnable */
+    OT__P_EXITING,      /* gone from the user's view, being torn down */
+};
+
+/* What a process asks of its scheduler when it switches out. */
+enum ot__want {
+    OT__WANT_YIELD = 0,
+    OT__WANT_WAIT,
+    OT__WANT_EXIT,
+    OT__WANT_HIBERNATE,
+};
+
+/* An execution stack of a scheduler. */
+typedef struct ot__slot {
+    char *map;              /* the mapping, guard page first */
+    size_t map_size;
+    char *base, *top;       /* usable range [base, top), top 16-aligned */
+    ot__proc *resident;     /* process whose frames are in it, or NULL */
+    char *low_water;        /* lowest sp any resident reached (sanitizers) */
+} ot__slot;
+
+/* A process's links and monitors: a hash table (chained) keyed by the
+ * other pid for links and by the reference for monitors, so that a
+ * supervisor with many thousands of children stays fast. */
+typedef struct ot__relset {
+    struct ot__rel **buckets;
+    size_t nbuckets, count;
+} ot__relset;
+
+/* A link or monitor entry kept by a process. */
+typedef struct ot__rel {
+    struct ot__rel *next;
+    ot_term pid;            /* the other process */
+    ot_term ref;            /* monitors: the reference (in ref_heap) */
+    ot_heap *ref_heap;      /* monitors: owns ref; NULL for links */
+    bool is_monitor;        /* entry in monitors (we watch pid) */
+    bool is_monitored_by;   /* entry in monitored_by (pid watches us) */
+} ot__rel;
+
+struct ot__proc {
+    /* hot: scheduling */
+    _Atomic uint32_t state;         /* enum ot__pstate */
+    uint32_t want;                  /* enum ot__want, set before switching out */
+    ot__proc *rq_next;              /* run queue link */
+    ot__sched *home;                /* scheduler that holds its frames / last ran it */
+    void *sp;                       /* saved stack pointer while switched out */
+    ot__slot *slot;                 /* slot its frames belong to; NULL: stackless */
+    char *saved;                    /* copied-out frames, saved_len bytes */
+    size_t saved_len, saved_cap;
+    int64_t reds_left;              /* reduction budget of this time slice */
+
+    /* mailbox */
+    ot__sig *_Atomic inbox;         /* signals pushed by others, newest first */
+    ot__sig *mq_head;               /* messages in arrival order */
+    ot__sig **mq_tail;
+    size_t mq_len;
+
+    /* receive / timers */
+    _Atomic uint64_t timer_seq;     /* current wait's timer generation */
+    bool hibernated;                /* next start: fn(arg) only once a message is there */
+    bool is_first;                  /* the process ot_run waits for */
+    _Atomic bool timed_out;
+
+    /* identity: serial changes when the slot of the table is reused; a
+     * sender pins the process while it checks the serial and pushes */
+    ot_term pid;                    /* immediate local pid */
+    uint32_t id;
+    _Atomic uint32_t serial;
+    _Atomic uint32_t pins;
+    ot_proc_fn fn;                  /* entry, or continuation after hibernate */
+    void *arg;
+    const char *initial_call;       /* NULL: derived from fn */
+    ot_term name;                   /* registered atom or OT_NONE */
+    ot_term label;                  /* in meta_heap, or OT_NONE */
+    ot_term spawn_arg;              /* in meta_heap, or OT_NIL */
+    ot_heap *meta_heap;             /* label, spawn arg, exit reason */
+    ot_heap *user_heap;             /* ot_proc_heap(), created on demand */
+
+    /* relations: only the process itself (or its scheduler while it is
+     * switched out) touches these */
+    struct ot__relset *rels;        /* NULL while it has none */
+    bool trap_exit;
+    ot_term exit_reason;            /* set when exiting, in meta_heap */
+
+    /* statistics, read by introspection without locks */
+    _Atomic uint64_t reductions;
+    _Atomic uint64_t cpu_ns;
+    int64_t started_ns;
+
+    void *tsan_fiber;               /* ThreadSanitizer's view of this context */
+};
+
+/* The process table: slot i holds the process with pid <0.i.serial>. */
+ot__proc *ot__proc_lookup(ot_term pid);
+/* ot__proc_current: the process running on this thread, or NULL. */
+ot__proc *ot__proc_current(void);
+/* ot__proc_switch_out: the current process gives the CPU back to its
+ * scheduler, asking for `want`; returns when it runs again. */
+void ot__proc_switch_out(ot__proc *p, enum ot__want want);
+/* ot__proc_exit_now: ends the current process with reason (copied).
+ * Never returns. */
+_Noreturn void ot__proc_exit_now(ot__proc *p, ot_term reason);
+/* ot__proc_handle_signals: drains p's inbox (p is the current process):
+ * messages go to the mailbox, other signals are acted on — which may end
+ * p. Returns true if any message was added. */
+bool ot__proc_handle_signals(ot__proc *p);
+/* ot__proc_teardown: the scheduler's part of an exit: notify links and
+ * monitors, unregister, free. p has left its stack for good. */
+void ot__proc_teardown(ot__sched *s, ot__proc *p);
+/* ot__proc_charge: spends n reductions; yields if the budget is gone. */
+void ot__proc_charge(ot__proc *p, int64_t n);
+/* ot__deliver: pushes signal s to the local process pid; false (s not
+ * consumed) if pid names no live process. Safe from any thread. */
+bool ot__deliver(ot_term pid, ot__sig *s);
+/* ot__send_simple: builds and delivers a signal without a term payload
+ * beyond ref/term; false if the target is gone or memory ran out. */
+bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term);
+/* ot__proc_drop_stack: forgets p's frames (it exits or hibernates). */
+void ot__proc_drop_stack(ot__proc *p);
+/* Mailbox helpers for the exit path. */
+bool ot__proc_inbox_nonempty(ot__proc *p);
+void ot__mailbox_free(ot__proc *p);
+void ot__mq_append(ot__proc *p, ot__sig *s);
+
+/* Links and monitors, used by process.c's exit path. */
+void ot__rels_on_exit(ot__proc *p, ot_term reason);
+bool ot__rels_handle_signal(ot__proc *p, ot__sig *s);
+
+/* Registry: drop p's name when it exits. */
+void ot__registry_forget(ot__proc *p);
+void ot__registry_init(void);
+void ot__registry_shutdown(void);
+
+/* ---------------------------------------------------------------- timers */
+
+typedef struct ot__timer {
+    int64_t deadline_ns;
+    uint64_t seq;           /* process wait generation, or timer id */
+    ot_term pid;            /* process to wake, or destination */
+    ot__proc *proc;         /* for wakeups: the process (checked by pid) */
+    ot__sig *msg;           /* send_after: the message; NULL for wakeups */
+    int64_t interval_ns;    /* send_interval: period; 0 otherwise */
+} ot__timer;
+
+typedef struct ot__timerheap {
+    ot__spin lock;
+    ot__timer *items;
+    size_t n, cap;
+} ot__timerheap;
+
+/* ot__timer_wait: arms a wakeup of p (the current process) at deadline. */
+int ot__timer_wait(ot__sched *s, ot__proc *p, int64_t deadline_ns);
+/* ot__timers_run: fires every timer due at now; returns the next
+ * deadline, or INT64_MAX. */
+int64_t ot__timers_run(ot__sched *s, int64_t now_ns);
+void ot__timers_free(ot__sched *s);
+
+/* ---------------------------------------------------------------- schedulers */
+
+#define OT__SLOTS_PER_SCHED 8
+#define OT__REDS_PER_SLICE 4000
+
+struct ot__sched {
+    unsigned index;
+    pthread_t thread;
+    void *sched_sp;                 /* the scheduler's own context */
+    ot__proc *current;
+
+    /* run queue: any thread may push, under the lock */
+    ot__spin rq_lock;
+    ot__proc *rq_head, *rq_tail;
+    _Atomic size_t rq_len;
+
+    /* sleeping */
+    _Atomic uint32_t sleep_word;    /* futex: 1 while sleeping */
+
+    ot__slot slots[OT__SLOTS_PER_SCHED];
+    unsigned next_victim;
+
+    ot__timerheap timers;
+
+    sigjmp_buf crash_jmp;           /* a fault in a process lands here */
+    volatile int crash_signal;
+    void *crash_addr;
+    char *altstack;
+
+    void *tsan_fiber;
+    uint64_t switches;
+};
+
+/* The runtime: one per OS process. */
+typedef struct ot__runtime {
+    unsigned nscheds;
+    ot__sched *scheds;
+    size_t stack_size;
+    uint64_t long_schedule_ns;
+    _Atomic bool stopping;
+    _Atomic size_t live;            /* processes alive */
+    pthread_mutex_t done_lock;
+    pthread_cond_t done_cond;
+    ot_term first_pid;
+    _Atomic int first_status;       /* -1 until the first process exits */
+} ot__runtime;
+
+extern ot__runtime *ot__rt;
+
+/* ot__sched_current: the scheduler of this thread, or NULL. */
+ot__sched *ot__sched_current(void);
+/* ot__sched_enqueue: makes p runnable on s (p's state already RUNNABLE). */
+void ot__sched_enqueue(ot__sched *s, ot__proc *p);
+/* ot__wake: if p waits, makes it runnable; safe from any thread. */
+void ot__wake(ot__proc *p);
+/* ot__sched_pick: the scheduler a new process starts on. */
+ot__sched *ot__sched_pick(void);
+
+/* Long-schedule events, for introspection. */
+typedef struct ot__long_sched {
+    ot_term pid;
+    int64_t at_ns;
+    int64_t duration_ns;
+} ot__long_sched;
+void ot__long_sched_record(ot_term pid, int64_t at_ns, int64_t duration_ns);
+
+/* ---------------------------------------------------------------- clock */
+
+int64_t ot__now_ns(void);
+
+#endif

@@ -1,0 +1,474 @@
+/* links.c — links, monitors and exit signals, with Erlang's rules:
+ * links are bidirectional and carry a dying process's reason to its
+ * partners; `kill` sent with exit/2 cannot be trapped; a process that traps
+ * exits receives {:EXIT, from, reason} instead of dying; monitors deliver
+ * {:DOWN, ref, :process, item, reason} once.
+ *
+ * Each process keeps its own relations (ot__rel list) and changes them only
+ * when it handles a signal or makes a call, so no lock guards them. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/core_internal.h"
+
+enum rel_kind { REL_LINK = 1, REL_MONITOR = 2, REL_MONITORED_BY = 3 };
+
+/* The ot__rel flags double as the kind: is_monitor => REL_MONITOR,
+ * is_monitored_by => REL_MONITORED_BY, neither => REL_LINK. */
+static enum rel_kind rel_kind(const ot__rel *r)
+{
+    return r->is_monitor ? REL_MONITOR : r->is_monitored_by ? REL_MONITORED_BY : REL_LINK;
+}
+
+static ot__rel *rel_new(enum rel_kind k, ot_term pid, ot_term ref)
+{
+    ot__rel *r = ot__calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->is_monitor = k == REL_MONITOR;
+    r->is_monitored_by = k == REL_MONITORED_BY;
+    r->pid = pid;
+    r->ref = OT_NONE;
+    if (ref != OT_NONE || (!ot__is_lpid(pid) && ot__is_boxed(pid))) {
+        r->ref_heap = ot_heap_new();
+        if (!r->ref_heap) {
+            ot__free(r);
+            return NULL;
+        }
+        r->ref = ref == OT_NONE ? OT_NONE : ot_copy(r->ref_heap, ref);
+        r->pid = ot_copy(r->ref_heap, pid);
+        if ((ref != OT_NONE && r->ref == OT_NONE) || r->pid == OT_NONE) {
+            ot_heap_free(r->ref_heap);
+            ot__free(r);
+            return NULL;
+        }
+    }
+    ot__mem_add(OT__MEM_PROCESSES, (int64_t)sizeof *r);
+    return r;
+}
+
+static void rel_free(ot__rel *r)
+{
+    ot__mem_add(OT__MEM_PROCESSES, -(int64_t)sizeof *r);
+    ot_heap_free(r->ref_heap);
+    ot__free(r);
+}
+
+static uint64_t rel_key_hash(enum rel_kind k, ot_term pid, ot_term ref)
+{
+    return (ref != OT_NONE ? ot_hash(ref) : ot_hash(pid)) * 31 + (uint64_t)k;
+}
+
+static uint64_t rel_hash(const ot__rel *r)
+{
+    enum rel_kind k = rel_kind(r);
+    return rel_key_hash(k, r->pid, k == REL_LINK ? OT_NONE : r->ref);
+}
+
+/* Finds (and with unlink, removes) a relation of kind k with pid (links)
+ * or with ref (monitors). */
+static ot__rel *rel_find(ot__proc *p, enum rel_kind k, ot_term pid, ot_term ref, bool unlink)
+{
+    ot__relset *rs = p->rels;
+    if (!rs || !rs->count)
+        return NULL;
+    size_t b = rel_key_hash(k, pid, ref) & (rs->nbuckets - 1);
+    for (ot__rel **pp = &rs->buckets[b]; *pp; pp = &(*pp)->next) {
+        ot__rel *r = *pp;
+        if (rel_kind(r) != k)
+            continue;
+        if (ref != OT_NONE ? ot_equal(r->ref, ref) : ot_equal(r->pid, pid)) {
+            if (unlink) {
+                *pp = r->next;
+                rs->count--;
+            }
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static bool rel_grow(ot__relset *rs)
+{
+    size_t n = rs->nbuckets ? rs->nbuckets * 2 : 8;
+    ot__rel **nb = ot__calloc(n, sizeof *nb);
+    if (!nb)
+        return false;
+    for (size_t i = 0; i < rs->nbuckets; i++) {
+        ot__rel *r = rs->buckets[i];
+        while (r) {
+            ot__rel *next = r->next;
+            size_t b = rel_hash(r) & (n - 1);
+            r->next = nb[b];
+            nb[b] = r;
+            r = next;
+        }
+    }
+    ot__mem_add(OT__MEM_PROCESSES, (int64_t)((n - rs->nbuckets) * sizeof *nb));
+    ot__free(rs->buckets);
+    rs->buckets = nb;
+    rs->nbuckets = n;
+    return true;
+}
+
+/* Adds r; false (r not taken) if memory runs out. */
+static bool rel_insert(ot__proc *p, ot__rel *r)
+{
+    ot__relset *rs = p->rels;
+    if (!rs) {
+        rs = ot__calloc(1, sizeof *rs);
+        if (!rs)
+            return false;
+        ot__mem_add(OT__MEM_PROCESSES, (int64_t)sizeof *rs);
+        p->rels = rs;
+    }
+    if (rs->count >= rs->nbuckets && !rel_grow(rs) && !rs->nbuckets)
+        return false;
+    size_t b = rel_hash(r) & (rs->nbuckets - 1);
+    r->next = rs->buckets[b];
+    rs->buckets[b] = r;
+    rs->count++;
+    return true;
+}
+
+/* Takes every relation out of p (it is exiting), as a list. */
+static ot__rel *rel_take_all(ot__proc *p)
+{
+    ot__relset *rs = p->rels;
+    if (!rs)
+        return NULL;
+    ot__rel *all = NULL;
+    for (size_t i = 0; i < rs->nbuckets; i++) {
+        ot__rel *r = rs->buckets[i];
+        while (r) {
+            ot__rel *next = r->next;
+            r->next = all;
+            all = r;
+            r = next;
+        }
+    }
+    ot__mem_add(OT__MEM_PROCESSES, -(int64_t)(sizeof *rs + rs->nbuckets * sizeof(ot__rel *)));
+    ot__free(rs->buckets);
+    ot__free(rs);
+    p->rels = NULL;
+    return all;
+}
+
+static void rel_push(ot__proc *p, ot__rel *r)
+{
+    if (!rel_insert(p, r))
+        rel_free(r); /* out of memory: the relation is lost, as a dropped signal */
+}
+
+int ot__rel_add_link(ot__proc *p, ot_term other)
+{
+    if (rel_find(p, REL_LINK, other, OT_NONE, false))
+        return 0;
+    ot__rel *r = rel_new(REL_LINK, other, OT_NONE);
+    if (!r)
+        return -ENOMEM;
+    rel_push(p, r);
+    return 0;
+}
+
+ot_term ot_make_ref(ot_heap *h)
+{
+    static _Atomic uint64_t counter;
+    if (!h)
+        h = ot_proc_heap();
+    if (!h)
+        return OT_NONE;
+    uint64_t n = atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed) + 1;
+    uint32_t ids[3] = {(uint32_t)(n & 0x3ffff), (uint32_t)(n >> 18), (uint32_t)(n >> 50)};
+    return ot_ref(h, ot__local_node(), ot__local_creation(), ids, 3);
+}
+
+/* Used by spawn with the monitor option: both sides set up at once, the
+ * target not yet running. */
+ot_term ot__rel_add_monitor(ot__proc *watcher, ot_term target, ot__proc *target_p)
+{
+    ot_heap *h = ot_proc_heap();
+    ot_term ref = ot_make_ref(h);
+    if (ref == OT_NONE)
+        return OT_NONE;
+    ot__rel *a = rel_new(REL_MONITOR, target, ref);
+    ot__rel *b = rel_new(REL_MONITORED_BY, watcher->pid, ref);
+    if (!a || !b) {
+        if (a)
+            rel_free(a);
+        if (b)
+            rel_free(b);
+        return OT_NONE;
+    }
+    rel_push(watcher, a);
+    rel_push(target_p, b);
+    return a->ref;
+}
+
+/* ---------------------------------------------------------------- messages */
+
+/* Appends a message built from parts to p's own mailbox. */
+static void self_message(ot__proc *p, ot_term msg)
+{
+    if (msg == OT_NONE)
+        return;
+    ot__sig *m = ot__sig_new(OT__SIG_MSG, p->pid, OT_NONE, msg);
+    if (m)
+        ot__mq_append(p, m);
+}
+
+static void exit_message(ot__proc *p, ot_term from, ot_term reason)
+{
+    uint64_t mem[4];
+    ot_heap h;
+    ot__heap_init_fixed(&h, mem, 4);
+    ot_term t = ot_tuple(&h, 3, OT_ATOM(EXIT), from, reason);
+    self_message(p, t);
+}
+
+static void down_message(ot__proc *p, ot_term ref, ot_term item, ot_term reason)
+{
+    uint64_t mem[6];
+    ot_heap h;
+    ot__heap_init_fixed(&h, mem, 6);
+    ot_term t = ot_tuple(&h, 5, OT_ATOM(DOWN), ref, OT_ATOM(PROCESS), item, reason);
+    self_message(p, t);
+}
+
+/* Marks p to exit with reason once the current batch of signals is done. */
+static void doom(ot__proc *p, ot_term reason)
+{
+    if (p->exit_reason != OT_NONE)
+        return;
+    ot_term r = ot_copy(p->meta_heap, reason);
+    p->exit_reason = r == OT_NONE ? OT_ATOM(ERROR) : r;
+}
+
+/* An exit signal arriving at p (not dying). */
+static void receive_exit(ot__proc *p, ot_term from, ot_term reason, bool linked)
+{
+    if (!linked && reason == OT_ATOM(KILL)) {
+        doom(p, OT_ATOM(KILLED));
+        return;
+    }
+    if (p->trap_exit) {
+        exit_message(p, from, reason);
+        return;
+    }
+    if (reason == OT_ATOM(NORMAL)) {
+        if (!linked && from == p->pid)
+            doom(p, reason);
+        return;
+    }
+    doom(p, reason);
+}
+
+bool ot__rels_handle_signal(ot__proc *p, ot__sig *s)
+{
+    bool dying = atomic_load_explicit(&p->state, memory_order_relaxed) == OT__P_EXITING;
+    switch (s->kind) {
+    case OT__SIG_EXIT:
+        if (!dying)
+            receive_exit(p, s->from, s->term, false);
+        return false;
+    case OT__SIG_EXIT_LINKED: {
+        if (dying)
+            return false;
+        ot__rel *r = rel_find(p, REL_LINK, s->from, OT_NONE, true);
+        if (!r)
+            return false; /* unlinked meanwhile */
+        rel_free(r);
+        receive_exit(p, s->from, s->term, true);
+        return false;
+    }
+    case OT__SIG_LINK:
+        if (dying)
+            ot__send_signal(s->from, OT__SIG_EXIT_LINKED, p->pid, OT_NONE, p->exit_reason);
+        else
+            ot__rel_add_link(p, s->from);
+        return false;
+    case OT__SIG_UNLINK: {
+        ot__rel *r = rel_find(p, REL_LINK, s->from, OT_NONE, true);
+        if (r)
+            rel_free(r);
+        return false;
+    }
+    case OT__SIG_MONITOR:
+        if (dying) {
+            ot__send_signal(s->from, OT__SIG_DOWN, p->pid, s->ref, p->exit_reason);
+        } else {
+            ot__rel *r = rel_new(REL_MONITORED_BY, s->from, s->ref);
+            if (r)
+                rel_push(p, r);
+        }
+        return false;
+    case OT__SIG_DEMONITOR: {
+        ot__rel *r = rel_find(p, REL_MONITORED_BY, OT_NONE, s->ref, true);
+        if (r)
+            rel_free(r);
+        return false;
+    }
+    case OT__SIG_DOWN: {
+        if (dying)
+            return false;
+        ot__rel *r = rel_find(p, REL_MONITOR, OT_NONE, s->ref, true);
+        if (!r)
+            return false; /* demonitored meanwhile */
+        down_message(p, r->ref, r->pid, s->term);
+        rel_free(r);
+        return false;
+    }
+    default:
+        return false;
+    }
+}
+
+void ot__rels_on_exit(ot__proc *p, ot_term reason)
+{
+    ot__rel *r = rel_take_all(p);
+    while (r) {
+        ot__rel *n = r->next;
+        switch (rel_kind(r)) {
+        case REL_LINK:
+            ot__send_signal(r->pid, OT__SIG_EXIT_LINKED, p->pid, OT_NONE, reason);
+            break;
+        case REL_MONITORED_BY:
+            ot__send_signal(r->pid, OT__SIG_DOWN, p->pid, r->ref, reason);
+            break;
+        case REL_MONITOR:
+            if (ot_is_pid(r->pid))
+                ot__send_signal(r->pid, OT__SIG_DEMONITOR, p->pid, r->ref, OT_NONE);
+            break;
+        }
+        rel_free(r);
+        r = n;
+    }
+}
+
+/* ---------------------------------------------------------------- calls */
+
+int ot_link(ot_term pid)
+{
+    ot__proc *p = ot__proc_current();
+    if (!p)
+        return -EPERM;
+    if (!ot_is_pid(pid))
+        return -EINVAL;
+    if (pid == p->pid)
+        return 0;
+    if (rel_find(p, REL_LINK, pid, OT_NONE, false))
+        return 0;
+    int err = ot__rel_add_link(p, pid);
+    if (err)
+        return err;
+    if (!ot__send_signal(pid, OT__SIG_LINK, p->pid, OT_NONE, OT_NONE)) {
+        ot__rel *r = rel_find(p, REL_LINK, pid, OT_NONE, true);
+        if (r)
+            rel_free(r);
+        receive_exit(p, pid, OT_ATOM(NOPROC), true);
+        if (p->exit_reason != OT_NONE)
+            ot__proc_exit_now(p, p->exit_reason);
+    }
+    ot__proc_charge(p, 1);
+    return 0;
+}
+
+int ot_unlink(ot_term pid)
+{
+    ot__proc *p = ot__proc_current();
+    if (!p)
+        return -EPERM;
+    if (!ot_is_pid(pid))
+        return -EINVAL;
+    ot__rel *r = rel_find(p, REL_LINK, pid, OT_NONE, true);
+    if (r) {
+        rel_free(r);
+        ot__send_signal(pid, OT__SIG_UNLINK, p->pid, OT_NONE, OT_NONE);
+    }
+    return 0;
+}
+
+ot_term ot_monitor(ot_heap *h, ot_term target)
+{
+    ot__proc *p = ot__proc_current();
+    if (!p || (!ot_is_pid(target) && !ot__is_atom(target)))
+        return OT_NONE;
+    if (!h)
+        h = ot_proc_heap();
+    ot_term ref = ot_make_ref(h);
+    if (ref == OT_NONE)
+        return OT_NONE;
+    ot_term pid = target;
+    ot_term item = target;
+    if (ot__is_atom(target)) {
+        pid = ot_whereis(target);
+        item = ot_tuple(h, 2, target, ot__local_node());
+        if (item == OT_NONE)
+            return OT_NONE;
+    }
+    ot__rel *r = rel_new(REL_MONITOR, item, ref);
+    if (!r)
+        return OT_NONE;
+    rel_push(p, r);
+    if (pid == OT_NONE || !ot__send_signal(pid, OT__SIG_MONITOR, p->pid, ref, OT_NONE)) {
+        rel_find(p, REL_MONITOR, OT_NONE, ref, true);
+        down_message(p, ref, item, OT_ATOM(NOPROC));
+        rel_free(r);
+    }
+    ot__proc_charge(p, 1);
+    return ref;
+}
+
+int ot_demonitor(ot_term ref, bool flush)
+{
+    ot__proc *p = ot__proc_current();
+    if (!p)
+        return -EPERM;
+    ot__rel *r = rel_find(p, REL_MONITOR, OT_NONE, ref, true);
+    int rc = 0;
+    if (r) {
+        ot_term pid = ot__is_lpid(r->pid) ? r->pid : OT_NONE;
+        if (pid == OT_NONE && ot_is_tuple(r->pid))
+            pid = ot_whereis(ot_tuple_get(r->pid, 0));
+        if (pid != OT_NONE)
+            ot__send_signal(pid, OT__SIG_DEMONITOR, p->pid, r->ref, OT_NONE);
+        rel_free(r);
+    } else {
+        rc = -ENOENT;
+    }
+    if (flush) {
+        ot__proc_handle_signals(p);
+        for (ot__sig **pp = &p->mq_head; *pp;) {
+            ot__sig *s = *pp;
+            if (ot_tuple_arity(s->term) == 5 && ot_tuple_get(s->term, 0) == OT_ATOM(DOWN) &&
+                ot_equal(ot_tuple_get(s->term, 1), ref)) {
+                *pp = s->next;
+                if (p->mq_tail == &s->next)
+                    p->mq_tail = pp;
+                p->mq_len--;
+                ot__sig_free(s);
+                rc = 0;
+                break;
+            }
+            pp = &s->next;
+        }
+    }
+    return rc;
+}
+
+int ot_exit_signal(ot_term pid, ot_term reason)
+{
+    if (!ot_is_pid(pid) || reason == OT_NONE)
+        return -EINVAL;
+    ot__proc *p = ot__proc_current();
+    if (p && pid == p->pid) {
+        receive_exit(p, pid, reason, false);
+        if (p->exit_reason != OT_NONE)
+            ot__proc_exit_now(p, p->exit_reason);
+        return 0;
+    }
+    ot__send_signal(pid, OT__SIG_EXIT, p ? p->pid : OT_ATOM(UNDEFINED), OT_NONE, reason);
+    if (p)
+        ot__proc_charge(p, 1);
+    return 0;
+}

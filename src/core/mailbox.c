@@ -1,0 +1,255 @@
+/* mailbox.c — signals between processes: where messages are queued, how
+ * they are sent and received, and how a process takes in the signals that
+ * others pushed on its inbox.
+ *
+ * Senders push on a lock-free stack (the inbox). Only the receiving
+ * process drains it, reversing the batch so that the signals of each
+ * sender keep their order, and moves messages to its private mailbox list,
+ * which selective receive scans. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/core_internal.h"
+
+/* ---------------------------------------------------------------- signals */
+
+ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term)
+{
+    size_t wr = ref == OT_NONE ? 0 : ot__copy_words(ref);
+    size_t wt = term == OT_NONE ? 0 : ot__copy_words(term);
+    if (wr == SIZE_MAX || wt == SIZE_MAX)
+        return NULL;
+    size_t bytes = sizeof(ot__sig) + (wr + wt) * sizeof(uint64_t);
+    ot__sig *s = ot__malloc(bytes);
+    if (!s)
+        return NULL;
+    s->next = NULL;
+    s->kind = kind;
+    s->from = from;
+    ot__heap_init_fixed(&s->heap, s->words, wr + wt);
+    s->ref = ref == OT_NONE ? OT_NONE : ot_copy(&s->heap, ref);
+    s->term = term == OT_NONE ? OT_NONE : ot_copy(&s->heap, term);
+    if ((ref != OT_NONE && s->ref == OT_NONE) || (term != OT_NONE && s->term == OT_NONE)) {
+        ot__heap_release_fixed(&s->heap);
+        ot__free(s);
+        return NULL;
+    }
+    ot__mem_add(OT__MEM_PROCESSES, (int64_t)bytes);
+    return s;
+}
+
+void ot__sig_free(ot__sig *s)
+{
+    if (!s)
+        return;
+    ot__mem_add(OT__MEM_PROCESSES, -(int64_t)(sizeof(ot__sig) + s->heap.bytes));
+    ot__heap_release_fixed(&s->heap);
+    ot__free(s);
+}
+
+bool ot__deliver(ot_term pid, ot__sig *s)
+{
+    if (!ot__is_lpid(pid))
+        return false;
+    ot__proc *p = ot__proc_lookup(pid);
+    if (!p)
+        return false;
+    atomic_fetch_add_explicit(&p->pins, 1, memory_order_seq_cst);
+    bool ok = false;
+    if (atomic_load_explicit(&p->serial, memory_order_seq_cst) == ot__lpid_serial(pid)) {
+        ot__sig *old = atomic_load_explicit(&p->inbox, memory_order_relaxed);
+        do {
+            if (old == OT__INBOX_CLOSED)
+                break;
+            s->next = old;
+        } while (!atomic_compare_exchange_weak_explicit(&p->inbox, &old, s, memory_order_seq_cst,
+                                                        memory_order_relaxed));
+        ok = old != OT__INBOX_CLOSED;
+        if (ok && atomic_load_explicit(&p->state, memory_order_seq_cst) == OT__P_WAITING)
+            ot__wake(p);
+    }
+    atomic_fetch_sub_explicit(&p->pins, 1, memory_order_release);
+    return ok;
+}
+
+bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term)
+{
+    ot__sig *s = ot__sig_new(kind, from, ref, term);
+    if (!s)
+        return false;
+    if (!ot__deliver(to, s)) {
+        ot__sig_free(s);
+        return false;
+    }
+    return true;
+}
+
+bool ot__proc_inbox_nonempty(ot__proc *p)
+{
+    ot__sig *h = atomic_load_explicit(&p->inbox, memory_order_seq_cst);
+    return h != NULL && h != OT__INBOX_CLOSED;
+}
+
+void ot__mq_append(ot__proc *p, ot__sig *s)
+{
+    s->next = NULL;
+    *p->mq_tail = s;
+    p->mq_tail = &s->next;
+    p->mq_len++;
+}
+
+void ot__mailbox_free(ot__proc *p)
+{
+    ot__sig *s = p->mq_head;
+    while (s) {
+        ot__sig *n = s->next;
+        ot__sig_free(s);
+        s = n;
+    }
+    p->mq_head = NULL;
+    p->mq_tail = &p->mq_head;
+    p->mq_len = 0;
+}
+
+/* ---------------------------------------------------------------- intake */
+
+bool ot__proc_handle_signals(ot__proc *p)
+{
+    ot__sig *batch = atomic_exchange_explicit(&p->inbox, NULL, memory_order_acquire);
+    if (!batch)
+        return false;
+    ot__sig *fifo = NULL;
+    while (batch) {
+        ot__sig *n = batch->next;
+        batch->next = fifo;
+        fifo = batch;
+        batch = n;
+    }
+    bool added = false;
+    while (fifo) {
+        ot__sig *n = fifo->next;
+        if (fifo->kind == OT__SIG_MSG) {
+            ot__mq_append(p, fifo);
+            added = true;
+        } else {
+            size_t before = p->mq_len;
+            if (!ot__rels_handle_signal(p, fifo))
+                ot__sig_free(fifo);
+            added |= p->mq_len != before;
+        }
+        fifo = n;
+    }
+    /* An exit signal that ends p was noted by the handler. */
+    if (p->exit_reason != OT_NONE)
+        ot__proc_exit_now(p, p->exit_reason);
+    return added;
+}
+
+/* ---------------------------------------------------------------- send */
+
+int ot_send(ot_term to, ot_term msg)
+{
+    if (msg == OT_NONE)
+        return -EINVAL;
+    ot_term pid = to;
+    if (ot__is_atom(to)) {
+        pid = ot_whereis(to);
+        if (pid == OT_NONE)
+            return -ENOENT;
+    } else if (!ot_is_pid(to)) {
+        return -EINVAL;
+    }
+    ot__proc *self = ot__proc_current();
+    if (!ot__is_lpid(pid))
+        return -ENOTSUP; /* remote pids come with the distribution layer */
+    ot__sig *s = ot__sig_new(OT__SIG_MSG, self ? self->pid : OT_NONE, OT_NONE, msg);
+    if (!s)
+        return -ENOMEM;
+    if (!ot__deliver(pid, s))
+        ot__sig_free(s); /* a dead process: dropped, as in Erlang */
+    if (self)
+        ot__proc_charge(self, 1);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- receive */
+
+ot_msg *ot_receive(ot_term pattern, int64_t timeout_ms, ot_term *binds)
+{
+    ot__proc *p = ot__proc_current();
+    if (!p)
+        return NULL;
+    ot__sig **pos = &p->mq_head;
+    bool armed = false;
+    int64_t deadline = 0;
+    if (timeout_ms > 0)
+        deadline = ot__now_ns() + timeout_ms * 1000000;
+    for (;;) {
+        ot__proc_handle_signals(p);
+        int64_t scanned = 0;
+        for (ot__sig *s; (s = *pos) != NULL; pos = &s->next) {
+            scanned++;
+            if (pattern == OT_NONE || ot_match(pattern, s->term, binds)) {
+                *pos = s->next;
+                if (p->mq_tail == &s->next)
+                    p->mq_tail = pos;
+                p->mq_len--;
+                s->next = NULL;
+                if (armed)
+                    atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release);
+                atomic_fetch_add_explicit(&p->reductions, (uint64_t)scanned, memory_order_relaxed);
+                p->reds_left -= scanned;
+                return (ot_msg *)s;
+            }
+        }
+        atomic_fetch_add_explicit(&p->reductions, (uint64_t)scanned + 1, memory_order_relaxed);
+        if (timeout_ms == 0)
+            return NULL;
+        if (armed && atomic_load_explicit(&p->timed_out, memory_order_acquire)) {
+            atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release);
+            atomic_store_explicit(&p->timed_out, false, memory_order_relaxed);
+            return NULL;
+        }
+        if (timeout_ms > 0 && !armed) {
+            if (ot__now_ns() >= deadline)
+                return NULL;
+            atomic_store_explicit(&p->timed_out, false, memory_order_relaxed);
+            atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release);
+            if (ot__timer_wait(p->home, p, deadline) != 0)
+                return NULL;
+            armed = true;
+        }
+        ot__proc_switch_out(p, OT__WANT_WAIT);
+    }
+}
+
+ot_term ot_msg_term(const ot_msg *m)
+{
+    return m ? m->sig.term : OT_NONE;
+}
+
+void ot_msg_free(ot_msg *m)
+{
+    if (m)
+        ot__sig_free(&m->sig);
+}
+
+size_t ot_flush(void)
+{
+    ot__proc *p = ot__proc_current();
+    if (!p)
+        return 0;
+    ot__proc_handle_signals(p);
+    size_t n = p->mq_len;
+    ot__mailbox_free(p);
+    return n;
+}
+
+size_t ot_message_queue_len(void)
+{
+    ot__proc *p = ot__proc_current();
+    if (!p)
+        return 0;
+    ot__proc_handle_signals(p);
+    return p->mq_len;
+}

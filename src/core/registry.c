@@ -1,0 +1,152 @@
+/* registry.c — registered process names (register/unregister/whereis).
+ *
+ * A small open hash table from atom to pid under one mutex: names change
+ * rarely, and lookups are a handful of instructions under the lock. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/core_internal.h"
+
+typedef struct entry {
+    ot_term name;   /* OT_NONE: empty; tombstones are OT_NIL */
+    ot_term pid;
+} entry;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static entry *tab;
+static size_t cap, used, count;
+
+static size_t slot_of(ot_term name) { return (size_t)((name >> 3) * 0x9E3779B97F4A7C15ULL); }
+
+void ot__registry_init(void)
+{
+    pthread_mutex_lock(&lock);
+    tab = NULL;
+    cap = used = count = 0;
+    pthread_mutex_unlock(&lock);
+}
+
+void ot__registry_shutdown(void)
+{
+    pthread_mutex_lock(&lock);
+    ot__free(tab);
+    tab = NULL;
+    cap = used = count = 0;
+    pthread_mutex_unlock(&lock);
+}
+
+static entry *find(ot_term name)
+{
+    if (!cap)
+        return NULL;
+    for (size_t i = slot_of(name) & (cap - 1), n = 0; n < cap; i = (i + 1) & (cap - 1), n++) {
+        if (tab[i].name == OT_NONE)
+            return NULL;
+        if (tab[i].name == name)
+            return &tab[i];
+    }
+    return NULL;
+}
+
+static bool grow(void)
+{
+    size_t ncap = cap ? cap * 2 : 64;
+    entry *nt = ot__calloc(ncap, sizeof *nt);
+    if (!nt)
+        return false;
+    for (size_t i = 0; i < cap; i++) {
+        if (tab[i].name == OT_NONE || tab[i].name == OT_NIL)
+            continue;
+        size_t j = slot_of(tab[i].name) & (ncap - 1);
+        while (nt[j].name != OT_NONE)
+            j = (j + 1) & (ncap - 1);
+        nt[j] = tab[i];
+    }
+    ot__free(tab);
+    tab = nt;
+    cap = ncap;
+    used = count;
+    return true;
+}
+
+int ot_register(ot_term name, ot_term pid)
+{
+    if (!ot__is_atom(name) || name == OT_ATOM(UNDEFINED) || !ot__is_lpid(pid))
+        return -EINVAL;
+    ot__proc *p = ot__proc_lookup(pid);
+    if (!p)
+        return -ESRCH;
+    pthread_mutex_lock(&lock);
+    int rc = 0;
+    if (atomic_load(&p->state) == OT__P_EXITING || atomic_load(&p->serial) != ot__lpid_serial(pid)) {
+        rc = -ESRCH; /* it died meanwhile: its teardown has or will take the lock */
+    } else if (find(name) || p->name != OT_NONE) {
+        rc = -EEXIST;
+    } else if ((used + 1) * 4 >= cap * 3 && !grow()) {
+        rc = -ENOMEM;
+    } else {
+        size_t i = slot_of(name) & (cap - 1);
+        while (tab[i].name != OT_NONE && tab[i].name != OT_NIL)
+            i = (i + 1) & (cap - 1);
+        if (tab[i].name == OT_NONE)
+            used++;
+        tab[i].name = name;
+        tab[i].pid = pid;
+        count++;
+        p->name = name;
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+static int remove_locked(ot_term name, ot_term pid_or_none)
+{
+    entry *e = find(name);
+    if (!e || (pid_or_none != OT_NONE && e->pid != pid_or_none))
+        return -ENOENT;
+    ot__proc *p = ot__proc_lookup(e->pid);
+    if (p && p->name == name)
+        p->name = OT_NONE;
+    e->name = OT_NIL;
+    count--;
+    return 0;
+}
+
+int ot_unregister(ot_term name)
+{
+    pthread_mutex_lock(&lock);
+    int rc = remove_locked(name, OT_NONE);
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+void ot__registry_forget(ot__proc *p)
+{
+    pthread_mutex_lock(&lock);
+    if (p->name != OT_NONE)
+        remove_locked(p->name, p->pid);
+    p->name = OT_NONE;
+    pthread_mutex_unlock(&lock);
+}
+
+ot_term ot_whereis(ot_term name)
+{
+    pthread_mutex_lock(&lock);
+    entry *e = find(name);
+    ot_term pid = e ? e->pid : OT_NONE;
+    pthread_mutex_unlock(&lock);
+    return pid;
+}
+
+ot_term ot_registered(ot_heap *h)
+{
+    if (!h)
+        return OT_NONE;
+    pthread_mutex_lock(&lock);
+    ot_term list = OT_NIL;
+    for (size_t i = 0; i < cap; i++)
+        if (tab[i].name != OT_NONE && tab[i].name != OT_NIL)
+            list = ot_cons(h, tab[i].name, list);
+    pthread_mutex_unlock(&lock);
+    return list;
+}

@@ -1,0 +1,571 @@
+/* sched.c — scheduler threads: run queues, execution stacks (copy stacks),
+ * switching processes in and out, sleeping when idle, stealing work, faults
+ * inside processes, and ot_run, which brings the runtime up and down. */
+#include <errno.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core_internal.h"
+#include "core/ctx.h"
+
+ot__runtime *ot__rt;
+
+static _Thread_local ot__sched *tl_sched;
+static _Thread_local void *tl_fake_stack;      /* ASan bookkeeping */
+static _Thread_local const void *tl_thread_stack_lo;
+static _Thread_local size_t tl_thread_stack_size;
+
+ot__sched *ot__sched_current(void) { return tl_sched; }
+
+ot__proc *ot__proc_current(void)
+{
+    ot__sched *s = tl_sched;
+    return s ? s->current : NULL;
+}
+
+unsigned ot_schedulers(void)
+{
+    return ot__rt ? ot__rt->nscheds : 0;
+}
+
+/* ---------------------------------------------------------------- clock */
+
+int64_t ot__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------- futex */
+
+static void futex_wait(_Atomic uint32_t *word, uint32_t val, int64_t timeout_ns)
+{
+    struct timespec ts, *tsp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+        tsp = &ts;
+    }
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, val, tsp, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint32_t *word)
+{
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* ---------------------------------------------------------------- run queues */
+
+void ot__sched_enqueue(ot__sched *s, ot__proc *p)
+{
+    p->rq_next = NULL;
+    ot__spin_lock(&s->rq_lock);
+    if (s->rq_tail)
+        s->rq_tail->rq_next = p;
+    else
+        s->rq_head = p;
+    s->rq_tail = p;
+    atomic_fetch_add_explicit(&s->rq_len, 1, memory_order_seq_cst);
+    ot__spin_unlock(&s->rq_lock);
+    if (atomic_load_explicit(&s->sleep_word, memory_order_seq_cst)) {
+        atomic_store_explicit(&s->sleep_word, 0, memory_order_seq_cst);
+        futex_wake(&s->sleep_word);
+    }
+}
+
+static ot__proc *rq_pop(ot__sched *s)
+{
+    if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0)
+        return NULL;
+    ot__spin_lock(&s->rq_lock);
+    ot__proc *p = s->rq_head;
+    if (p) {
+        s->rq_head = p->rq_next;
+        if (!s->rq_head)
+            s->rq_tail = NULL;
+        atomic_fetch_sub_explicit(&s->rq_len, 1, memory_order_relaxed);
+    }
+    ot__spin_unlock(&s->rq_lock);
+    return p;
+}
+
+/* Takes one stackless runnable process from another scheduler whose queue
+ * holds more than one process (a lone process is about to run there). */
+static ot__proc *steal(ot__sched *self)
+{
+    ot__runtime *rt = ot__rt;
+    for (unsigned k = 1; k < rt->nscheds; k++) {
+        ot__sched *v = &rt->scheds[(self->index + k) % rt->nscheds];
+        if (atomic_load_explicit(&v->rq_len, memory_order_relaxed) < 2)
+            continue;
+        ot__spin_lock(&v->rq_lock);
+        ot__proc *prev = NULL, *p = v->rq_head;
+        while (p && p->slot)
+            prev = p, p = p->rq_next;
+        if (p) {
+            if (prev)
+                prev->rq_next = p->rq_next;
+            else
+                v->rq_head = p->rq_next;
+            if (v->rq_tail == p)
+                v->rq_tail = prev;
+            atomic_fetch_sub_explicit(&v->rq_len, 1, memory_order_relaxed);
+        }
+        ot__spin_unlock(&v->rq_lock);
+        if (p) {
+            p->home = self;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+void ot__wake(ot__proc *p)
+{
+    uint32_t expect = OT__P_WAITING;
+    if (!atomic_compare_exchange_strong_explicit(&p->state, &expect, OT__P_RUNNABLE,
+                                                 memory_order_seq_cst, memory_order_seq_cst))
+        return;
+    ot__sched *s = p->home;
+    if (!p->slot && tl_sched)
+        s = tl_sched; /* a stackless process may run anywhere: keep it close */
+    ot__sched_enqueue(s, p);
+}
+
+ot__sched *ot__sched_pick(void)
+{
+    if (tl_sched)
+        return tl_sched;
+    static _Atomic unsigned rr;
+    return &ot__rt->scheds[atomic_fetch_add(&rr, 1) % ot__rt->nscheds];
+}
+
+/* ---------------------------------------------------------------- stacks */
+
+static int slot_map(ot__slot *sl, size_t stack_size)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t size = (stack_size + page - 1) / page * page;
+    sl->map_size = size + page;
+    sl->map = mmap(NULL, sl->map_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (sl->map == MAP_FAILED)
+        return -errno;
+    if (mprotect(sl->map, page, PROT_NONE) != 0) {
+        int e = -errno;
+        munmap(sl->map, sl->map_size);
+        return e;
+    }
+    sl->base = sl->map + page;
+    sl->top = sl->map + sl->map_size;
+    sl->resident = NULL;
+    sl->low_water = sl->top;
+    return 0;
+}
+
+/* Copies the resident's frames out of its slot. */
+static bool slot_evict(ot__slot *sl)
+{
+    ot__proc *r = sl->resident;
+    if (!r)
+        return true;
+    size_t len = (size_t)(sl->top - (char *)r->sp);
+    if (len > r->saved_cap) {
+        size_t cap = (len + 255) & ~(size_t)255;
+        char *buf = ot__malloc(cap);
+        if (!buf)
+            return false;
+        ot__mem_add(OT__MEM_PROCESSES, (int64_t)cap - (int64_t)r->saved_cap);
+        ot__free(r->saved);
+        r->saved = buf;
+        r->saved_cap = cap;
+    }
+    ot__stack_copy(r->saved, r->sp, len);
+    r->saved_len = len;
+    if ((char *)r->sp < sl->low_water)
+        sl->low_water = r->sp;
+    sl->resident = NULL;
+    return true;
+}
+
+/* Puts p's frames back into its slot. */
+static bool slot_restore(ot__slot *sl, ot__proc *p)
+{
+    if (sl->resident == p)
+        return true;
+    if (!slot_evict(sl))
+        return false;
+    char *sp = p->sp;
+    ot__stack_unpoison(sl->low_water < sp ? sl->low_water : sp, sl->top);
+    sl->low_water = sp;
+    ot__stack_copy(sp, p->saved, p->saved_len);
+    sl->resident = p;
+    return true;
+}
+
+/* Chooses a slot for a process that has no frames: an empty one, else the
+ * next victim in turn, whose frames are copied out. */
+static ot__slot *slot_acquire(ot__sched *s)
+{
+    for (unsigned i = 0; i < OT__SLOTS_PER_SCHED; i++)
+        if (!s->slots[i].resident)
+            return &s->slots[i];
+    ot__slot *sl = &s->slots[s->next_victim++ % OT__SLOTS_PER_SCHED];
+    return slot_evict(sl) ? sl : NULL;
+}
+
+/* Forgets p's frames (exit, hibernate). */
+void ot__proc_drop_stack(ot__proc *p)
+{
+    if (p->slot) {
+        if (p->slot->resident == p)
+            p->slot->resident = NULL;
+        p->slot = NULL;
+    }
+    p->saved_len = 0;
+}
+
+/* ---------------------------------------------------------------- switching */
+
+void ot__proc_entry(void *arg); /* process.c */
+
+void ot__proc_switch_out(ot__proc *p, enum ot__want want)
+{
+    ot__sched *s = p->home;
+    void *fake = NULL;
+    p->want = want;
+    ot__fiber_before_switch(&fake, tl_thread_stack_lo, tl_thread_stack_size, s->tsan_fiber,
+                            want == OT__WANT_EXIT || want == OT__WANT_HIBERNATE);
+    ot__ctx_switch(&p->sp, s->sched_sp);
+    /* Running again, possibly much later. */
+    ot__fiber_after_switch(fake);
+    p->reds_left = OT__REDS_PER_SLICE;
+}
+
+/* Runs p until it switches out; returns what it wants. */
+static enum ot__want run_process(ot__sched *s, ot__proc *p)
+{
+    if (!p->slot) {
+        ot__slot *sl = slot_acquire(s);
+        if (!sl)
+            return OT__WANT_YIELD; /* no memory to save a victim: try later */
+        ot__stack_unpoison(sl->low_water, sl->top);
+        sl->low_water = sl->top;
+        p->slot = sl;
+        p->home = s;
+        sl->resident = p;
+        p->sp = ot__ctx_init(sl->top, ot__proc_entry, p);
+        if (!p->tsan_fiber)
+            p->tsan_fiber = ot__fiber_tsan_create();
+    } else if (!slot_restore(p->slot, p)) {
+        return OT__WANT_YIELD;
+    }
+    atomic_store_explicit(&p->state, OT__P_RUNNING, memory_order_relaxed);
+    p->reds_left = OT__REDS_PER_SLICE;
+    s->current = p;
+    int64_t t0 = ot__now_ns();
+    void *fake = NULL;
+    ot__fiber_before_switch(&fake, p->slot->base, (size_t)(p->slot->top - p->slot->base),
+                            p->tsan_fiber, 0);
+    ot__ctx_switch(&s->sched_sp, p->sp);
+    ot__fiber_after_switch(fake);
+    int64_t dt = ot__now_ns() - t0;
+    s->current = NULL;
+    s->switches++;
+    atomic_fetch_add_explicit(&p->cpu_ns, (uint64_t)dt, memory_order_relaxed);
+    if ((uint64_t)dt > ot__rt->long_schedule_ns)
+        ot__long_sched_record(p->pid, t0, dt);
+    return (enum ot__want)p->want;
+}
+
+bool ot__proc_inbox_nonempty(ot__proc *p);
+
+/* The scheduler's side of a switch-out. */
+static void after_run(ot__sched *s, ot__proc *p, enum ot__want want)
+{
+    switch (want) {
+    case OT__WANT_YIELD:
+        atomic_store_explicit(&p->state, OT__P_RUNNABLE, memory_order_relaxed);
+        ot__sched_enqueue(s, p);
+        break;
+    case OT__WANT_HIBERNATE:
+        ot__proc_drop_stack(p);
+        /* fall through */
+    case OT__WANT_WAIT:
+        atomic_store_explicit(&p->state, OT__P_WAITING, memory_order_seq_cst);
+        if (ot__proc_inbox_nonempty(p) || atomic_load_explicit(&p->timed_out, memory_order_seq_cst))
+            ot__wake(p);
+        break;
+    case OT__WANT_EXIT:
+        ot__proc_teardown(s, p);
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------- faults */
+
+static void on_fault(int sig, siginfo_t *info, void *uctx)
+{
+    (void)uctx;
+    ot__sched *s = tl_sched;
+    if (s && s->current) {
+        /* The fault happened while a process ran: end that process. */
+        ot__slot *sl = s->current->slot;
+        s->crash_signal = sig;
+        s->crash_addr = info->si_addr;
+        if (sl && (char *)info->si_addr >= sl->map && (char *)info->si_addr < sl->base)
+            s->crash_signal = -sig; /* the guard page: stack overflow */
+        siglongjmp(s->crash_jmp, 1);
+    }
+    /* Not inside a process: the runtime itself is broken. */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_fault_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
+    sigaction(SIGILL, &sa, NULL);
+}
+
+/* The exit reason of a process ended by a fault. */
+static ot_term fault_reason(ot_heap *h, int sig)
+{
+    if (sig < 0)
+        return ot_atom("stack_overflow");
+    const char *name = sig == SIGSEGV ? "sigsegv" : sig == SIGBUS ? "sigbus"
+                     : sig == SIGFPE ? "sigfpe" : "sigill";
+    return ot_tuple(h, 2, ot_atom("signal"), ot_atom(name));
+}
+
+void ot__proc_crashed(ot__sched *s, ot__proc *p, ot_term reason); /* process.c */
+
+/* ---------------------------------------------------------------- loop */
+
+static ot__proc *next_process(ot__sched *s)
+{
+    ot__runtime *rt = ot__rt;
+    for (;;) {
+        int64_t now = ot__now_ns();
+        int64_t next_deadline = ot__timers_run(s, now);
+        ot__proc *p = rq_pop(s);
+        if (p)
+            return p;
+        if (rt->nscheds > 1 && (p = steal(s)))
+            return p;
+        if (atomic_load(&rt->stopping) && atomic_load(&rt->live) == 0)
+            return NULL;
+        /* Spin a little before sleeping: a wakeup often follows at once. */
+        for (int i = 0; i < 2000; i++) {
+            if (atomic_load_explicit(&s->rq_len, memory_order_relaxed))
+                break;
+            ot__cpu_relax();
+        }
+        if (atomic_load_explicit(&s->rq_len, memory_order_relaxed))
+            continue;
+        atomic_store_explicit(&s->sleep_word, 1, memory_order_seq_cst);
+        if (atomic_load_explicit(&s->rq_len, memory_order_seq_cst) == 0 &&
+            !(atomic_load(&rt->stopping) && atomic_load(&rt->live) == 0)) {
+            int64_t timeout = -1;
+            if (next_deadline != INT64_MAX) {
+                timeout = next_deadline - ot__now_ns();
+                if (timeout < 0)
+                    timeout = 0;
+            }
+            if (timeout != 0)
+                futex_wait(&s->sleep_word, 1, timeout);
+        }
+        atomic_store_explicit(&s->sleep_word, 0, memory_order_seq_cst);
+    }
+}
+
+static void *sched_main(void *arg)
+{
+    ot__sched *s = arg;
+    tl_sched = s;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void *lo;
+        size_t size;
+        pthread_attr_getstack(&attr, &lo, &size);
+        tl_thread_stack_lo = lo;
+        tl_thread_stack_size = size;
+        pthread_attr_destroy(&attr);
+    }
+    /* Faults are handled on an alternate signal stack; keep one that is
+     * already there (the sanitizers install their own). */
+    stack_t old, ss = {.ss_sp = s->altstack, .ss_size = 64 * 1024, .ss_flags = 0};
+    volatile bool own_altstack = sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE);
+    if (own_altstack)
+        sigaltstack(&ss, NULL);
+    s->tsan_fiber = ot__fiber_tsan_current();
+    (void)tl_fake_stack;
+
+    /* A fault inside a process comes back here with the process still
+     * s->current; the loop below then carries on. */
+    if (sigsetjmp(s->crash_jmp, 0)) {
+        ot__fiber_after_switch(NULL);
+        ot__proc *p = s->current;
+        s->current = NULL;
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGSEGV);
+        sigaddset(&set, SIGBUS);
+        sigaddset(&set, SIGFPE);
+        sigaddset(&set, SIGILL);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+        ot_heap *h = ot_heap_new();
+        ot__proc_crashed(s, p, h ? fault_reason(h, s->crash_signal) : ot_atom("signal"));
+        ot_heap_free(h);
+    }
+    for (;;) {
+        ot__proc *p = next_process(s);
+        if (!p)
+            break;
+        enum ot__want w = run_process(s, p);
+        after_run(s, p, w);
+    }
+    if (own_altstack) {
+        stack_t off = {.ss_flags = SS_DISABLE};
+        sigaltstack(&off, NULL);
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- runtime */
+
+int ot__proc_table_init(uint32_t max);   /* process.c */
+void ot__proc_table_free(void);
+ot_term ot__spawn_first(ot_proc_fn fn, void *arg);
+void ot__kill_all(void);
+
+static void runtime_free(ot__runtime *rt)
+{
+    for (unsigned i = 0; i < rt->nscheds; i++) {
+        ot__sched *s = &rt->scheds[i];
+        for (unsigned k = 0; k < OT__SLOTS_PER_SCHED; k++)
+            if (s->slots[k].map)
+                munmap(s->slots[k].map, s->slots[k].map_size);
+        ot__timers_free(s);
+        free(s->altstack);
+    }
+    free(rt->scheds);
+    pthread_mutex_destroy(&rt->done_lock);
+    pthread_cond_destroy(&rt->done_cond);
+    free(rt);
+}
+
+void ot__first_exited(int status)
+{
+    ot__runtime *rt = ot__rt;
+    pthread_mutex_lock(&rt->done_lock);
+    atomic_store(&rt->first_status, status);
+    pthread_cond_broadcast(&rt->done_cond);
+    pthread_mutex_unlock(&rt->done_lock);
+}
+
+void ot__runtime_last_exit(void)
+{
+    ot__runtime *rt = ot__rt;
+    for (unsigned i = 0; i < rt->nscheds; i++) {
+        ot__sched *s = &rt->scheds[i];
+        atomic_store(&s->sleep_word, 0);
+        futex_wake(&s->sleep_word);
+    }
+}
+
+int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
+{
+    static _Atomic int running;
+    if (atomic_exchange(&running, 1))
+        return -EBUSY;
+    ot_runtime_opts o = {0};
+    if (opts)
+        o = *opts;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    ot__runtime *rt = calloc(1, sizeof *rt);
+    if (!rt) {
+        atomic_store(&running, 0);
+        return -ENOMEM;
+    }
+    rt->nscheds = o.schedulers ? o.schedulers : (unsigned)(ncpu > 0 ? ncpu : 1);
+    rt->stack_size = o.stack_size ? o.stack_size : (size_t)1 << 20;
+    rt->long_schedule_ns = (uint64_t)(o.long_schedule_us ? o.long_schedule_us : 10000) * 1000;
+    atomic_store(&rt->first_status, -1);
+    pthread_mutex_init(&rt->done_lock, NULL);
+    pthread_cond_init(&rt->done_cond, NULL);
+    rt->scheds = calloc(rt->nscheds, sizeof *rt->scheds);
+    int err = rt->scheds ? 0 : -ENOMEM;
+    for (unsigned i = 0; !err && i < rt->nscheds; i++) {
+        ot__sched *s = &rt->scheds[i];
+        s->index = i;
+        s->altstack = malloc(64 * 1024);
+        if (!s->altstack)
+            err = -ENOMEM;
+        for (unsigned k = 0; !err && k < OT__SLOTS_PER_SCHED; k++)
+            err = slot_map(&s->slots[k], rt->stack_size);
+    }
+    if (!err)
+        err = ot__proc_table_init(o.max_processes ? o.max_processes : (1u << 22));
+    if (err) {
+        if (rt->scheds)
+            runtime_free(rt);
+        else
+            free(rt);
+        atomic_store(&running, 0);
+        return err;
+    }
+    ot__rt = rt;
+    install_fault_handlers();
+    ot__registry_init();
+    ot_term first = ot__spawn_first(fn, arg);
+    if (first == OT_NONE)
+        err = -ENOMEM;
+    unsigned started = 0;
+    for (; !err && started < rt->nscheds; started++) {
+        if (pthread_create(&rt->scheds[started].thread, NULL, sched_main, &rt->scheds[started])) {
+            err = -EAGAIN;
+            break;
+        }
+    }
+    int status = 1;
+    if (!err) {
+        pthread_mutex_lock(&rt->done_lock);
+        while (atomic_load(&rt->first_status) < 0)
+            pthread_cond_wait(&rt->done_cond, &rt->done_lock);
+        status = atomic_load(&rt->first_status);
+        pthread_mutex_unlock(&rt->done_lock);
+    }
+    /* Stop everything that is left, then the schedulers. */
+    atomic_store(&rt->stopping, true);
+    ot__kill_all();
+    ot__runtime_last_exit();
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(rt->scheds[i].thread, NULL);
+    ot__registry_shutdown();
+    ot__proc_table_free();
+    ot__rt = NULL;
+    runtime_free(rt);
+    atomic_store(&running, 0);
+    return err ? err : status;
+}
+
+void ot__sched_nudge(ot__sched *s)
+{
+    atomic_store_explicit(&s->sleep_word, 0, memory_order_seq_cst);
+    futex_wake(&s->sleep_word);
+}

@@ -1,0 +1,505 @@
+/* test_process.c — Erlang's process semantics in otter: spawn, send,
+ * selective receive, ordering, timeouts, links, trap_exit, kill, monitors,
+ * registered names, timers, hibernation, faults inside processes. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proctest.h"
+
+#define P(x) ((void *)(uintptr_t)(x))
+#define T(x) ((ot_term)(uintptr_t)(x))
+
+static ot_term pat(const char *text)
+{
+    ot_term p = ot_pattern(ot_proc_heap(), text);
+    CHECK(p != OT_NONE, "bad pattern %s", text);
+    return p;
+}
+
+/* Receives a message matching `text` within ms, and returns bind 0. */
+static ot_term expect(const char *text, int64_t ms, ot_msg **keep)
+{
+    ot_term binds[4] = {0};
+    ot_msg *m = ot_receive(pat(text), ms, binds);
+    CHECK(m != NULL, "no message matching %s within %lld ms", text, (long long)ms);
+    if (keep)
+        *keep = m;
+    else
+        ot_msg_free(m);
+    return m ? binds[0] : OT_NONE;
+}
+
+static void expect_nothing(const char *text, int64_t ms)
+{
+    ot_msg *m = ot_receive(pat(text), ms, NULL);
+    CHECK(m == NULL, "unexpected message matching %s", text);
+    ot_msg_free(m);
+}
+
+/* ---------------------------------------------------------------- the notebook's ping/pong */
+
+static void ponger(void *arg)
+{
+    ot_term parent = T(arg);
+    ot_msg *m = ot_receive(ot_atom("ping"), OT_INFINITY, NULL);
+    CHECK(m != NULL);
+    ot_msg_free(m);
+    CHECK(ot_send(parent, ot_atom("pong")) == 0);
+}
+
+static void pingpong_body(void *arg)
+{
+    (void)arg;
+    ot_term self = ot_self();
+    CHECK(ot_is_pid(self));
+    ot_term child = ot_spawn(ponger, P(self));
+    CHECK(ot_is_pid(child) && child != self);
+    CHECK(ot_send(child, ot_atom("ping")) == 0);
+    ot_msg *m = ot_receive(ot_atom("pong"), 5000, NULL);
+    CHECK(m != NULL, "no pong");
+    ot_msg_free(m);
+}
+
+Test(process, notebook_ping_pong) { pt_run(pingpong_body, NULL, 2); }
+
+Test(process, self_outside_a_process_is_none)
+{
+    cr_assert_eq(ot_self(), OT_NONE);
+    cr_assert_null(ot_receive(OT_NONE, 0, NULL));
+}
+
+/* ---------------------------------------------------------------- ordering */
+
+#define SENDERS 8
+#define PER_SENDER 2000
+
+static void ordered_sender(void *arg)
+{
+    ot_term to = T(arg);
+    ot_heap *h = ot_heap_new();
+    ot_term tag = ot_spawn_arg();
+    for (int i = 0; i < PER_SENDER; i++) {
+        ot_send(to, ot_build(h, "{seq, ~t, ~i}", tag, i));
+        ot_heap_reset(h);
+    }
+    ot_heap_free(h);
+}
+
+static void ordering_body(void *arg)
+{
+    (void)arg;
+    int next[SENDERS] = {0};
+    for (int s = 0; s < SENDERS; s++) {
+        ot_spawn_opts o = {.term_arg = ot_int(NULL, s)};
+        CHECK(ot_spawn_opt(ordered_sender, P(ot_self()), &o) != OT_NONE);
+    }
+    ot_term p = pat("{seq, S, I}");
+    for (int k = 0; k < SENDERS * PER_SENDER; k++) {
+        ot_term b[4];
+        ot_msg *m = ot_receive(p, 10000, b);
+        CHECK(m != NULL, "message %d missing", k);
+        if (!m)
+            return;
+        int64_t s, i;
+        ot_get_int64(b[0], &s);
+        ot_get_int64(b[1], &i);
+        CHECK(i == next[s], "sender %lld: got %lld, expected %d", (long long)s, (long long)i, next[s]);
+        next[s] = (int)i + 1;
+        ot_msg_free(m);
+    }
+}
+
+Test(process, order_per_pair_is_kept_under_concurrency) { pt_run(ordering_body, NULL, 2); }
+
+/* ---------------------------------------------------------------- selective receive */
+
+static void selective_body(void *arg)
+{
+    (void)arg;
+    ot_term self = ot_self();
+    ot_heap *h = ot_proc_heap();
+    ot_send(self, ot_build(h, "{a, 1}"));
+    ot_send(self, ot_build(h, "{b, 2}"));
+    ot_send(self, ot_build(h, "{a, 3}"));
+    ot_send(self, ot_build(h, "{c, 4}"));
+    ot_term v = expect("{c, X}", 0, NULL);
+    CHECK(v == ot_int(NULL, 4));
+    v = expect("{b, X}", 0, NULL);
+    CHECK(v == ot_int(NULL, 2));
+    CHECK(ot_message_queue_len() == 2);
+    v = expect("{a, X}", 0, NULL);
+    CHECK(v == ot_int(NULL, 1), "oldest matching first");
+    v = expect("{a, X}", 0, NULL);
+    CHECK(v == ot_int(NULL, 3));
+    expect_nothing("_", 0);
+    /* A repeated variable must bind equal terms. */
+    ot_send(self, ot_build(h, "{pair, 1, 2}"));
+    ot_send(self, ot_build(h, "{pair, 5, 5}"));
+    v = expect("{pair, X, X}", 0, NULL);
+    CHECK(v == ot_int(NULL, 5));
+    CHECK(ot_flush() == 1);
+}
+
+Test(process, selective_receive_leaves_other_messages) { pt_run(selective_body, NULL, 1); }
+
+/* ---------------------------------------------------------------- timeouts */
+
+static void late_sender(void *arg)
+{
+    ot_sleep(80);
+    ot_send(T(arg), ot_atom("late"));
+}
+
+static void timeout_body(void *arg)
+{
+    (void)arg;
+    int64_t t0 = ot_monotonic_ms();
+    CHECK(ot_receive(OT_NONE, 50, NULL) == NULL);
+    int64_t dt = ot_monotonic_ms() - t0;
+    CHECK(dt >= 50, "timed out after %lld ms", (long long)dt);
+    CHECK(ot_receive(OT_NONE, 0, NULL) == NULL);
+    /* A message that arrives before the timeout ends the wait. */
+    ot_spawn(late_sender, P(ot_self()));
+    t0 = ot_monotonic_ms();
+    expect("late", 5000, NULL);
+    dt = ot_monotonic_ms() - t0;
+    CHECK(dt >= 70, "got the late message after only %lld ms", (long long)dt);
+    /* A stale timer of an earlier wait must not cut a later one short. */
+    CHECK(ot_receive(OT_NONE, 20, NULL) == NULL);
+    ot_spawn(late_sender, P(ot_self()));
+    expect("late", 5000, NULL);
+}
+
+Test(process, receive_timeouts) { pt_run(timeout_body, NULL, 2); }
+
+/* ---------------------------------------------------------------- links and exits */
+
+static void die_with(void *arg)
+{
+    ot_sleep(10);
+    ot_exit(ot_atom((const char *)arg));
+}
+
+static void wait_forever(void *arg)
+{
+    (void)arg;
+    ot_msg_free(ot_receive(ot_atom("never"), OT_INFINITY, NULL));
+}
+
+static void link_trap_body(void *arg)
+{
+    (void)arg;
+    CHECK(ot_trap_exit(true) == false);
+    ot_spawn_opts o = {.link = true};
+    ot_term a = ot_spawn_opt(die_with, "boom", &o);
+    ot_term b[4];
+    ot_msg *m = ot_receive(pat("{'EXIT', P, R}"), 5000, b);
+    CHECK(m != NULL);
+    CHECK(b[0] == a);
+    CHECK(b[1] == ot_atom("boom"));
+    ot_msg_free(m);
+    /* A normal exit arrives as a message too when trapping. */
+    ot_term c = ot_spawn_opt(die_with, "normal", &o);
+    m = ot_receive(pat("{'EXIT', P, R}"), 5000, b);
+    CHECK(m && b[0] == c && b[1] == OT_ATOM(NORMAL));
+    ot_msg_free(m);
+}
+
+Test(process, trapped_exits_become_messages) { pt_run(link_trap_body, NULL, 2); }
+
+/* A middle process linked to a dying child dies with the same reason; the
+ * test process monitors the middle one. */
+static void middle(void *arg)
+{
+    ot_spawn_opts o = {.link = true};
+    ot_spawn_opt(die_with, arg, &o);
+    wait_forever(NULL);
+}
+
+static void propagation_body(void *arg)
+{
+    (void)arg;
+    ot_term ref;
+    ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
+    ot_term mid = ot_spawn_opt(middle, "crash", &o);
+    ot_term b[4];
+    ot_msg *m = ot_receive(pat("{'DOWN', R, process, P, Why}"), 5000, b);
+    CHECK(m != NULL, "middle process did not die");
+    if (m) {
+        CHECK(ot_equal(b[0], ref));
+        CHECK(b[1] == mid);
+        CHECK(ot_tuple_get(ot_msg_term(m), 4) == ot_atom("crash"));
+    }
+    ot_msg_free(m);
+    /* A normal exit does not propagate along a link. */
+    mid = ot_spawn_opt(middle, "normal", &o);
+    ot_sleep(100);
+    CHECK(ot_is_alive(mid), "a normal exit killed a linked process");
+    ot_exit_signal(mid, OT_ATOM(KILL));
+    m = ot_receive(pat("{'DOWN', _, process, _, Why}"), 5000, b);
+    CHECK(m && b[0] == OT_ATOM(KILLED));
+    ot_msg_free(m);
+}
+
+Test(process, abnormal_exit_propagates_normal_does_not) { pt_run(propagation_body, NULL, 2); }
+
+static void trapper(void *arg)
+{
+    (void)arg;
+    ot_trap_exit(true);
+    ot_send(ot_whereis(ot_atom("kill_test")), ot_atom("trapping"));
+    for (;;) {
+        ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+        ot_send(ot_whereis(ot_atom("kill_test")), ot_msg_term(m));
+        ot_msg_free(m);
+    }
+}
+
+static void kill_body(void *arg)
+{
+    (void)arg;
+    ot_register(ot_atom("kill_test"), ot_self());
+    ot_term ref;
+    ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
+    ot_term t = ot_spawn_opt(trapper, NULL, &o);
+    expect("trapping", 5000, NULL); /* as in Erlang, trapping starts when the process says so */
+    /* A trappable signal becomes a message... */
+    ot_exit_signal(t, ot_atom("please"));
+    ot_term b[4];
+    ot_msg *m = ot_receive(pat("{'EXIT', P, please}"), 5000, b);
+    CHECK(m != NULL, "trapped exit not forwarded");
+    ot_msg_free(m);
+    CHECK(ot_is_alive(t));
+    /* ... but kill cannot be trapped, and the reason becomes killed. */
+    ot_exit_signal(t, OT_ATOM(KILL));
+    m = ot_receive(pat("{'DOWN', _, process, _, Why}"), 5000, b);
+    CHECK(m && b[0] == OT_ATOM(KILLED));
+    ot_msg_free(m);
+    CHECK(!ot_is_alive(t));
+}
+
+Test(process, kill_is_untrappable) { pt_run(kill_body, NULL, 2); }
+
+static void exit_in_receive_body(void *arg)
+{
+    (void)arg;
+    ot_term ref;
+    ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
+    ot_term w = ot_spawn_opt(wait_forever, NULL, &o);
+    ot_sleep(20); /* let it block in receive */
+    ot_exit_signal(w, ot_atom("stop_now"));
+    ot_term b[4];
+    ot_msg *m = ot_receive(pat("{'DOWN', _, process, _, Why}"), 5000, b);
+    CHECK(m && b[0] == ot_atom("stop_now"));
+    ot_msg_free(m);
+    /* exit/2 with normal does not stop another process. */
+    w = ot_spawn_opt(wait_forever, NULL, &o);
+    ot_exit_signal(w, OT_ATOM(NORMAL));
+    ot_sleep(20);
+    CHECK(ot_is_alive(w));
+    ot_exit_signal(w, OT_ATOM(KILL));
+}
+
+Test(process, exit_signal_while_waiting) { pt_run(exit_in_receive_body, NULL, 2); }
+
+static void link_dead_body(void *arg)
+{
+    (void)arg;
+    ot_trap_exit(true);
+    ot_term d = ot_spawn(die_with, "normal");
+    ot_sleep(50);
+    CHECK(!ot_is_alive(d));
+    CHECK(ot_link(d) == 0);
+    ot_term b[4];
+    ot_msg *m = ot_receive(pat("{'EXIT', P, R}"), 1000, b);
+    CHECK(m && b[0] == d && b[1] == OT_ATOM(NOPROC), "linking to a dead process gives noproc");
+    ot_msg_free(m);
+    /* After unlink, the partner's exit does not arrive. */
+    ot_term w = ot_spawn(wait_forever, NULL);
+    ot_link(w);
+    ot_unlink(w);
+    ot_exit_signal(w, OT_ATOM(KILL));
+    expect_nothing("{'EXIT', _, _}", 100);
+}
+
+Test(process, link_to_dead_and_unlink) { pt_run(link_dead_body, NULL, 2); }
+
+/* ---------------------------------------------------------------- monitors */
+
+static void monitor_body(void *arg)
+{
+    (void)arg;
+    ot_term d = ot_spawn(die_with, "normal");
+    ot_sleep(50);
+    ot_term ref = ot_monitor(NULL, d);
+    CHECK(ot_is_ref(ref));
+    ot_term b[4];
+    ot_msg *m = ot_receive(pat("{'DOWN', R, process, P, noproc}"), 1000, b);
+    CHECK(m && ot_equal(b[0], ref) && b[1] == d, "monitor on a dead pid gives noproc");
+    ot_msg_free(m);
+    /* Demonitor with flush: no DOWN afterwards. */
+    ot_term w = ot_spawn(wait_forever, NULL);
+    ref = ot_monitor(NULL, w);
+    CHECK(ot_demonitor(ref, true) == 0);
+    ot_exit_signal(w, OT_ATOM(KILL));
+    expect_nothing("{'DOWN', _, _, _, _}", 100);
+    CHECK(ot_demonitor(ref, false) == -ENOENT);
+    /* Monitor by registered name. */
+    w = ot_spawn(wait_forever, NULL);
+    CHECK(ot_register(ot_atom("watched"), w) == 0);
+    ref = ot_monitor(NULL, ot_atom("watched"));
+    ot_exit_signal(w, ot_atom("bye"));
+    m = ot_receive(pat("{'DOWN', _, process, {watched, _}, bye}"), 1000, NULL);
+    CHECK(m != NULL, "DOWN of a name monitor names {name, node}");
+    ot_msg_free(m);
+    ref = ot_monitor(NULL, ot_atom("nobody_here"));
+    m = ot_receive(pat("{'DOWN', _, process, {nobody_here, _}, noproc}"), 1000, NULL);
+    CHECK(m != NULL);
+    ot_msg_free(m);
+}
+
+Test(process, monitors) { pt_run(monitor_body, NULL, 2); }
+
+/* ---------------------------------------------------------------- names */
+
+static void names_body(void *arg)
+{
+    (void)arg;
+    ot_term w = ot_spawn(wait_forever, NULL);
+    CHECK(ot_register(ot_atom("srv"), w) == 0);
+    CHECK(ot_whereis(ot_atom("srv")) == w);
+    CHECK(ot_register(ot_atom("srv"), ot_self()) == -EEXIST, "a name is taken once");
+    CHECK(ot_register(ot_atom("other"), w) == -EEXIST, "a process has one name");
+    CHECK(ot_send(ot_atom("srv"), ot_atom("never")) == 0);
+    CHECK(ot_send(ot_atom("nobody"), ot_atom("x")) == -ENOENT);
+    ot_term names = ot_registered(ot_proc_heap());
+    CHECK(ot_list_length(names) >= 1);
+    ot_term ref = ot_monitor(NULL, w);
+    ot_exit_signal(w, OT_ATOM(KILL));
+    ot_msg_free(ot_receive(pat("{'DOWN', _, _, _, _}"), 1000, NULL));
+    (void)ref;
+    CHECK(ot_whereis(ot_atom("srv")) == OT_NONE, "the name goes with the process");
+    CHECK(ot_register(ot_atom("srv"), ot_self()) == 0);
+    CHECK(ot_unregister(ot_atom("srv")) == 0);
+    CHECK(ot_unregister(ot_atom("srv")) == -ENOENT);
+    /* spawn with a name that is taken starts nothing. */
+    ot_register(ot_atom("mine"), ot_self());
+    ot_spawn_opts o = {.name = ot_atom("mine")};
+    CHECK(ot_spawn_opt(wait_forever, NULL, &o) == OT_NONE);
+}
+
+Test(process, registered_names) { pt_run(names_body, NULL, 2); }
+
+/* ---------------------------------------------------------------- chains */
+
+#define CHAIN 100000
+
+static void chain_link(void *arg)
+{
+    long left = (long)(intptr_t)arg;
+    if (left > 0) {
+        ot_spawn_opts o = {.link = true};
+        ot_term next = ot_spawn_opt(chain_link, P(left - 1), &o);
+        if (next == OT_NONE)
+            ot_exit(ot_atom("spawn_failed"));
+    } else {
+        ot_send(ot_whereis(ot_atom("chain_test")), ot_atom("chain_built"));
+    }
+    wait_forever(NULL);
+}
+
+static void chain_body(void *arg)
+{
+    (void)arg;
+    ot_register(ot_atom("chain_test"), ot_self());
+    ot_term ref;
+    ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
+    ot_term head = ot_spawn_opt(chain_link, P(CHAIN - 1), &o);
+    expect("chain_built", 60000, NULL);
+    ot_exit_signal(head, ot_atom("chain_reaction"));
+    ot_msg *m = ot_receive(pat("{'DOWN', _, process, _, chain_reaction}"), 60000, NULL);
+    CHECK(m != NULL);
+    ot_msg_free(m);
+    /* Every process of the chain must go: wait until only we remain. */
+    for (int i = 0; i < 6000; i++) {
+        extern size_t ot__live_processes(void);
+        if (ot__live_processes() == 1)
+            break;
+        ot_sleep(10);
+    }
+    extern size_t ot__live_processes(void);
+    CHECK(ot__live_processes() == 1, "%zu processes still alive", ot__live_processes());
+}
+
+Test(process, chain_of_100k_linked_processes_dies_together, .timeout = 300) { pt_run(chain_body, NULL, 2); }
+
+/* ---------------------------------------------------------------- timers */
+
+static void timers_body(void *arg)
+{
+    (void)arg;
+    ot_heap *h = ot_proc_heap();
+    int64_t t0 = ot_monotonic_ms();
+    ot_term tref = ot_send_after(h, 30, ot_self(), ot_atom("tick"));
+    CHECK(ot_is_ref(tref));
+    expect("tick", 2000, NULL);
+    CHECK(ot_monotonic_ms() - t0 >= 30);
+    tref = ot_send_after(h, 200, ot_self(), ot_atom("cancelled"));
+    int64_t left = ot_cancel_timer(tref);
+    CHECK(left > 100 && left <= 200, "left %lld", (long long)left);
+    CHECK(ot_cancel_timer(tref) == -ENOENT);
+    expect_nothing("cancelled", 300);
+    /* An interval fires again and again until cancelled. */
+    tref = ot_send_interval(h, 20, ot_self(), ot_atom("again"));
+    for (int i = 0; i < 3; i++)
+        expect("again", 2000, NULL);
+    CHECK(ot_cancel_timer(tref) >= 0);
+    ot_flush();
+    expect_nothing("again", 100);
+    /* A timer to a registered name resolves the name when it fires. */
+    ot_register(ot_atom("timer_target"), ot_self());
+    ot_send_after(h, 10, ot_atom("timer_target"), ot_atom("by_name"));
+    expect("by_name", 2000, NULL);
+    /* sleep keeps the mailbox filling. */
+    ot_send(ot_self(), ot_atom("during_sleep"));
+    t0 = ot_monotonic_ms();
+    ot_sleep(40);
+    CHECK(ot_monotonic_ms() - t0 >= 40);
+    expect("during_sleep", 0, NULL);
+}
+
+Test(process, timers) { pt_run(timers_body, NULL, 2); }
+
+/* ---------------------------------------------------------------- hibernate */
+
+static void hib_loop(void *arg)
+{
+    long count = (long)(intptr_t)arg;
+    ot_term b[4];
+    ot_msg *m = ot_receive(pat("{bump, From}"), 0, b);
+    if (m) {
+        ot_send(b[0], ot_int(NULL, count + 1));
+        ot_msg_free(m);
+        count++;
+    }
+    ot_hibernate(hib_loop, P(count));
+}
+
+static void hibernate_body(void *arg)
+{
+    (void)arg;
+    ot_term h = ot_spawn(hib_loop, P(0));
+    for (int i = 1; i <= 5; i++) {
+        ot_send(h, ot_build(ot_proc_heap(), "{bump, ~p}", ot_self()));
+        ot_msg *m = ot_receive(OT_NONE, 2000, NULL);
+        CHECK(m && ot_msg_term(m) == ot_int(NULL, i), "hibernated process lost its state");
+        ot_msg_free(m);
+    }
+    ot_exit_signal(h, OT_ATOM(KILL));
+}
+
+Test(process, hibernate_resumes_in_the_given_function) { pt_run(hibernate_body, NULL, 2); }
+
