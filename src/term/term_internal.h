@@ -249,8 +249,10 @@ void ot__set_local_node(ot_term node);
 uint32_t ot__local_creation(void);
 void ot__set_local_creation(uint32_t creation);
 
-/* ot__print_elixir_float: appends the shortest text that reads back as d,
+/* ot__float_text: appends the shortest text that reads back as d,
  * formatted as Elixir's inspect/Erlang's io_lib_format:fwrite_g do. */
 void ot__float_text(ot__strbuf *sb, double d);
+/* ot__print_sb: appends t's text to sb (no NUL); 0, or a negative errno. */
+int ot__print_sb(ot__strbuf *sb, ot_term t, const ot_print_opts *opts);
 
 #endif

@@ -1,0 +1,339 @@
+/* test_print_oracle.c — ot_print against the real printers: Elixir 1.14's
+ * inspect/2 and OTP's io_lib:format("~tp"), on terms that BEAM generates
+ * and encodes, which otter decodes and prints.
+ *
+ * Sources of terms:
+ *   tests/oracle/gen_terms.exs SEED COUNT    (shared random term generator)
+ *   tests/oracle/print_oracle.exs terms ...  (hard cases + limits)
+ *   tests/oracle/print_oracle.exs floats ... (float text)
+ * Known, documented differences are normalised before comparing: local
+ * funs in Elixir syntax (BEAM names the defining function, which the
+ * external format does not carry) and the node number of identifiers of
+ * other nodes (BEAM's node-table slot). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "term/term_internal.h"
+#include "testutil.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static size_t unb64(const char *s, size_t n, char *out)
+{
+    static int8_t v[256];
+    static bool init;
+    if (!init) {
+        memset(v, -1, sizeof v);
+        const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        for (int i = 0; a[i]; i++)
+            v[(uint8_t)a[i]] = (int8_t)i;
+        init = true;
+    }
+    size_t k = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n && s[i] != '='; i++) {
+        int d = v[(uint8_t)s[i]];
+        cr_assert(d >= 0, "bad base64");
+        acc = acc << 6 | (uint32_t)d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[k++] = (char)(acc >> bits);
+        }
+    }
+    out[k] = 0;
+    return k;
+}
+
+static char *b64dup(const char *s, size_t n)
+{
+    char *o = malloc(n + 4);
+    unb64(s, n, o);
+    return o;
+}
+
+/* Does t contain a local fun (NEW_FUN_EXT) / an identifier of another node? */
+static bool big_map;
+
+static void scan(ot_term t, bool *local_fun, bool *foreign)
+{
+    switch (ot_typeof(t)) {
+    case OT_TYPE_FUN: {
+        size_t n;
+        const uint8_t *b = ot_fun_bytes(t, &n);
+        if (b[0] == 112)
+            *local_fun = true;
+        return;
+    }
+    case OT_TYPE_PID: {
+        ot_pid_parts p;
+        ot_pid_get(t, &p);
+        if (p.node != ot__local_node())
+            *foreign = true;
+        return;
+    }
+    case OT_TYPE_PORT: {
+        ot_port_parts p;
+        ot_port_get(t, &p);
+        if (p.node != ot__local_node())
+            *foreign = true;
+        return;
+    }
+    case OT_TYPE_REF: {
+        ot_ref_parts p;
+        ot_ref_get(t, &p);
+        if (p.node != ot__local_node())
+            *foreign = true;
+        return;
+    }
+    case OT_TYPE_TUPLE:
+        for (size_t i = 0; i < ot_tuple_arity(t); i++)
+            scan(ot_tuple_get(t, i), local_fun, foreign);
+        return;
+    case OT_TYPE_LIST:
+        while (ot_is_list(t) && t != OT_NIL) {
+            scan(ot_hd(t), local_fun, foreign);
+            t = ot_tl(t);
+        }
+        if (t != OT_NIL)
+            scan(t, local_fun, foreign);
+        return;
+    case OT_TYPE_MAP:
+        if (ot_map_size(t) > 32)
+            big_map = true;
+        for (size_t i = 0; i < ot_map_size(t); i++) {
+            scan(ot_map_key(t, i), local_fun, foreign);
+            scan(ot_map_value(t, i), local_fun, foreign);
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+/* Replaces the node number of every "<N." (N != 0) by "<*." in place. */
+static void mask_nodes(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r;) {
+        if (*r == '<' && r[1] >= '1' && r[1] <= '9') {
+            char *q = r + 1;
+            while (*q >= '0' && *q <= '9')
+                q++;
+            if (*q == '.') {
+                *w++ = '<';
+                *w++ = '*';
+                r = q;
+                continue;
+            }
+        }
+        *w++ = *r++;
+    }
+    *w = 0;
+}
+
+/* Elixir prints a local fun as #Function<I.U/A in Mod.name/arity>; otter
+ * as #Function<I.U/A in Mod>. Drops the ".name/arity" from BEAM's text. */
+static void drop_fun_names(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r;) {
+        if (strncmp(r, "#Function<", 10) == 0) {
+            char *end = strchr(r, '>');
+            char *in = strstr(r, " in ");
+            if (end && in && in < end) {
+                /* the name starts at the last '.' before the final '/' */
+                char *slash = end;
+                while (slash > in && *slash != '/')
+                    slash--;
+                char *dot = slash;
+                while (dot > in && *dot != '.')
+                    dot--;
+                if (*dot == '.' && *slash == '/') {
+                    size_t n = (size_t)(dot - r);
+                    memmove(w, r, n);
+                    w += n;
+                    *w++ = '>';
+                    r = end + 1;
+                    continue;
+                }
+            }
+        }
+        *w++ = *r++;
+    }
+    *w = 0;
+}
+
+static char *print_alloc(ot_term t, ot_syntax syn, size_t limit)
+{
+    ot_print_opts o = { .syntax = syn, .limit = limit };
+    char *s = ot_inspect(t, &o);
+    cr_assert(s != NULL);
+    /* ot_print must agree with ot_inspect. */
+    ssize_t n = ot_print(NULL, 0, t, &o);
+    cr_assert_eq((size_t)n, strlen(s));
+    return s;
+}
+
+typedef struct stats {
+    long terms, compared, skipped_elixir, skipped_big_maps;
+} stats;
+
+/* Checks one output line: hex ext, then base64 texts (Elixir, Erlang,
+ * and optionally Elixir with limits 1, 2, 3, 5). */
+static void check_line(char *line, stats *st, int hex_fields)
+{
+    static const size_t limits[] = { 1, 2, 3, 5 };
+    char *fields[16];
+    int nf = 0;
+    for (char *tok = strtok(line, " "); tok && nf < 16; tok = strtok(NULL, " "))
+        fields[nf++] = tok;
+    cr_assert(nf >= 2 + hex_fields, "short oracle line");
+    size_t hl = strlen(fields[0]);
+    uint8_t *bin = malloc(hl / 2 + 1);
+    cr_assert(tu_unhex(fields[0], hl, bin) >= 0);
+    ot_heap *h = ot_heap_new();
+    ot_term t;
+    ot_decode_error err;
+    ssize_t r = ot_decode(h, bin, hl / 2, NULL, &t, &err);
+    cr_assert(r > 0, "decode failed for %s: %s", fields[0], err.what);
+    bool local_fun = false, foreign = false;
+    big_map = false;
+    scan(t, &local_fun, &foreign);
+    st->terms++;
+    if (big_map) {
+        /* Maps of more than 32 keys: BEAM lists them in its hash order,
+         * otter in term order (documented). */
+        st->skipped_big_maps++;
+        free(bin);
+        ot_heap_free(h);
+        return;
+    }
+
+    int first = hex_fields; /* index of the Elixir text */
+    char *want_ex = b64dup(fields[first], strlen(fields[first]));
+    char *want_erl = b64dup(fields[first + 1], strlen(fields[first + 1]));
+    char *got_ex = print_alloc(t, OT_SYNTAX_ELIXIR, 0);
+    char *got_erl = print_alloc(t, OT_SYNTAX_ERLANG, 0);
+    if (foreign) {
+        mask_nodes(want_ex), mask_nodes(want_erl), mask_nodes(got_ex), mask_nodes(got_erl);
+    }
+    if (local_fun) {
+        drop_fun_names(want_ex);
+        st->skipped_elixir++;
+    }
+    cr_expect_str_eq(got_ex, want_ex, "Elixir text of %s:\n got  %s\n want %s", fields[0], got_ex, want_ex);
+    cr_expect_str_eq(got_erl, want_erl, "Erlang text of %s:\n got  %s\n want %s", fields[0], got_erl, want_erl);
+    st->compared += 2;
+    for (int i = 0; i < 4 && first + 2 + i < nf; i++) {
+        char *want = b64dup(fields[first + 2 + i], strlen(fields[first + 2 + i]));
+        char *got = print_alloc(t, OT_SYNTAX_ELIXIR, limits[i]);
+        if (foreign) {
+            mask_nodes(want);
+            mask_nodes(got);
+        }
+        if (local_fun)
+            drop_fun_names(want);
+        cr_expect_str_eq(got, want, "Elixir text with limit %zu of %s:\n got  %s\n want %s", limits[i], fields[0], got, want);
+        st->compared++;
+        free(want);
+        free(got);
+    }
+    free(want_ex), free(want_erl), free(got_ex), free(got_erl), free(bin);
+    ot_heap_free(h);
+}
+
+/* Runs an Elixir script of tests/oracle with a time limit; returns its
+ * complete output lines (a line cut short by the time limit is dropped).
+ * *timed_out tells whether the limit was hit. */
+static char *run_script(const char *script, const char *args, int secs, bool *timed_out)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "timeout -s KILL %d elixir '%s' %s", secs, tu_source_path(script),
+             args);
+    size_t len;
+    int status;
+    char *out = tu_run(cmd, NULL, 0, &len, &status);
+    *timed_out = status == 137 || status == 124;
+    cr_assert(status == 0 || *timed_out, "%s failed (status %d)", cmd, status);
+    char *last = strrchr(out, '\n');
+    if (last)
+        last[1] = 0;
+    else
+        out[0] = 0;
+    return out;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+Test(print_oracle, hard_cases_and_limits)
+{
+    bool late;
+    char *out = run_script("tests/oracle/print_oracle.exs", "terms 20240611 400", 300, &late);
+    cr_assert(!late, "print_oracle.exs timed out");
+    stats st = { 0 };
+    char *save;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        check_line(line, &st, 1);
+    cr_log_info("print_oracle: %ld terms, %ld texts compared, %ld local-fun terms, %ld big maps skipped", st.terms, st.compared, st.skipped_elixir, st.skipped_big_maps);
+    cr_assert_gt(st.terms, 500);
+    free(out);
+}
+
+Test(print_oracle, gen_terms)
+{
+    FILE *f = fopen(tu_source_path("tests/oracle/gen_terms.exs"), "r");
+    if (!f)
+        cr_skip_test("tests/oracle/gen_terms.exs is not there yet");
+    fclose(f);
+    bool late;
+    char *out = run_script("tests/oracle/gen_terms.exs", "4242 500", 120, &late);
+    if (late)
+        cr_log_warn("gen_terms.exs did not finish in time; checking the lines it gave");
+    stats st = { 0 };
+    char *save;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        /* hex(t2b), hex(t2b minor 2), b64(inspect), b64(io_lib) */
+        check_line(line, &st, 2);
+    }
+    cr_log_info("gen_terms: %ld terms, %ld texts compared, %ld local-fun terms, %ld big maps skipped", st.terms, st.compared, st.skipped_elixir, st.skipped_big_maps);
+    cr_assert_gt(st.terms, 0);
+    free(out);
+}
+
+Test(print_oracle, floats)
+{
+    bool late;
+    char *out = run_script("tests/oracle/print_oracle.exs", "floats 99 20000", 300, &late);
+    cr_assert(!late, "print_oracle.exs timed out");
+    long n = 0;
+    char *save;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char hex[17], erl[64], ex[64];
+        cr_assert_eq(sscanf(line, "%16s %63s %63s", hex, erl, ex), 3);
+        uint8_t b[8];
+        cr_assert_eq(tu_unhex(hex, 16, b), 8);
+        uint64_t bits = 0;
+        for (int i = 0; i < 8; i++)
+            bits = bits << 8 | b[i];
+        double d;
+        memcpy(&d, &bits, sizeof d);
+        ot__strbuf sb = { 0 };
+        ot__float_text(&sb, d);
+        char *got = ot__sb_take(&sb, NULL);
+        cr_expect_str_eq(got, erl, "float_to_list of %s: got %s want %s", hex, got, erl);
+        free(got);
+        ot_heap *h = ot_heap_new();
+        char buf[64];
+        ot_print(buf, sizeof buf, ot_float(h, d), NULL);
+        cr_expect_str_eq(buf, ex, "inspect of %s: got %s want %s", hex, buf, ex);
+        ot_heap_free(h);
+        n++;
+    }
+    cr_log_info("floats: %ld compared", n);
+    cr_assert_gt(n, 20000);
+    free(out);
+}
