@@ -1,0 +1,458 @@
+#!/usr/bin/env python3
+"""Runs otter's benchmarks beside their BEAM twins and compares them.
+
+Usage: scripts/bench.py --build DIR [--runs N] [--only PREFIX]... [--list]
+                        [--seconds S] [--reps R] [--quick] [--out FILE]
+       scripts/bench.py --markdown [FILE]   (a results file as a Markdown table)
+
+Every benchmark is a pair: an otter program from the release build in DIR
+and its twin on BEAM (an Erlang module run by `erl`, or an Elixir script
+run by `elixir`) doing the same work. Both print their measurements as
+stdout lines `RESULT <name> <value> <unit>`, and may print `CHECK <name>
+<value>` lines (sizes, sums) which must agree between the two sides, so
+that a difference in work shows up rather than passing for speed.
+
+The two sides run interleaved, otter then BEAM, N times each (default 5),
+so that both share whatever else the machine is doing. For each result the
+median of each side is compared: ratio = otter / BEAM. A result states
+whether lower or higher is better and the ratio its goal asks for (0.5 with
+"lower": otter takes at most half BEAM's time). A side whose max/min over
+the runs exceeds 1.5 is flagged as noisy.
+
+Writes bench/results/latest.json: {"machine": {...}, "results": [...]}
+and prints a table. Exits 1 if a benchmark could not run, 0 otherwise
+(a missed goal is reported, not an error).
+
+To add a benchmark, append a Bench to REGISTRY (see bench/README.md).
+Python 3 standard library only.
+"""
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ERL_DIR = ROOT / "bench" / "erl"
+NOISY_SPREAD = 1.5
+
+
+# ---------------------------------------------------------------- registry
+
+@dataclass(frozen=True)
+class Result:
+    """One figure a benchmark pair reports, and what otter must achieve."""
+    name: str
+    unit: str
+    better: str   # "lower" or "higher"
+    goal: float   # the ratio otter / BEAM asked for
+
+
+@dataclass
+class Bench:
+    """A benchmark pair. In the argument lists, {build} stands for the build
+    folder and {beam} for the folder of compiled Erlang twins."""
+    name: str
+    otter: list
+    beam: list
+    results: list
+    runs: int = 0          # 0: the --runs value
+    timeout: float = 900   # seconds allowed for one run of one side
+    env: dict = field(default_factory=dict)
+
+
+def lower(name, unit, goal):
+    """A time-like result: otter must take at most goal x BEAM's value."""
+    return Result(name, unit, "lower", goal)
+
+
+def higher(name, unit, goal):
+    """A rate-like result: otter must reach at least goal x BEAM's value."""
+    return Result(name, unit, "higher", goal)
+
+
+def erl(module, *args):
+    """The command that runs Erlang twin `module` with string arguments:
+    bench_util:main(module, [args]) on a fresh node, halted afterwards."""
+    arglist = ", ".join(json.dumps(a) for a in args)
+    return ["erl", "-noshell", "+P", "2000000", "-pa", "{beam}",
+            "-eval", f"bench_util:main({module}, [{arglist}])"]
+
+
+def elixir(script, *args):
+    """The command that runs Elixir twin bench/erl/<script>, with the
+    compiled Erlang twins on its code path."""
+    return ["elixir", "--erl", "+P 2000000", "-pa", "{beam}",
+            str(ERL_DIR / script), *args]
+
+
+def otter(program, *args):
+    """The command that runs otter benchmark program bench/<program>."""
+    return ["{build}/bench/" + program, *args]
+
+
+# Terms: the issue asks otter to be at least twice as fast as BEAM.
+TERM_GOAL = 0.5
+
+
+def term_results(*ops):
+    return [lower(f"term_{op}_{term}_{unit}", unit, TERM_GOAL)
+            for op in ops for term, unit in (("ping", "ns"), ("maps1k", "us"))]
+
+
+REGISTRY = [
+    Bench("terms",
+          otter=otter("bench_terms", "encode", "decode", "match"),
+          beam=erl("bench_terms", "encode", "decode", "match"),
+          results=term_results("encode", "decode", "match")),
+    Bench("terms_print",
+          otter=otter("bench_terms", "print"),
+          beam=elixir("bench_terms_print.exs"),
+          results=term_results("print")),
+]
+
+
+# ---------------------------------------------------------------- running
+
+@dataclass
+class Side:
+    """Everything one side (otter or BEAM) of a pair produced."""
+    values: dict = field(default_factory=dict)   # result name -> [values]
+    units: dict = field(default_factory=dict)
+    checks: dict = field(default_factory=dict)   # from the first good run
+    error: str = ""
+
+
+def run_once(argv, env, timeout, side):
+    """Runs one program; returns (results, units, checks) or raises
+    RuntimeError with a short explanation."""
+    try:
+        p = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=timeout)
+    except OSError as e:
+        raise RuntimeError(f"{argv[0]}: {e.strerror}")
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"timed out after {timeout:.0f} s")
+    results, units, checks = {}, {}, {}
+    for line in p.stdout.splitlines():
+        f = line.split()
+        try:
+            if len(f) == 4 and f[0] == "RESULT":
+                results[f[1]] = float(f[2])
+                units[f[1]] = f[3]
+            elif len(f) == 3 and f[0] == "CHECK":
+                checks[f[1]] = f[2]
+        except ValueError:
+            raise RuntimeError(f"unreadable line from {side}: {line!r}")
+    if p.returncode != 0:
+        tail = (p.stderr.strip() or p.stdout.strip()).splitlines()[-6:]
+        raise RuntimeError(f"exit status {p.returncode}: " + " | ".join(tail))
+    return results, units, checks
+
+
+def run_pair(bench, runs, build, beam_dir, env):
+    """Runs a pair interleaved, otter then BEAM, `runs` times. A side that
+    fails once is not run again (its error is kept); the other side goes on."""
+    sides = {"otter": Side(), "beam": Side()}
+    argvs = {s: [a.replace("{build}", str(build)).replace("{beam}", str(beam_dir))
+                 for a in getattr(bench, s)]
+             for s in sides}
+    run_env = dict(env, **bench.env)
+    for i in range(runs):
+        for s, side in sides.items():
+            if side.error:
+                continue
+            print(f"  {bench.name}: run {i + 1}/{runs} {s:5} ...", end="", flush=True)
+            try:
+                results, units, checks = run_once(argvs[s], run_env, bench.timeout, s)
+            except RuntimeError as e:
+                side.error = str(e)
+                print(" failed: " + side.error)
+                continue
+            print(" " + ", ".join(f"{k}={v:g}" for k, v in results.items()))
+            for k, v in results.items():
+                side.values.setdefault(k, []).append(v)
+                side.units[k] = units[k]
+            if not side.checks:
+                side.checks = checks
+    return sides
+
+
+# ---------------------------------------------------------------- summary
+
+def summarise(bench, result, sides, runs):
+    """One entry of latest.json for `result`, from both sides' runs."""
+    entry = {"name": result.name, "bench": bench.name, "unit": result.unit,
+             "better": result.better, "goal": result.goal, "runs": runs}
+    for s in ("otter", "beam"):
+        vals = sides[s].values.get(result.name, [])
+        entry[s] = statistics.median(vals) if vals else None
+        entry[s + "_min"] = min(vals) if vals else None
+        entry[s + "_max"] = max(vals) if vals else None
+        entry[s + "_values"] = vals
+        unit = sides[s].units.get(result.name)
+        if unit and unit != result.unit:
+            entry.setdefault("warnings", []).append(
+                f"{s} reports {unit}, the registry says {result.unit}")
+        if not vals and not sides[s].error:
+            entry.setdefault("warnings", []).append(f"{s} printed no RESULT line for it")
+    o, b = entry["otter"], entry["beam"]
+    entry["ratio"] = o / b if o is not None and b else None
+    if entry["ratio"] is None:
+        entry["met"] = None
+    elif result.better == "lower":
+        entry["met"] = entry["ratio"] <= result.goal
+    else:
+        entry["met"] = entry["ratio"] >= result.goal
+    entry["noisy"] = any(
+        entry[s + "_min"] and entry[s + "_max"] / entry[s + "_min"] > NOISY_SPREAD
+        for s in ("otter", "beam"))
+    return entry
+
+
+def compare_checks(bench, sides):
+    """The CHECK values both sides printed, and whether they agree (a value
+    only one side printed is not compared)."""
+    o, b = sides["otter"].checks, sides["beam"].checks
+    return [{"bench": bench.name, "name": k, "otter": o[k], "beam": b[k],
+             "same": o[k] == b[k]}
+            for k in sorted(set(o) & set(b))]
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
+
+
+def print_table(entries, checks):
+    head = ("result", "unit", "otter", "spread", "BEAM", "spread", "ratio", "goal", "")
+    rows = [head]
+    for e in entries:
+        spread = {s: (f"{fmt(e[s + '_min'])}-{fmt(e[s + '_max'])}" if e[s] is not None else "-")
+                  for s in ("otter", "beam")}
+        goal = ("<=" if e["better"] == "lower" else ">=") + f"{e['goal']:g}"
+        verdict = {True: "met", False: "MISSED", None: "no data"}[e["met"]]
+        if e["noisy"]:
+            verdict += " (noisy)"
+        ratio = f"{e['ratio']:.3g}" if e["ratio"] is not None else "-"
+        rows.append((e["name"], e["unit"], fmt(e["otter"]), spread["otter"],
+                     fmt(e["beam"]), spread["beam"], ratio, goal, verdict))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    print()
+    for r in rows:
+        print("  ".join(c.ljust(w) if i < 2 else c.rjust(w) if i < 8 else c
+                        for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+    print("\nmedians of each side; spread = min-max over the runs; "
+          "ratio = otter / BEAM; noisy = max/min > %g" % NOISY_SPREAD)
+    for e in entries:
+        for w in e.get("warnings", []):
+            print(f"warning: {e['name']}: {w}")
+    for c in checks:
+        if not c["same"]:
+            print(f"warning: {c['bench']}: {c['name']} differs: "
+                  f"otter {c['otter']}, BEAM {c['beam']} (not the same work?)")
+
+
+def markdown(doc):
+    """A results document as the Markdown table docs/benchmarks.md shows."""
+    out = ["| result | otter median (min–max) | BEAM median (min–max) | otter / BEAM | goal | |",
+           "|---|---|---|---|---|---|"]
+    for e in doc["results"]:
+        side = {s: (f"{fmt(e[s])} {e['unit']} ({fmt(e[s + '_min'])}–{fmt(e[s + '_max'])})"
+                    if e[s] is not None else "—") for s in ("otter", "beam")}
+        goal = ("≤ " if e["better"] == "lower" else "≥ ") + f"{e['goal']:g}"
+        verdict = {True: "met", False: "**missed**", None: "no data"}[e["met"]]
+        if e.get("noisy"):
+            verdict += " (noisy)"
+        ratio = f"{e['ratio']:.3g}" if e["ratio"] is not None else "—"
+        out.append(f"| `{e['name']}` | {side['otter']} | {side['beam']} | {ratio} | {goal} | {verdict} |")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- machine
+
+def command_output(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                              cwd=ROOT).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def read_json(path):
+    try:
+        return json.loads(pathlib.Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def build_compiler(build):
+    """The C compiler the build uses (from build.ninja), with its version."""
+    cc = "cc"
+    try:
+        lines = (build / "build.ninja").read_text().splitlines()
+        for i, line in enumerate(lines[:-1]):
+            if line.startswith("rule c_COMPILER"):
+                cc = lines[i + 1].split("=", 1)[1].split()[0]
+                break
+    except (OSError, IndexError):
+        pass
+    return command_output([cc, "--version"]).split("\n")[0] or cc
+
+
+def machine_details(build):
+    """What the figures depend on: hardware, kernel, compiler, build, BEAM."""
+    m = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    try:
+        cpuinfo = pathlib.Path("/proc/cpuinfo").read_text()
+        models = [l.split(":", 1)[1].strip() for l in cpuinfo.splitlines()
+                  if l.startswith("model name")]
+        m["cpu"] = models[0] if models else platform.processor()
+    except OSError:
+        m["cpu"] = platform.processor()
+    m["cores"] = os.cpu_count()
+    try:
+        for line in pathlib.Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                m["memory_gib"] = round(int(line.split()[1]) / 1048576, 1)
+    except OSError:
+        pass
+    m["kernel"] = f"{platform.system()} {platform.release()}"
+    m["compiler"] = build_compiler(build)
+    opts = read_json(build / "meson-info" / "intro-buildoptions.json") or []
+    o = {x["name"]: x["value"] for x in opts if "name" in x}
+    m["build"] = {k: o.get(k) for k in ("buildtype", "optimization", "debug", "b_ndebug",
+                                        "b_lto", "b_sanitize")}
+    m["otp"] = command_output(["erl", "-noshell", "-eval",
+        'R = erlang:system_info(otp_release), '
+        'F = filename:join([code:root_dir(), "releases", R, "OTP_VERSION"]), '
+        'V = case file:read_file(F) of {ok, B} -> string:trim(B); _ -> R end, '
+        'io:format("~ts (erts ~ts)", [V, erlang:system_info(version)]), halt().'])
+    m["elixir"] = command_output(["elixir", "-e", "IO.write(System.version())"])
+    m["python"] = platform.python_version()
+    commit = command_output(["git", "rev-parse", "--short", "HEAD"])
+    if commit:
+        m["commit"] = commit
+    return m
+
+
+# ---------------------------------------------------------------- main
+
+def selected(bench, prefixes):
+    """The results of `bench` that --only selects (all if its name matches)."""
+    if not prefixes or any(bench.name.startswith(p) for p in prefixes):
+        return list(bench.results)
+    return [r for r in bench.results if any(r.name.startswith(p) for p in prefixes)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build", help="release build folder (default: build)")
+    ap.add_argument("--runs", type=int, default=5, help="runs of each side (default 5)")
+    ap.add_argument("--only", action="append", default=[], metavar="PREFIX",
+                    help="run benchmarks or results whose name starts with PREFIX (repeatable)")
+    ap.add_argument("--seconds", type=float, help="length of one timed repetition "
+                    "inside programs that calibrate (OTTER_BENCH_SECONDS, default 0.3)")
+    ap.add_argument("--reps", type=int, help="repetitions inside such programs, "
+                    "best kept (OTTER_BENCH_REPS, default 3)")
+    ap.add_argument("--quick", action="store_true",
+                    help="a smoke run: 1 run, 1 repetition of 0.05 s; figures are not meaningful")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
+    ap.add_argument("--list", action="store_true", help="list the registry and exit")
+    ap.add_argument("--markdown", nargs="?", const=str(ROOT / "bench" / "results" / "latest.json"),
+                    metavar="FILE", help="print a results file as a Markdown table and exit")
+    args = ap.parse_args()
+
+    if args.markdown:
+        doc = read_json(args.markdown)
+        if not doc:
+            print(f"bench: cannot read {args.markdown}", file=sys.stderr)
+            return 1
+        print(markdown(doc))
+        return 0
+
+    if args.list:
+        for b in REGISTRY:
+            for r in b.results:
+                print(f"{b.name:14} {r.name:28} {r.unit:4} {r.better:6} goal {r.goal:g}")
+        return 0
+
+    env = dict(os.environ)
+    if args.quick:
+        args.runs, env["OTTER_BENCH_SECONDS"], env["OTTER_BENCH_REPS"] = 1, "0.05", "1"
+    if args.seconds:
+        env["OTTER_BENCH_SECONDS"] = str(args.seconds)
+    if args.reps:
+        env["OTTER_BENCH_REPS"] = str(args.reps)
+
+    build = pathlib.Path(args.build).resolve()
+    if not (build / "build.ninja").exists():
+        print(f"bench: {build} is not a Meson build folder (make bench creates one)",
+              file=sys.stderr)
+        return 1
+    machine = machine_details(build)
+    if machine["build"].get("buildtype") not in ("release", None):
+        print(f"warning: {build} is a {machine['build']['buildtype']} build; "
+              "figures from it do not represent otter", file=sys.stderr)
+
+    beam_dir = build / "bench" / "beam"
+    beam_dir.mkdir(parents=True, exist_ok=True)
+    if not shutil.which("erlc"):
+        print("bench: erlc not found (Erlang/OTP is needed for the twins)", file=sys.stderr)
+        return 1
+    erls = sorted(str(p) for p in ERL_DIR.glob("*.erl"))
+    if erls:
+        p = subprocess.run(["erlc", "-o", str(beam_dir), *erls], capture_output=True, text=True)
+        if p.returncode != 0:
+            print("bench: erlc failed:\n" + p.stdout + p.stderr, file=sys.stderr)
+            return 1
+
+    print(f"{machine['cpu']}, {machine['cores']} cores, {machine.get('memory_gib')} GiB, "
+          f"{machine['kernel']}, {machine['compiler']}, OTP {machine['otp']}, "
+          f"Elixir {machine['elixir']}")
+    entries, checks, errors = [], [], []
+    for bench in REGISTRY:
+        wanted = selected(bench, args.only)
+        if not wanted:
+            continue
+        runs = bench.runs or args.runs
+        sides = run_pair(bench, runs, build, beam_dir, env)
+        for s in sides:
+            if sides[s].error:
+                errors.append(f"{bench.name}: {s}: {sides[s].error}")
+        entries += [summarise(bench, r, sides, runs) for r in wanted]
+        checks += compare_checks(bench, sides)
+        known = {r.name for r in bench.results}
+        for s in sides:
+            for name in sides[s].values:
+                if name not in known:
+                    print(f"warning: {bench.name}: {s} reports {name}, "
+                          "which is not in the registry (ignored)")
+    if not entries:
+        print("bench: nothing matches --only " + " ".join(args.only), file=sys.stderr)
+        return 1
+
+    print_table(entries, checks)
+    for e in errors:
+        print("failed: " + e)
+    out = pathlib.Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"machine": machine,
+           "settings": {"runs": args.runs, "only": args.only,
+                        "seconds": env.get("OTTER_BENCH_SECONDS"),
+                        "reps": env.get("OTTER_BENCH_REPS"), "quick": args.quick},
+           "results": entries, "checks": checks, "errors": errors}
+    out.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"\nwritten: {out}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
