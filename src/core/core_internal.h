@@ -61,6 +61,13 @@ static inline void ot__spin_unlock(ot__spin *s)
     atomic_store_explicit(&s->locked, 0, memory_order_release);
 }
 
+/* Counters with one writer (the process or its scheduler) and lock-free
+ * readers (introspection): a plain load and store, never a locked add. */
+static inline void ot__counter_add(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
 /* ---------------------------------------------------------------- signals */
 
 enum ot__sig_kind {
@@ -95,6 +102,8 @@ struct ot_msg {
  * terms (OT_NONE for absent ones); the copies are made. NULL on failure. */
 ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term);
 void ot__sig_free(ot__sig *s);
+/* ot__sig_cache_flush: frees this thread's cache of signal blocks. */
+void ot__sig_cache_flush(void);
 
 /* The inbox: a lock-free stack of signals (newest first), reversed when
  * drained. OT__INBOX_CLOSED marks a process that no longer accepts any. */
@@ -204,6 +213,9 @@ struct ot__proc {
 
 /* The process table: slot i holds the process with pid <0.i.serial>. */
 ot__proc *ot__proc_lookup(ot_term pid);
+/* ot__proc_keep: t copied where it lives as long as p (t itself if
+ * immediate); OT_NONE if memory runs out. */
+ot_term ot__proc_keep(ot__proc *p, ot_term t);
 /* ot__proc_current: the process running on this thread, or NULL. */
 ot__proc *ot__proc_current(void);
 /* ot__proc_switch_out: the current process gives the CPU back to its
@@ -258,6 +270,7 @@ typedef struct ot__timerheap {
     ot__spin lock;
     ot__timer *items;
     size_t n, cap;
+    _Atomic size_t count;           /* n, readable without the lock */
 } ot__timerheap;
 
 /* ot__timer_wait: arms a wakeup of p (the current process) at deadline. */
@@ -266,6 +279,8 @@ int ot__timer_wait(ot__sched *s, ot__proc *p, int64_t deadline_ns);
  * deadline, or INT64_MAX. */
 int64_t ot__timers_run(ot__sched *s, int64_t now_ns);
 void ot__timers_free(ot__sched *s);
+/* ot__timers_pending: does s have any timer (a lock-free hint)? */
+#define ot__timers_pending(s) (atomic_load_explicit(&(s)->timers.count, memory_order_acquire) != 0)
 
 /* ---------------------------------------------------------------- schedulers */
 
@@ -284,7 +299,8 @@ struct ot__sched {
     _Atomic size_t rq_len;
 
     /* sleeping */
-    _Atomic uint32_t sleep_word;    /* futex: 1 while sleeping */
+    _Atomic uint32_t sleep_word;    /* futex: 1 while sleeping (set under rq_lock) */
+    bool poked;                     /* under rq_lock: look again before sleeping */
 
     ot__slot slots[OT__SLOTS_PER_SCHED];
     unsigned next_victim;

@@ -240,7 +240,7 @@ static void doom(ot__proc *p, ot_term reason)
 {
     if (p->exit_reason != OT_NONE)
         return;
-    ot_term r = ot_copy(p->meta_heap, reason);
+    ot_term r = ot__proc_keep(p, reason);
     p->exit_reason = r == OT_NONE ? OT_ATOM(ERROR) : r;
 }
 

@@ -13,14 +13,84 @@
 
 /* ---------------------------------------------------------------- signals */
 
+/* Signal blocks of up to 512 bytes are kept in small per-scheduler caches
+ * by size class: a message is usually freed on the thread that allocates
+ * the next one, and the cache saves malloc and free on every message. */
+#define SIG_CLASSES 3
+#define SIG_CACHE_MAX 256
+static const size_t sig_class_bytes[SIG_CLASSES] = {128, 256, 512};
+
+typedef struct sig_cache {
+    void *head[SIG_CLASSES];
+    unsigned n[SIG_CLASSES];
+} sig_cache;
+
+static _Thread_local sig_cache tl_cache;
+
+static int sig_class(size_t bytes)
+{
+    for (int c = 0; c < SIG_CLASSES; c++)
+        if (bytes <= sig_class_bytes[c])
+            return c;
+    return -1;
+}
+
+static void *sig_alloc(size_t bytes)
+{
+    int c = sig_class(bytes);
+    if (c < 0)
+        return ot__malloc(bytes);
+    sig_cache *sc = &tl_cache;
+    void *b = sc->head[c];
+    if (b) {
+        sc->head[c] = *(void **)b;
+        sc->n[c]--;
+        return b;
+    }
+    return ot__malloc(sig_class_bytes[c]);
+}
+
+static void sig_release(void *b, size_t bytes)
+{
+    int c = sig_class(bytes);
+    sig_cache *sc = &tl_cache;
+    if (c < 0 || sc->n[c] >= SIG_CACHE_MAX || !ot__sched_current()) {
+        ot__free(b);
+        return;
+    }
+    *(void **)b = sc->head[c];
+    sc->head[c] = b;
+    sc->n[c]++;
+}
+
+void ot__sig_cache_flush(void)
+{
+    sig_cache *sc = &tl_cache;
+    for (int c = 0; c < SIG_CLASSES; c++) {
+        while (sc->head[c]) {
+            void *b = sc->head[c];
+            sc->head[c] = *(void **)b;
+            ot__free(b);
+        }
+        sc->n[c] = 0;
+    }
+}
+
+static inline size_t term_words(ot_term t)
+{
+    if (t == OT_NONE || (!ot__is_boxed(t) && !ot__is_cons(t)))
+        return 0;
+    return ot__copy_words(t);
+}
+
 ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term)
 {
-    size_t wr = ref == OT_NONE ? 0 : ot__copy_words(ref);
-    size_t wt = term == OT_NONE ? 0 : ot__copy_words(term);
+    size_t wr = term_words(ref);
+    size_t wt = term_words(term);
     if (wr == SIZE_MAX || wt == SIZE_MAX)
         return NULL;
     size_t bytes = sizeof(ot__sig) + (wr + wt) * sizeof(uint64_t);
-    ot__sig *s = ot__malloc(bytes);
+    ot__sig *s = sig_alloc(bytes);
     if (!s)
         return NULL;
     s->next = NULL;
@@ -31,7 +101,7 @@ ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term)
     s->term = term == OT_NONE ? OT_NONE : ot_copy(&s->heap, term);
     if ((ref != OT_NONE && s->ref == OT_NONE) || (term != OT_NONE && s->term == OT_NONE)) {
         ot__heap_release_fixed(&s->heap);
-        ot__free(s);
+        sig_release(s, bytes);
         return NULL;
     }
     ot__mem_add(OT__MEM_PROCESSES, (int64_t)bytes);
@@ -42,9 +112,11 @@ void ot__sig_free(ot__sig *s)
 {
     if (!s)
         return;
-    ot__mem_add(OT__MEM_PROCESSES, -(int64_t)(sizeof(ot__sig) + s->heap.bytes));
-    ot__heap_release_fixed(&s->heap);
-    ot__free(s);
+    size_t bytes = sizeof(ot__sig) + s->heap.bytes;
+    ot__mem_add(OT__MEM_PROCESSES, -(int64_t)bytes);
+    if (s->heap.offheap)
+        ot__heap_release_fixed(&s->heap);
+    sig_release(s, bytes);
 }
 
 bool ot__deliver(ot_term pid, ot__sig *s)
@@ -197,12 +269,12 @@ ot_msg *ot_receive(ot_term pattern, int64_t timeout_ms, ot_term *binds)
                 s->next = NULL;
                 if (armed)
                     atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release);
-                atomic_fetch_add_explicit(&p->reductions, (uint64_t)scanned, memory_order_relaxed);
+                ot__counter_add(&p->reductions, (uint64_t)scanned);
                 p->reds_left -= scanned;
                 return (ot_msg *)s;
             }
         }
-        atomic_fetch_add_explicit(&p->reductions, (uint64_t)scanned + 1, memory_order_relaxed);
+        ot__counter_add(&p->reductions, (uint64_t)scanned + 1);
         if (timeout_ms == 0)
             return NULL;
         if (armed && atomic_load_explicit(&p->timed_out, memory_order_acquire)) {

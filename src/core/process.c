@@ -21,6 +21,32 @@ static uint32_t nfree;
 static uint32_t next_fresh = 1; /* id 0 is never used: <0.0.0> means "none" */
 static ot__spin table_lock;
 
+/* Control blocks come from slabs of PCB_SLAB blocks (never freed while the
+ * runtime runs): one allocation per thousands of processes. */
+#define PCB_SLAB 4096
+typedef struct pcb_slab {
+    struct pcb_slab *next;
+    size_t used;
+    ot__proc blocks[PCB_SLAB];
+} pcb_slab;
+static pcb_slab *slabs;
+
+/* A zeroed control block; NULL if memory runs out. Caller holds table_lock. */
+static ot__proc *pcb_new_locked(void)
+{
+    if (!slabs || slabs->used == PCB_SLAB) {
+        /* Populated at once: one call instead of a page fault per page. */
+        pcb_slab *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+        if (s == MAP_FAILED)
+            return NULL;
+        ot__mem_add(OT__MEM_PROCESSES, (int64_t)sizeof *s);
+        s->next = slabs;
+        slabs = s;
+    }
+    return &slabs->blocks[slabs->used++];
+}
+
 int ot__proc_table_init(uint32_t max)
 {
     table_size = max;
@@ -38,11 +64,14 @@ int ot__proc_table_init(uint32_t max)
 void ot__proc_table_free(void)
 {
     for (uint32_t i = 1; i < next_fresh; i++) {
-        if (table[i]) {
+        if (table[i])
             ot__fiber_tsan_destroy(table[i]->tsan_fiber);
-            ot__mem_add(OT__MEM_PROCESSES, -(int64_t)sizeof(ot__proc));
-            free(table[i]);
-        }
+    }
+    while (slabs) {
+        pcb_slab *n = slabs->next;
+        ot__mem_add(OT__MEM_PROCESSES, -(int64_t)sizeof *slabs);
+        munmap(slabs, sizeof *slabs);
+        slabs = n;
     }
     munmap(table, (size_t)table_size * sizeof *table);
     munmap(free_ids, (size_t)table_size * sizeof *free_ids);
@@ -61,19 +90,15 @@ static ot__proc *proc_alloc(void)
         id = next_fresh++;
     else
         id = 0;
+    ot__proc *p = id ? table[id] : NULL;
+    if (id && !p && !(p = pcb_new_locked())) {
+        free_ids[nfree++] = id;
+        id = 0;
+    }
     ot__spin_unlock(&table_lock);
     if (!id)
         return NULL;
-    ot__proc *p = table[id];
-    if (!p) {
-        p = calloc(1, sizeof *p);
-        if (!p) {
-            ot__spin_lock(&table_lock);
-            free_ids[nfree++] = id;
-            ot__spin_unlock(&table_lock);
-            return NULL;
-        }
-        ot__mem_add(OT__MEM_PROCESSES, (int64_t)sizeof *p);
+    if (!p->id) {
         p->id = id;
         atomic_store_explicit(&p->serial, 0, memory_order_relaxed);
         atomic_store_explicit(&p->inbox, NULL, memory_order_relaxed);
@@ -105,6 +130,15 @@ ot__proc *ot__proc_lookup(ot_term pid)
 
 /* ---------------------------------------------------------------- spawn */
 
+ot_term ot__proc_keep(ot__proc *p, ot_term t)
+{
+    if (t == OT_NONE || (!ot__is_boxed(t) && !ot__is_cons(t)))
+        return t;
+    if (!p->meta_heap && !(p->meta_heap = ot_heap_new()))
+        return OT_NONE;
+    return ot_copy(p->meta_heap, t);
+}
+
 static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool first)
 {
     if (!fn || !ot__rt)
@@ -113,11 +147,7 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     ot__proc *p = proc_alloc();
     if (!p)
         return OT_NONE;
-    p->meta_heap = ot_heap_new();
-    if (!p->meta_heap) {
-        proc_release_id(p);
-        return OT_NONE;
-    }
+    p->meta_heap = NULL; /* made on first need: most processes never need it */
     uint32_t serial = atomic_load_explicit(&p->serial, memory_order_relaxed);
     p->pid = ot__make_lpid(p->id, serial);
     p->fn = fn;
@@ -134,8 +164,8 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     p->is_first = first;
     p->initial_call = o && o->initial_call ? o->initial_call : NULL;
     p->name = OT_NONE;
-    p->label = o && o->label != OT_NONE ? ot_copy(p->meta_heap, o->label) : OT_NONE;
-    p->spawn_arg = o && o->term_arg != OT_NONE ? ot_copy(p->meta_heap, o->term_arg) : OT_NIL;
+    p->label = o && o->label != OT_NONE ? ot__proc_keep(p, o->label) : OT_NONE;
+    p->spawn_arg = o && o->term_arg != OT_NONE ? ot__proc_keep(p, o->term_arg) : OT_NIL;
     p->user_heap = NULL;
     p->rels = NULL;
     p->trap_exit = false;
@@ -225,7 +255,7 @@ void ot__proc_entry(void *arg)
 
 _Noreturn void ot__proc_exit_now(ot__proc *p, ot_term reason)
 {
-    ot_term r = ot_copy(p->meta_heap, reason);
+    ot_term r = ot__proc_keep(p, reason);
     p->exit_reason = r == OT_NONE ? OT_ATOM(ERROR) : r;
     ot__proc_switch_out(p, OT__WANT_EXIT);
     abort(); /* a process that exited is never switched back in */
@@ -267,7 +297,7 @@ _Noreturn void ot_hibernate(ot_proc_fn fn, void *arg)
 
 void ot__proc_crashed(ot__sched *s, ot__proc *p, ot_term reason)
 {
-    ot_term r = ot_copy(p->meta_heap, reason);
+    ot_term r = ot__proc_keep(p, reason);
     p->exit_reason = r == OT_NONE ? OT_ATOM(ERROR) : r;
     /* Its frames may be garbage: never copy them again. */
     if (p->slot && p->slot->resident == p)
@@ -363,7 +393,7 @@ ot_heap *ot_proc_heap(void)
 
 void ot__proc_charge(ot__proc *p, int64_t n)
 {
-    atomic_fetch_add_explicit(&p->reductions, (uint64_t)n, memory_order_relaxed);
+    ot__counter_add(&p->reductions, (uint64_t)n);
     p->reds_left -= n;
     if (p->reds_left <= 0)
         ot__proc_switch_out(p, OT__WANT_YIELD);
@@ -385,7 +415,7 @@ void ot_set_label(ot_term label)
 {
     ot__proc *p = ot__proc_current();
     if (p)
-        p->label = ot_copy(p->meta_heap, label);
+        p->label = ot__proc_keep(p, label);
 }
 
 bool ot_trap_exit(bool on)

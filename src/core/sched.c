@@ -43,6 +43,37 @@ int64_t ot__now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* A cheap cycle counter for CPU time per process (read twice per switch),
+ * scaled to nanoseconds with a factor measured when the runtime starts. */
+static inline uint64_t cycles(void)
+{
+#if defined(__x86_64__)
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+#elif defined(__aarch64__)
+    uint64_t v;
+    __asm__ __volatile__("mrs %0, cntvct_el0" : "=r"(v));
+    return v;
+#else
+    return (uint64_t)ot__now_ns();
+#endif
+}
+
+static double ns_per_cycle = 1.0;
+
+static void calibrate_cycles(void)
+{
+    int64_t t0 = ot__now_ns();
+    uint64_t c0 = cycles();
+    struct timespec ts = {0, 5000000};
+    nanosleep(&ts, NULL);
+    int64_t t1 = ot__now_ns();
+    uint64_t c1 = cycles();
+    if (c1 > c0 && t1 > t0)
+        ns_per_cycle = (double)(t1 - t0) / (double)(c1 - c0);
+}
+
 /* ---------------------------------------------------------------- futex */
 
 static void futex_wait(_Atomic uint32_t *word, uint32_t val, int64_t timeout_ns)
@@ -72,12 +103,16 @@ void ot__sched_enqueue(ot__sched *s, ot__proc *p)
     else
         s->rq_head = p;
     s->rq_tail = p;
-    atomic_fetch_add_explicit(&s->rq_len, 1, memory_order_seq_cst);
+    atomic_store_explicit(&s->rq_len, atomic_load_explicit(&s->rq_len, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    /* The sleeper sets sleep_word under this lock after finding the queue
+     * empty, so reading it here cannot miss a sleeper. */
+    bool sleeping = atomic_load_explicit(&s->sleep_word, memory_order_relaxed);
+    if (sleeping)
+        atomic_store_explicit(&s->sleep_word, 0, memory_order_relaxed);
     ot__spin_unlock(&s->rq_lock);
-    if (atomic_load_explicit(&s->sleep_word, memory_order_seq_cst)) {
-        atomic_store_explicit(&s->sleep_word, 0, memory_order_seq_cst);
+    if (sleeping)
         futex_wake(&s->sleep_word);
-    }
 }
 
 static ot__proc *rq_pop(ot__sched *s)
@@ -90,7 +125,8 @@ static ot__proc *rq_pop(ot__sched *s)
         s->rq_head = p->rq_next;
         if (!s->rq_head)
             s->rq_tail = NULL;
-        atomic_fetch_sub_explicit(&s->rq_len, 1, memory_order_relaxed);
+        atomic_store_explicit(&s->rq_len, atomic_load_explicit(&s->rq_len, memory_order_relaxed) - 1,
+                              memory_order_relaxed);
     }
     ot__spin_unlock(&s->rq_lock);
     return p;
@@ -116,7 +152,8 @@ static ot__proc *steal(ot__sched *self)
                 v->rq_head = p->rq_next;
             if (v->rq_tail == p)
                 v->rq_tail = prev;
-            atomic_fetch_sub_explicit(&v->rq_len, 1, memory_order_relaxed);
+            atomic_store_explicit(&v->rq_len, atomic_load_explicit(&v->rq_len, memory_order_relaxed) - 1,
+                                  memory_order_relaxed);
         }
         ot__spin_unlock(&v->rq_lock);
         if (p) {
@@ -270,18 +307,18 @@ static enum ot__want run_process(ot__sched *s, ot__proc *p)
     atomic_store_explicit(&p->state, OT__P_RUNNING, memory_order_relaxed);
     p->reds_left = OT__REDS_PER_SLICE;
     s->current = p;
-    int64_t t0 = ot__now_ns();
+    uint64_t c0 = cycles();
     void *fake = NULL;
     ot__fiber_before_switch(&fake, p->slot->base, (size_t)(p->slot->top - p->slot->base),
                             p->tsan_fiber, 0);
     ot__ctx_switch(&s->sched_sp, p->sp);
     ot__fiber_after_switch(fake);
-    int64_t dt = ot__now_ns() - t0;
+    int64_t dt = (int64_t)((double)(cycles() - c0) * ns_per_cycle);
     s->current = NULL;
     s->switches++;
-    atomic_fetch_add_explicit(&p->cpu_ns, (uint64_t)dt, memory_order_relaxed);
+    ot__counter_add(&p->cpu_ns, (uint64_t)dt);
     if ((uint64_t)dt > ot__rt->long_schedule_ns)
-        ot__long_sched_record(p->pid, t0, dt);
+        ot__long_sched_record(p->pid, ot__now_ns() - dt, dt);
     return (enum ot__want)p->want;
 }
 
@@ -360,8 +397,7 @@ static ot__proc *next_process(ot__sched *s)
 {
     ot__runtime *rt = ot__rt;
     for (;;) {
-        int64_t now = ot__now_ns();
-        int64_t next_deadline = ot__timers_run(s, now);
+        int64_t next_deadline = ot__timers_pending(s) ? ot__timers_run(s, ot__now_ns()) : INT64_MAX;
         ot__proc *p = rq_pop(s);
         if (p)
             return p;
@@ -377,9 +413,13 @@ static ot__proc *next_process(ot__sched *s)
         }
         if (atomic_load_explicit(&s->rq_len, memory_order_relaxed))
             continue;
-        atomic_store_explicit(&s->sleep_word, 1, memory_order_seq_cst);
-        if (atomic_load_explicit(&s->rq_len, memory_order_seq_cst) == 0 &&
-            !(atomic_load(&rt->stopping) && atomic_load(&rt->live) == 0)) {
+        ot__spin_lock(&s->rq_lock);
+        bool empty = atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0 && !s->poked;
+        s->poked = false;
+        if (empty)
+            atomic_store_explicit(&s->sleep_word, 1, memory_order_relaxed);
+        ot__spin_unlock(&s->rq_lock);
+        if (empty && !(atomic_load(&rt->stopping) && atomic_load(&rt->live) == 0)) {
             int64_t timeout = -1;
             if (next_deadline != INT64_MAX) {
                 timeout = next_deadline - ot__now_ns();
@@ -389,7 +429,11 @@ static ot__proc *next_process(ot__sched *s)
             if (timeout != 0)
                 futex_wait(&s->sleep_word, 1, timeout);
         }
-        atomic_store_explicit(&s->sleep_word, 0, memory_order_seq_cst);
+        if (empty) {
+            ot__spin_lock(&s->rq_lock);
+            atomic_store_explicit(&s->sleep_word, 0, memory_order_relaxed);
+            ot__spin_unlock(&s->rq_lock);
+        }
     }
 }
 
@@ -439,6 +483,7 @@ static void *sched_main(void *arg)
         enum ot__want w = run_process(s, p);
         after_run(s, p, w);
     }
+    ot__sig_cache_flush();
     if (own_altstack) {
         stack_t off = {.ss_flags = SS_DISABLE};
         sigaltstack(&off, NULL);
@@ -478,14 +523,13 @@ void ot__first_exited(int status)
     pthread_mutex_unlock(&rt->done_lock);
 }
 
+void ot__sched_nudge(ot__sched *s);
+
 void ot__runtime_last_exit(void)
 {
     ot__runtime *rt = ot__rt;
-    for (unsigned i = 0; i < rt->nscheds; i++) {
-        ot__sched *s = &rt->scheds[i];
-        atomic_store(&s->sleep_word, 0);
-        futex_wake(&s->sleep_word);
-    }
+    for (unsigned i = 0; i < rt->nscheds; i++)
+        ot__sched_nudge(&rt->scheds[i]);
 }
 
 int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
@@ -530,6 +574,7 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
         return err;
     }
     ot__rt = rt;
+    calibrate_cycles();
     install_fault_handlers();
     ot__registry_init();
     ot_term first = ot__spawn_first(fn, arg);
@@ -566,6 +611,14 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
 
 void ot__sched_nudge(ot__sched *s)
 {
-    atomic_store_explicit(&s->sleep_word, 0, memory_order_seq_cst);
-    futex_wake(&s->sleep_word);
+    /* Something the scheduler must look at (a new timer, shutdown) came
+     * from another thread: make it go round its loop once more. */
+    ot__spin_lock(&s->rq_lock);
+    s->poked = true;
+    bool sleeping = atomic_load_explicit(&s->sleep_word, memory_order_relaxed);
+    if (sleeping)
+        atomic_store_explicit(&s->sleep_word, 0, memory_order_relaxed);
+    ot__spin_unlock(&s->rq_lock);
+    if (sleeping)
+        futex_wake(&s->sleep_word);
 }

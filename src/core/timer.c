@@ -31,6 +31,7 @@ static bool heap_push(ot__timerheap *th, const ot__timer *t)
         th->cap = cap;
     }
     size_t i = th->n++;
+    atomic_store_explicit(&th->count, th->n, memory_order_release);
     while (i > 0) {
         size_t parent = (i - 1) / 2;
         if (th->items[parent].deadline_ns <= t->deadline_ns)
@@ -45,6 +46,7 @@ static bool heap_push(ot__timerheap *th, const ot__timer *t)
 static void heap_remove_at(ot__timerheap *th, size_t i)
 {
     ot__timer last = th->items[--th->n];
+    atomic_store_explicit(&th->count, th->n, memory_order_release);
     if (i == th->n)
         return;
     /* Sift last down from i (or up, if it is smaller than i's parent). */
@@ -75,7 +77,7 @@ static void wake_sched(ot__sched *s)
 {
     /* A timer added from another thread may be earlier than the deadline
      * the scheduler sleeps towards: nudge it. */
-    if (s && s != ot__sched_current() && atomic_load(&s->sleep_word)) {
+    if (s && s != ot__sched_current()) {
         extern void ot__sched_nudge(ot__sched *s);
         ot__sched_nudge(s);
     }
