@@ -31,7 +31,7 @@ $(TEST_BUILD)/build.ninja: meson.build meson_options.txt
 	  -Dc_args=-fno-sanitize-recover=all -Dwerror=true
 
 run: all
-	$(BUILD)/examples/terms_demo
+	$(BUILD)/examples/first_steps
 
 test: deps $(TEST_BUILD)/build.ninja
 	@rm -rf $(TEST_BUILD)/tests/tap && mkdir -p $(TEST_BUILD)/tests/tap
