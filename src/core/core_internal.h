@@ -87,6 +87,7 @@ enum ot__sig_kind {
 typedef struct ot__sig {
     struct ot__sig *next;
     uint32_t kind;
+    uint32_t to_serial;     /* serial of the receiver it was sent to */
     ot_term from;           /* sender pid (immediate) or OT_NONE */
     ot_term ref;            /* monitor reference (in heap) or OT_NONE */
     ot_term term;           /* message or reason (in heap) */
@@ -109,9 +110,10 @@ void ot__sig_cache_flush(void);
  * drained. OT__INBOX_CLOSED marks a process that no longer accepts any. */
 #define OT__INBOX_CLOSED ((ot__sig *)(uintptr_t)1)
 
-/* ot__inbox_push: pushes s on p's inbox; false if p is closed (exited),
- * in which case s is not consumed. Wakes p if it waits. */
-bool ot__signal(ot__proc *p, ot__sig *s);
+/* ot__signals_take: puts a drained inbox batch (newest first) in order and
+ * hands each signal meant for p's current life to each(), freeing it if
+ * each() returns false; signals for an earlier life are dropped. */
+void ot__signals_take(ot__proc *p, ot__sig *batch, bool (*each)(ot__proc *, ot__sig *));
 
 /* ---------------------------------------------------------------- processes */
 
@@ -183,7 +185,7 @@ struct ot__proc {
     _Atomic bool timed_out;
 
     /* identity: serial changes when the slot of the table is reused; a
-     * sender pins the process while it checks the serial and pushes */
+     * timer pins the process while it checks the serial and acts */
     ot_term pid;                    /* immediate local pid */
     uint32_t id;
     _Atomic uint32_t serial;
@@ -293,14 +295,17 @@ struct ot__sched {
     void *sched_sp;                 /* the scheduler's own context */
     ot__proc *current;
 
-    /* run queue: any thread may push, under the lock */
-    ot__spin rq_lock;
+    /* run queues (see sched.c) */
+    ot__proc *lq_head, *lq_tail;    /* local: this thread only */
+    ot__proc *_Atomic remote;       /* woken by other threads, newest first */
+    ot__spin rq_lock;               /* shared: stackless processes */
     ot__proc *rq_head, *rq_tail;
     _Atomic size_t rq_len;
+    unsigned pops;
 
     /* sleeping */
-    _Atomic uint32_t sleep_word;    /* futex: 1 while sleeping (set under rq_lock) */
-    bool poked;                     /* under rq_lock: look again before sleeping */
+    _Atomic uint32_t sleep_word;    /* futex: 1 while sleeping */
+    _Atomic bool poked;             /* look again before sleeping */
 
     ot__slot slots[OT__SLOTS_PER_SCHED];
     unsigned next_victim;

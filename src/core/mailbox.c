@@ -126,22 +126,53 @@ bool ot__deliver(ot_term pid, ot__sig *s)
     ot__proc *p = ot__proc_lookup(pid);
     if (!p)
         return false;
-    atomic_fetch_add_explicit(&p->pins, 1, memory_order_seq_cst);
-    bool ok = false;
-    if (atomic_load_explicit(&p->serial, memory_order_seq_cst) == ot__lpid_serial(pid)) {
-        ot__sig *old = atomic_load_explicit(&p->inbox, memory_order_relaxed);
-        do {
-            if (old == OT__INBOX_CLOSED)
-                break;
-            s->next = old;
-        } while (!atomic_compare_exchange_weak_explicit(&p->inbox, &old, s, memory_order_seq_cst,
-                                                        memory_order_relaxed));
-        ok = old != OT__INBOX_CLOSED;
-        if (ok && atomic_load_explicit(&p->state, memory_order_seq_cst) == OT__P_WAITING)
-            ot__wake(p);
+    /* No lock and no pin: if p exits and its block is reused between the
+     * lookup and the push, the signal lands in the new process's inbox,
+     * which drops it (or answers it as a dead process would): see
+     * to_serial in ot__proc_handle_signals. */
+    s->to_serial = ot__lpid_serial(pid);
+    ot__sig *old = atomic_load_explicit(&p->inbox, memory_order_relaxed);
+    do {
+        if (old == OT__INBOX_CLOSED)
+            return false;
+        s->next = old;
+    } while (!atomic_compare_exchange_weak_explicit(&p->inbox, &old, s, memory_order_seq_cst,
+                                                    memory_order_relaxed));
+    if (atomic_load_explicit(&p->state, memory_order_seq_cst) == OT__P_WAITING)
+        ot__wake(p);
+    return true;
+}
+
+/* A signal meant for an earlier process of the same control block: drop
+ * it, answering a link or monitor request as a dead process does. */
+static void stale_signal(ot__proc *p, ot__sig *s)
+{
+    ot_term was = ot__make_lpid(p->id, s->to_serial);
+    if (s->kind == OT__SIG_LINK)
+        ot__send_signal(s->from, OT__SIG_EXIT_LINKED, was, OT_NONE, OT_ATOM(NOPROC));
+    else if (s->kind == OT__SIG_MONITOR)
+        ot__send_signal(s->from, OT__SIG_DOWN, was, s->ref, OT_ATOM(NOPROC));
+    ot__sig_free(s);
+}
+
+void ot__signals_take(ot__proc *p, ot__sig *batch, bool (*each)(ot__proc *, ot__sig *))
+{
+    ot__sig *fifo = NULL;
+    while (batch && batch != OT__INBOX_CLOSED) {
+        ot__sig *n = batch->next;
+        batch->next = fifo;
+        fifo = batch;
+        batch = n;
     }
-    atomic_fetch_sub_explicit(&p->pins, 1, memory_order_release);
-    return ok;
+    uint32_t serial = atomic_load_explicit(&p->serial, memory_order_relaxed);
+    while (fifo) {
+        ot__sig *n = fifo->next;
+        if (fifo->to_serial != serial)
+            stale_signal(p, fifo);
+        else if (!each(p, fifo))
+            ot__sig_free(fifo);
+        fifo = n;
+    }
 }
 
 bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term)
@@ -185,36 +216,28 @@ void ot__mailbox_free(ot__proc *p)
 
 /* ---------------------------------------------------------------- intake */
 
+/* Takes one signal in: messages to the mailbox, others acted on. Returns
+ * true if it kept the signal. */
+static bool take_one(ot__proc *p, ot__sig *s)
+{
+    if (s->kind == OT__SIG_MSG) {
+        ot__mq_append(p, s);
+        return true;
+    }
+    return ot__rels_handle_signal(p, s);
+}
+
 bool ot__proc_handle_signals(ot__proc *p)
 {
-    ot__sig *batch = atomic_exchange_explicit(&p->inbox, NULL, memory_order_acquire);
-    if (!batch)
+    if (!atomic_load_explicit(&p->inbox, memory_order_relaxed))
         return false;
-    ot__sig *fifo = NULL;
-    while (batch) {
-        ot__sig *n = batch->next;
-        batch->next = fifo;
-        fifo = batch;
-        batch = n;
-    }
-    bool added = false;
-    while (fifo) {
-        ot__sig *n = fifo->next;
-        if (fifo->kind == OT__SIG_MSG) {
-            ot__mq_append(p, fifo);
-            added = true;
-        } else {
-            size_t before = p->mq_len;
-            if (!ot__rels_handle_signal(p, fifo))
-                ot__sig_free(fifo);
-            added |= p->mq_len != before;
-        }
-        fifo = n;
-    }
+    ot__sig *batch = atomic_exchange_explicit(&p->inbox, NULL, memory_order_acquire);
+    size_t before = p->mq_len;
+    ot__signals_take(p, batch, take_one);
     /* An exit signal that ends p was noted by the handler. */
     if (p->exit_reason != OT_NONE)
         ot__proc_exit_now(p, p->exit_reason);
-    return added;
+    return p->mq_len != before;
 }
 
 /* ---------------------------------------------------------------- send */

@@ -316,19 +316,7 @@ void ot__proc_teardown(ot__sched *s, ot__proc *p)
     ot_term reason = p->exit_reason;
     /* Close the inbox, then answer what was still in it. */
     ot__sig *rest = atomic_exchange_explicit(&p->inbox, OT__INBOX_CLOSED, memory_order_acq_rel);
-    ot__sig *fifo = NULL;
-    while (rest) {
-        ot__sig *n = rest->next;
-        rest->next = fifo;
-        fifo = rest;
-        rest = n;
-    }
-    while (fifo) {
-        ot__sig *n = fifo->next;
-        if (!ot__rels_handle_signal(p, fifo))
-            ot__sig_free(fifo);
-        fifo = n;
-    }
+    ot__signals_take(p, rest, ot__rels_handle_signal);
     ot__rels_on_exit(p, reason);
     ot__registry_forget(p);
     ot__mailbox_free(p);

@@ -94,9 +94,26 @@ static void futex_wake(_Atomic uint32_t *word)
 
 /* ---------------------------------------------------------------- run queues */
 
-void ot__sched_enqueue(ot__sched *s, ot__proc *p)
+/* Three queues per scheduler:
+ *  - local: processes whose frames live on this scheduler, made runnable by
+ *    this scheduler's own thread. Only this thread touches it: no atomics.
+ *  - remote: the same kind of processes woken by other threads, pushed on a
+ *    lock-free stack and moved to the local queue by the owner.
+ *  - shared: processes with no frames (new, hibernated), under a spinlock,
+ *    which idle schedulers may take from.
+ * Sleeping: the owner sets sleep_word, then looks at the remote stack and
+ * the shared queue once more; a waker pushes, then reads sleep_word. Both
+ * sides use sequentially consistent operations, so one sees the other. */
+
+static void wake_sleeper(ot__sched *s)
 {
-    p->rq_next = NULL;
+    if (atomic_load_explicit(&s->sleep_word, memory_order_seq_cst) &&
+        atomic_exchange_explicit(&s->sleep_word, 0, memory_order_seq_cst))
+        futex_wake(&s->sleep_word);
+}
+
+static void shared_push(ot__sched *s, ot__proc *p)
+{
     ot__spin_lock(&s->rq_lock);
     if (s->rq_tail)
         s->rq_tail->rq_next = p;
@@ -104,18 +121,35 @@ void ot__sched_enqueue(ot__sched *s, ot__proc *p)
         s->rq_head = p;
     s->rq_tail = p;
     atomic_store_explicit(&s->rq_len, atomic_load_explicit(&s->rq_len, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    /* The sleeper sets sleep_word under this lock after finding the queue
-     * empty, so reading it here cannot miss a sleeper. */
-    bool sleeping = atomic_load_explicit(&s->sleep_word, memory_order_relaxed);
-    if (sleeping)
-        atomic_store_explicit(&s->sleep_word, 0, memory_order_relaxed);
+                          memory_order_seq_cst);
     ot__spin_unlock(&s->rq_lock);
-    if (sleeping)
-        futex_wake(&s->sleep_word);
 }
 
-static ot__proc *rq_pop(ot__sched *s)
+void ot__sched_enqueue(ot__sched *s, ot__proc *p)
+{
+    p->rq_next = NULL;
+    if (p->slot && s == tl_sched) {
+        if (s->lq_tail)
+            s->lq_tail->rq_next = p;
+        else
+            s->lq_head = p;
+        s->lq_tail = p;
+        return;
+    }
+    if (p->slot) {
+        ot__proc *old = atomic_load_explicit(&s->remote, memory_order_relaxed);
+        do
+            p->rq_next = old;
+        while (!atomic_compare_exchange_weak_explicit(&s->remote, &old, p, memory_order_seq_cst,
+                                                      memory_order_relaxed));
+    } else {
+        shared_push(s, p);
+    }
+    if (s != tl_sched)
+        wake_sleeper(s);
+}
+
+static ot__proc *shared_pop(ot__sched *s)
 {
     if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0)
         return NULL;
@@ -132,8 +166,42 @@ static ot__proc *rq_pop(ot__sched *s)
     return p;
 }
 
-/* Takes one stackless runnable process from another scheduler whose queue
- * holds more than one process (a lone process is about to run there). */
+static ot__proc *rq_pop(ot__sched *s)
+{
+    /* Now and then the shared queue first, so new processes are not
+     * starved by a busy local queue. */
+    if ((++s->pops & 31) == 0) {
+        ot__proc *p = shared_pop(s);
+        if (p)
+            return p;
+    }
+    if (!s->lq_head && atomic_load_explicit(&s->remote, memory_order_relaxed)) {
+        ot__proc *batch = atomic_exchange_explicit(&s->remote, NULL, memory_order_acquire);
+        ot__proc *fifo = NULL;
+        while (batch) {
+            ot__proc *n = batch->rq_next;
+            batch->rq_next = fifo;
+            fifo = batch;
+            batch = n;
+        }
+        s->lq_head = fifo;
+        ot__proc *t = fifo;
+        while (t && t->rq_next)
+            t = t->rq_next;
+        s->lq_tail = t;
+    }
+    ot__proc *p = s->lq_head;
+    if (p) {
+        s->lq_head = p->rq_next;
+        if (!s->lq_head)
+            s->lq_tail = NULL;
+        return p;
+    }
+    return shared_pop(s);
+}
+
+/* Takes one stackless runnable process from another scheduler whose shared
+ * queue holds more than one (a lone one is about to run there). */
 static ot__proc *steal(ot__sched *self)
 {
     ot__runtime *rt = ot__rt;
@@ -141,21 +209,7 @@ static ot__proc *steal(ot__sched *self)
         ot__sched *v = &rt->scheds[(self->index + k) % rt->nscheds];
         if (atomic_load_explicit(&v->rq_len, memory_order_relaxed) < 2)
             continue;
-        ot__spin_lock(&v->rq_lock);
-        ot__proc *prev = NULL, *p = v->rq_head;
-        while (p && p->slot)
-            prev = p, p = p->rq_next;
-        if (p) {
-            if (prev)
-                prev->rq_next = p->rq_next;
-            else
-                v->rq_head = p->rq_next;
-            if (v->rq_tail == p)
-                v->rq_tail = prev;
-            atomic_store_explicit(&v->rq_len, atomic_load_explicit(&v->rq_len, memory_order_relaxed) - 1,
-                                  memory_order_relaxed);
-        }
-        ot__spin_unlock(&v->rq_lock);
+        ot__proc *p = shared_pop(v);
         if (p) {
             p->home = self;
             return p;
@@ -407,18 +461,18 @@ static ot__proc *next_process(ot__sched *s)
             return NULL;
         /* Spin a little before sleeping: a wakeup often follows at once. */
         for (int i = 0; i < 2000; i++) {
-            if (atomic_load_explicit(&s->rq_len, memory_order_relaxed))
+            if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) ||
+                atomic_load_explicit(&s->remote, memory_order_relaxed))
                 break;
             ot__cpu_relax();
         }
-        if (atomic_load_explicit(&s->rq_len, memory_order_relaxed))
+        if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) ||
+            atomic_load_explicit(&s->remote, memory_order_relaxed))
             continue;
-        ot__spin_lock(&s->rq_lock);
-        bool empty = atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0 && !s->poked;
-        s->poked = false;
-        if (empty)
-            atomic_store_explicit(&s->sleep_word, 1, memory_order_relaxed);
-        ot__spin_unlock(&s->rq_lock);
+        atomic_store_explicit(&s->sleep_word, 1, memory_order_seq_cst);
+        bool empty = !s->lq_head && !atomic_load_explicit(&s->remote, memory_order_seq_cst) &&
+                     atomic_load_explicit(&s->rq_len, memory_order_seq_cst) == 0 &&
+                     !atomic_exchange_explicit(&s->poked, false, memory_order_seq_cst);
         if (empty && !(atomic_load(&rt->stopping) && atomic_load(&rt->live) == 0)) {
             int64_t timeout = -1;
             if (next_deadline != INT64_MAX) {
@@ -429,11 +483,7 @@ static ot__proc *next_process(ot__sched *s)
             if (timeout != 0)
                 futex_wait(&s->sleep_word, 1, timeout);
         }
-        if (empty) {
-            ot__spin_lock(&s->rq_lock);
-            atomic_store_explicit(&s->sleep_word, 0, memory_order_relaxed);
-            ot__spin_unlock(&s->rq_lock);
-        }
+        atomic_store_explicit(&s->sleep_word, 0, memory_order_relaxed);
     }
 }
 
@@ -613,12 +663,6 @@ void ot__sched_nudge(ot__sched *s)
 {
     /* Something the scheduler must look at (a new timer, shutdown) came
      * from another thread: make it go round its loop once more. */
-    ot__spin_lock(&s->rq_lock);
-    s->poked = true;
-    bool sleeping = atomic_load_explicit(&s->sleep_word, memory_order_relaxed);
-    if (sleeping)
-        atomic_store_explicit(&s->sleep_word, 0, memory_order_relaxed);
-    ot__spin_unlock(&s->rq_lock);
-    if (sleeping)
-        futex_wake(&s->sleep_word);
+    atomic_store_explicit(&s->poked, true, memory_order_seq_cst);
+    wake_sleeper(s);
 }
