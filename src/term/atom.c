@@ -22,8 +22,26 @@ typedef struct atom_entry {
     uint64_t hash;
     uint32_t len;
     uint32_t index;
+    int32_t latin1_len;     /* characters if all are <= 255, else -1 */
     char text[];
 } atom_entry;
+
+/* Length of s as Latin-1, or -1 if a character is above 255 (s is valid
+ * UTF-8). */
+static int32_t latin1_length(const char *s, size_t n)
+{
+    int32_t chars = 0;
+    for (size_t i = 0; i < n; chars++) {
+        uint8_t c = (uint8_t)s[i];
+        if (c < 0x80)
+            i++;
+        else if ((c & 0xe0) == 0xc0 && c <= 0xc3)
+            i += 2;
+        else
+            return -1;
+    }
+    return chars;
+}
 
 static atom_entry *_Atomic buckets[NBUCKETS];
 static atom_entry *_Atomic *_Atomic segs[NSEGS];
@@ -74,6 +92,7 @@ static atom_entry *insert_locked(uint64_t hash, const char *s, size_t n)
     e->hash = hash;
     e->len = (uint32_t)n;
     e->index = idx;
+    e->latin1_len = latin1_length(s, n);
     memcpy(e->text, s, n);
     e->text[n] = 0;
     ot__mem_add(OT__MEM_ATOM, (int64_t)(sizeof *e + n + 1));
@@ -140,6 +159,12 @@ const char *ot__atom_text_idx(uint32_t i, size_t *len)
     if (len)
         *len = e->len;
     return e->text;
+}
+
+int32_t ot__atom_latin1_len(uint32_t i)
+{
+    atom_entry *_Atomic *seg = atomic_load_explicit(&segs[i >> SEG_BITS], memory_order_acquire);
+    return atomic_load_explicit(&seg[i & (SEG_SIZE - 1)], memory_order_acquire)->latin1_len;
 }
 
 const char *ot_atom_text(ot_term a, size_t *len)

@@ -192,6 +192,10 @@ ot_term ot__map_from_sorted(ot_heap *h, size_t n, const ot_term *keys, const ot_
 
 /* The text of atom index i and its byte length; i must be valid. */
 const char *ot__atom_text_idx(uint32_t i, size_t *len);
+/* ot__atom_latin1_len: for atom index i (valid), its length in characters
+ * if every character is Latin-1 (<= 255), else -1. Precomputed: the
+ * encoder uses it to choose ATOM_EXT as OTP 25's term_to_binary does. */
+int32_t ot__atom_latin1_len(uint32_t i);
 /* Bytes the atom table uses: allocated and used (for ot_memory). */
 size_t ot__atom_bytes_allocated(void);
 size_t ot__atom_bytes_used(void);
