@@ -269,12 +269,12 @@ static void ring_main(void *arg)
 /* ---------------------------------------------------------------- big */
 
 /* The workers' pids, written by the parent before it sends them go (the
- * twin sends them the same table, as a tuple, in its go message). */
+ * twin sends them the same table, as a tuple, before the clock starts). */
 typedef struct big_ctx {
     ot_term parent;
     long workers, pings;
     ot_term *pids;
-    long index;          /* per worker: set in its own copy below */
+    long index;          /* this worker's place in pids (one big_ctx per worker) */
 } big_ctx;
 
 /* Park and Miller's minimal standard generator, x' = 48271 x mod (2^31 - 1):

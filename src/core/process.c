@@ -321,12 +321,6 @@ void ot__proc_teardown(ot__sched *s, ot__proc *p)
     ot__registry_forget(p);
     ot__mailbox_free(p);
     ot__proc_drop_stack(p);
-    if (p->saved) {
-        ot__mem_add(OT__MEM_PROCESSES, -(int64_t)p->saved_cap);
-        ot__free(p->saved);
-        p->saved = NULL;
-        p->saved_cap = 0;
-    }
     int status = reason == OT_ATOM(NORMAL) ? 0 : 1;
     bool first = p->is_first;
     ot_heap_free(p->user_heap);

@@ -321,6 +321,12 @@ void ot__proc_drop_stack(ot__proc *p)
         p->slot = NULL;
     }
     p->saved_len = 0;
+    if (p->saved) {
+        ot__mem_add(OT__MEM_PROCESSES, -(int64_t)p->saved_cap);
+        ot__free(p->saved);
+        p->saved = NULL;
+        p->saved_cap = 0;
+    }
 }
 
 /* ---------------------------------------------------------------- switching */
