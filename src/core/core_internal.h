@@ -68,6 +68,14 @@ static inline void ot__counter_add(_Atomic uint64_t *c, uint64_t n)
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
 }
 
+/* The mailbox length: changed by its process only, read by anyone. */
+#define OT__MQ_LEN(p) atomic_load_explicit(&(p)->mq_len, memory_order_relaxed)
+#define OT__MQ_LEN_SET(p, v) atomic_store_explicit(&(p)->mq_len, (v), memory_order_relaxed)
+#define OT__MQ_BYTES_ADD(p, d) \
+    atomic_store_explicit(&(p)->mq_bytes, atomic_load_explicit(&(p)->mq_bytes, memory_order_relaxed) + (d), \
+                          memory_order_relaxed)
+#define OT__SIG_BYTES(s) (sizeof(ot__sig) + (s)->heap.bytes)
+
 /* ---------------------------------------------------------------- signals */
 
 enum ot__sig_kind {
@@ -125,6 +133,9 @@ enum ot__pstate {
     OT__P_EXITING,      /* gone from the user's view, being torn down */
 };
 
+/* Where a process waits, for introspection. */
+enum ot__where { OT__IN_CODE = 0, OT__IN_RECEIVE, OT__IN_SLEEP };
+
 /* What a process asks of its scheduler when it switches out. */
 enum ot__want {
     OT__WANT_YIELD = 0,
@@ -176,11 +187,13 @@ struct ot__proc {
     ot__sig *_Atomic inbox;         /* signals pushed by others, newest first */
     ot__sig *mq_head;               /* messages in arrival order */
     ot__sig **mq_tail;
-    size_t mq_len;
+    _Atomic size_t mq_len;          /* written by the process only */
+    _Atomic size_t mq_bytes;
 
     /* receive / timers */
     _Atomic uint64_t timer_seq;     /* current wait's timer generation */
     bool hibernated;                /* next start: fn(arg) only once a message is there */
+    _Atomic uint8_t where;          /* enum ot__where: for current_function */
     bool is_first;                  /* the process ot_run waits for */
     _Atomic bool timed_out;
 
@@ -200,8 +213,10 @@ struct ot__proc {
     ot_heap *user_heap;             /* ot_proc_heap(), created on demand */
 
     /* relations: only the process itself (or its scheduler while it is
-     * switched out) touches these */
+     * switched out) changes these, under rel_lock so that introspection
+     * can read them from another thread */
     struct ot__relset *rels;        /* NULL while it has none */
+    ot__spin rel_lock;
     bool trap_exit;
     ot_term exit_reason;            /* set when exiting, in meta_heap */
 
@@ -215,6 +230,14 @@ struct ot__proc {
 
 /* The process table: slot i holds the process with pid <0.i.serial>. */
 ot__proc *ot__proc_lookup(ot_term pid);
+/* ot__proc_ids_end: one past the highest id ever used; ot__proc_at: the
+ * block of id (or NULL). For walking every process. */
+uint32_t ot__proc_ids_end(void);
+ot__proc *ot__proc_at(uint32_t id);
+/* ot__rels_snapshot: copies onto h the `pid` field of p's relations of
+ * kind (1 link, 2 monitor, 3 monitored by) into out (at most max);
+ * returns how many there are. Safe from any thread. */
+size_t ot__rels_snapshot(ot__proc *p, int kind, ot_term *out, size_t max, ot_heap *h);
 /* ot__proc_keep: t copied where it lives as long as p (t itself if
  * immediate); OT_NONE if memory runs out. */
 ot_term ot__proc_keep(ot__proc *p, ot_term t);

@@ -79,8 +79,10 @@ static ot__rel *rel_find(ot__proc *p, enum rel_kind k, ot_term pid, ot_term ref,
             continue;
         if (ref != OT_NONE ? ot_equal(r->ref, ref) : ot_equal(r->pid, pid)) {
             if (unlink) {
+                ot__spin_lock(&p->rel_lock);
                 *pp = r->next;
                 rs->count--;
+                ot__spin_unlock(&p->rel_lock);
             }
             return r;
         }
@@ -114,27 +116,51 @@ static bool rel_grow(ot__relset *rs)
 /* Adds r; false (r not taken) if memory runs out. */
 static bool rel_insert(ot__proc *p, ot__rel *r)
 {
+    ot__spin_lock(&p->rel_lock);
     ot__relset *rs = p->rels;
+    bool ok = true;
     if (!rs) {
         rs = ot__calloc(1, sizeof *rs);
-        if (!rs)
-            return false;
-        ot__mem_add(OT__MEM_PROCESSES, (int64_t)sizeof *rs);
-        p->rels = rs;
+        if (rs) {
+            ot__mem_add(OT__MEM_PROCESSES, (int64_t)sizeof *rs);
+            p->rels = rs;
+        }
     }
-    if (rs->count >= rs->nbuckets && !rel_grow(rs) && !rs->nbuckets)
-        return false;
-    size_t b = rel_hash(r) & (rs->nbuckets - 1);
-    r->next = rs->buckets[b];
-    rs->buckets[b] = r;
-    rs->count++;
-    return true;
+    if (!rs || (rs->count >= rs->nbuckets && !rel_grow(rs) && !rs->nbuckets)) {
+        ok = false;
+    } else {
+        size_t b = rel_hash(r) & (rs->nbuckets - 1);
+        r->next = rs->buckets[b];
+        rs->buckets[b] = r;
+        rs->count++;
+    }
+    ot__spin_unlock(&p->rel_lock);
+    return ok;
+}
+
+size_t ot__rels_snapshot(ot__proc *p, int kind, ot_term *out, size_t max, ot_heap *h)
+{
+    size_t n = 0;
+    ot__spin_lock(&p->rel_lock);
+    ot__relset *rs = p->rels;
+    for (size_t i = 0; rs && i < rs->nbuckets; i++)
+        for (ot__rel *r = rs->buckets[i]; r; r = r->next)
+            if ((int)rel_kind(r) == kind) {
+                if (n < max)
+                    out[n] = ot_copy(h, r->pid);
+                n++;
+            }
+    ot__spin_unlock(&p->rel_lock);
+    return n;
 }
 
 /* Takes every relation out of p (it is exiting), as a list. */
 static ot__rel *rel_take_all(ot__proc *p)
 {
+    ot__spin_lock(&p->rel_lock);
     ot__relset *rs = p->rels;
+    p->rels = NULL;
+    ot__spin_unlock(&p->rel_lock);
     if (!rs)
         return NULL;
     ot__rel *all = NULL;
@@ -150,7 +176,6 @@ static ot__rel *rel_take_all(ot__proc *p)
     ot__mem_add(OT__MEM_PROCESSES, -(int64_t)(sizeof *rs + rs->nbuckets * sizeof(ot__rel *)));
     ot__free(rs->buckets);
     ot__free(rs);
-    p->rels = NULL;
     return all;
 }
 
@@ -445,7 +470,8 @@ int ot_demonitor(ot_term ref, bool flush)
                 *pp = s->next;
                 if (p->mq_tail == &s->next)
                     p->mq_tail = pp;
-                p->mq_len--;
+                OT__MQ_LEN_SET(p, OT__MQ_LEN(p) - 1);
+                OT__MQ_BYTES_ADD(p, -OT__SIG_BYTES(s));
                 ot__sig_free(s);
                 rc = 0;
                 break;

@@ -198,7 +198,8 @@ void ot__mq_append(ot__proc *p, ot__sig *s)
     s->next = NULL;
     *p->mq_tail = s;
     p->mq_tail = &s->next;
-    p->mq_len++;
+    OT__MQ_LEN_SET(p, OT__MQ_LEN(p) + 1);
+    OT__MQ_BYTES_ADD(p, OT__SIG_BYTES(s));
 }
 
 void ot__mailbox_free(ot__proc *p)
@@ -211,7 +212,8 @@ void ot__mailbox_free(ot__proc *p)
     }
     p->mq_head = NULL;
     p->mq_tail = &p->mq_head;
-    p->mq_len = 0;
+    OT__MQ_LEN_SET(p, 0);
+    atomic_store_explicit(&p->mq_bytes, 0, memory_order_relaxed);
 }
 
 /* ---------------------------------------------------------------- intake */
@@ -232,12 +234,12 @@ bool ot__proc_handle_signals(ot__proc *p)
     if (!atomic_load_explicit(&p->inbox, memory_order_relaxed))
         return false;
     ot__sig *batch = atomic_exchange_explicit(&p->inbox, NULL, memory_order_acquire);
-    size_t before = p->mq_len;
+    size_t before = OT__MQ_LEN(p);
     ot__signals_take(p, batch, take_one);
     /* An exit signal that ends p was noted by the handler. */
     if (p->exit_reason != OT_NONE)
         ot__proc_exit_now(p, p->exit_reason);
-    return p->mq_len != before;
+    return OT__MQ_LEN(p) != before;
 }
 
 /* ---------------------------------------------------------------- send */
@@ -288,7 +290,8 @@ ot_msg *ot_receive(ot_term pattern, int64_t timeout_ms, ot_term *binds)
                 *pos = s->next;
                 if (p->mq_tail == &s->next)
                     p->mq_tail = pos;
-                p->mq_len--;
+                OT__MQ_LEN_SET(p, OT__MQ_LEN(p) - 1);
+                OT__MQ_BYTES_ADD(p, -OT__SIG_BYTES(s));
                 s->next = NULL;
                 if (armed)
                     atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release);
@@ -314,7 +317,9 @@ ot_msg *ot_receive(ot_term pattern, int64_t timeout_ms, ot_term *binds)
                 return NULL;
             armed = true;
         }
+        atomic_store_explicit(&p->where, OT__IN_RECEIVE, memory_order_relaxed);
         ot__proc_switch_out(p, OT__WANT_WAIT);
+        atomic_store_explicit(&p->where, OT__IN_CODE, memory_order_relaxed);
     }
 }
 
@@ -335,7 +340,7 @@ size_t ot_flush(void)
     if (!p)
         return 0;
     ot__proc_handle_signals(p);
-    size_t n = p->mq_len;
+    size_t n = OT__MQ_LEN(p);
     ot__mailbox_free(p);
     return n;
 }
@@ -346,5 +351,5 @@ size_t ot_message_queue_len(void)
     if (!p)
         return 0;
     ot__proc_handle_signals(p);
-    return p->mq_len;
+    return OT__MQ_LEN(p);
 }

@@ -114,6 +114,19 @@ static void proc_release_id(ot__proc *p)
     ot__spin_unlock(&table_lock);
 }
 
+uint32_t ot__proc_ids_end(void)
+{
+    ot__spin_lock(&table_lock);
+    uint32_t n = next_fresh;
+    ot__spin_unlock(&table_lock);
+    return n;
+}
+
+ot__proc *ot__proc_at(uint32_t id)
+{
+    return table && id < table_size ? __atomic_load_n(&table[id], __ATOMIC_ACQUIRE) : NULL;
+}
+
 ot__proc *ot__proc_lookup(ot_term pid)
 {
     if (!ot__is_lpid(pid) || !table)
@@ -157,7 +170,8 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     p->home = ot__sched_pick();
     p->mq_head = NULL;
     p->mq_tail = &p->mq_head;
-    p->mq_len = 0;
+    OT__MQ_LEN_SET(p, 0);
+    atomic_store_explicit(&p->mq_bytes, 0, memory_order_relaxed);
     atomic_store_explicit(&p->timer_seq, 0, memory_order_relaxed);
     atomic_store_explicit(&p->timed_out, false, memory_order_relaxed);
     p->hibernated = false;
@@ -242,7 +256,7 @@ void ot__proc_entry(void *arg)
     ot__fiber_after_switch(NULL);
     ot__proc_handle_signals(p);
     while (p->hibernated) {
-        if (p->mq_len) {
+        if (OT__MQ_LEN(p)) {
             p->hibernated = false;
             break;
         }
@@ -413,4 +427,9 @@ bool ot_trap_exit(bool on)
 size_t ot__live_processes(void)
 {
     return ot__rt ? atomic_load(&ot__rt->live) : 0;
+}
+
+size_t ot_process_count(void)
+{
+    return ot__live_processes();
 }

@@ -179,10 +179,12 @@ void ot_sleep(int64_t ms)
         ot_yield();
         return;
     }
+    atomic_store_explicit(&p->where, OT__IN_SLEEP, memory_order_relaxed);
     while (!atomic_load_explicit(&p->timed_out, memory_order_acquire)) {
         ot__proc_switch_out(p, OT__WANT_WAIT);
         ot__proc_handle_signals(p);
     }
+    atomic_store_explicit(&p->where, OT__IN_CODE, memory_order_relaxed);
     atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release);
     atomic_store_explicit(&p->timed_out, false, memory_order_relaxed);
 }
