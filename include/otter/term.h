@@ -336,13 +336,15 @@ OT_API size_t ot_pattern_vars(ot_term p);
 #define OT_ENCODE_UTF8_ATOMS 0x1
 
 /* ot_encoded_size: bytes of t's external encoding, with the 131 version
- * byte; -EINVAL if t contains OT_NONE or a pattern variable. */
+ * byte; -EINVAL if t contains OT_NONE or a pattern variable, -E2BIG if a
+ * part has more than 2^32 elements or bytes, -ENOMEM if memory for the
+ * walk (deep nesting) runs out. */
 OT_API ssize_t ot_encoded_size(ot_term t, int flags);
 /* ot_encode: writes t's external encoding (131 first) to buf, byte for
  * byte what erlang:term_to_binary/1 gives for the same term (maps of up to
  * 32 keys in BEAM's order; larger maps in key order, which BEAM decodes
  * alike). Returns the byte count, -ENOBUFS if cap is too small (buf then
- * holds nothing useful), -EINVAL as ot_encoded_size. */
+ * holds nothing useful), or the errors of ot_encoded_size. */
 OT_API ssize_t ot_encode(ot_term t, uint8_t *buf, size_t cap, int flags);
 /* ot_encode_alloc: as ot_encode into a new buffer the caller frees with
  * free(). Returns the length, or a negative errno. */
@@ -364,7 +366,8 @@ typedef struct ot_decode_error {
 
 /* ot_decode: decodes one term from buf[0..len) onto h. On success returns
  * the number of bytes consumed (the rest may hold another term) and sets
- * *out. Never reads outside the buffer. On failure returns -EBADMSG
+ * *out. Never reads outside the buffer. -EINVAL if h, buf or out is NULL.
+ * On failure returns -EBADMSG
  * (malformed), -E2BIG (a limit of opts exceeded), -ENOENT (unknown atom with
  * no_new_atoms), or -ENOMEM, and fills *err (err may be NULL); nothing
  * built so far is reachable, and h keeps its earlier terms. opts may be
@@ -389,7 +392,8 @@ typedef struct ot_print_opts {
 
 /* ot_print: writes t's text to buf as snprintf does: at most cap bytes
  * including a terminating NUL, and returns the full length the text needs
- * (excluding the NUL), or -EINVAL for OT_NONE. opts may be NULL (Elixir
+ * (excluding the NUL), or -EINVAL for OT_NONE, -ENOMEM if memory for very
+ * deep nesting or huge integers runs out. opts may be NULL (Elixir
  * syntax, no limit). */
 OT_API ssize_t ot_print(char *buf, size_t cap, ot_term t, const ot_print_opts *opts);
 /* ot_inspect: t's text in a new NUL-terminated string the caller frees with
@@ -404,7 +408,8 @@ OT_API ssize_t ot_fprint(FILE *f, ot_term t, const ot_print_opts *opts);
  * Maps become objects (keys: atoms and UTF-8 binaries as themselves, any
  * other key as its Elixir text), lists and tuples arrays, atoms true/false/
  * nil JSON true/false/null, other atoms and UTF-8 binaries strings,
- * integers and floats numbers (integers beyond 64 bits as strings), pids,
+ * integers and floats numbers (integers outside the signed 64-bit range
+ * as strings), pids,
  * ports, references and funs their Elixir text; a non-UTF-8 binary or
  * bitstring becomes its Elixir text too. An improper list ends with its
  * tail as the last element. NULL if memory runs out or t is OT_NONE. */

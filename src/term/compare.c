@@ -11,9 +11,10 @@
  *               last to the first, a shorter reference read as if padded
  *               with zero words (so <0.0.1.2> and <0.0.1.2.0> are equal,
  *               as BEAM has them).
- *   funs        by their external encoding, byte for byte (a total order
- *               consistent with equality; BEAM orders funs by module and
- *               index, which otter, holding funs opaquely, does not model).
+ *   funs        local before export; export by module, function, arity;
+ *               local by module, index, old uniq, free variable count, then
+ *               the rest of their bytes (BEAM compares the free variables
+ *               as terms: otter, holding funs as bytes, compares bytes).
  *   ports       by node name, node creation, then number.
  *   pids        by serial, then number, then node name, then creation;
  *               a pid of the running node is an immediate word
@@ -306,13 +307,114 @@ static int cmp_ports(const uint64_t *p, const uint64_t *q)
     return c ? c : sgn64(p[2], q[2]);
 }
 
-static int cmp_funs(const uint64_t *p, const uint64_t *q)
+/* The parts of a fun's stored encoding that BEAM orders by. The decoder
+ * stores funs re-encoded with UTF-8 atoms, so only tags 118/119 (atoms)
+ * and 97/98 (integers) occur in the fields read here. */
+typedef struct fun_key {
+    bool local;
+    const uint8_t *mod, *fn;     /* atom texts */
+    size_t mod_len, fn_len;
+    int64_t arity;               /* export: arity */
+    int64_t index, uniq, nfree;  /* local: Index, OldUniq, NumFree */
+    size_t env_off;              /* local: where the free variables start */
+} fun_key;
+
+/* Reads an atom at b[*i]; false if the bytes are not one. */
+static bool fun_atom(const uint8_t *b, size_t n, size_t *i, const uint8_t **text, size_t *len)
 {
-    size_t na = (size_t)ot__hdr_size(p[0]), nb = (size_t)ot__hdr_size(q[0]);
-    int c = memcmp(p + 1, q + 1, na < nb ? na : nb);
+    if (*i >= n)
+        return false;
+    size_t l, h;
+    switch (b[*i]) {
+    case 119: case 115: h = 2; if (*i + 2 > n) return false; l = b[*i + 1]; break;
+    case 118: case 100: h = 3; if (*i + 3 > n) return false; l = (size_t)b[*i + 1] << 8 | b[*i + 2]; break;
+    default: return false;
+    }
+    if (*i + h + l > n)
+        return false;
+    *text = b + *i + h;
+    *len = l;
+    *i += h + l;
+    return true;
+}
+
+/* Reads a small integer at b[*i]; false if the bytes are not one. */
+static bool fun_int(const uint8_t *b, size_t n, size_t *i, int64_t *v)
+{
+    if (*i + 2 <= n && b[*i] == 97) {
+        *v = b[*i + 1];
+        *i += 2;
+        return true;
+    }
+    if (*i + 5 <= n && b[*i] == 98) {
+        *v = (int32_t)((uint32_t)b[*i + 1] << 24 | (uint32_t)b[*i + 2] << 16 | (uint32_t)b[*i + 3] << 8 | b[*i + 4]);
+        *i += 5;
+        return true;
+    }
+    return false;
+}
+
+static bool fun_parse(const uint64_t *p, fun_key *k)
+{
+    const uint8_t *b = (const uint8_t *)(p + 1);
+    size_t n = (size_t)ot__hdr_size(p[0]);
+    memset(k, 0, sizeof *k);
+    if (n < 1)
+        return false;
+    size_t i = 1;
+    if (b[0] == 113) {
+        return fun_atom(b, n, &i, &k->mod, &k->mod_len) && fun_atom(b, n, &i, &k->fn, &k->fn_len) &&
+               fun_int(b, n, &i, &k->arity);
+    }
+    if (b[0] != 112 || n < 1 + 4 + 1 + 16 + 4 + 4)
+        return false;
+    k->local = true;
+    k->index = (int64_t)((uint32_t)b[22] << 24 | (uint32_t)b[23] << 16 | (uint32_t)b[24] << 8 | b[25]);
+    k->nfree = (int64_t)((uint32_t)b[26] << 24 | (uint32_t)b[27] << 16 | (uint32_t)b[28] << 8 | b[29]);
+    i = 30;
+    int64_t old_index;
+    if (!fun_atom(b, n, &i, &k->mod, &k->mod_len) || !fun_int(b, n, &i, &old_index) ||
+        !fun_int(b, n, &i, &k->uniq))
+        return false;
+    k->env_off = i; /* the creator pid, then the free variables */
+    return true;
+}
+
+static int cmp_text(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+    int c = memcmp(a, b, na < nb ? na : nb);
     if (c)
         return c < 0 ? -1 : 1;
     return sgn64(na, nb);
+}
+
+/* BEAM's order of funs (OTP 25): every local fun before every export fun;
+ * export funs by module, function, arity; local funs by module, index,
+ * old uniq, number of free variables, then (here) the remaining bytes. */
+static int cmp_funs(const uint64_t *p, const uint64_t *q)
+{
+    size_t na = (size_t)ot__hdr_size(p[0]), nb = (size_t)ot__hdr_size(q[0]);
+    const uint8_t *ba = (const uint8_t *)(p + 1), *bb = (const uint8_t *)(q + 1);
+    fun_key x, y;
+    if (fun_parse(p, &x) && fun_parse(q, &y)) {
+        if (x.local != y.local)
+            return x.local ? -1 : 1;
+        int c = cmp_text(x.mod, x.mod_len, y.mod, y.mod_len);
+        if (c)
+            return c;
+        if (!x.local) {
+            c = cmp_text(x.fn, x.fn_len, y.fn, y.fn_len);
+            return c ? c : sgn64((uint64_t)x.arity, (uint64_t)y.arity);
+        }
+        if (x.index != y.index)
+            return x.index < y.index ? -1 : 1;
+        if (x.uniq != y.uniq)
+            return x.uniq < y.uniq ? -1 : 1;
+        if (x.nfree != y.nfree)
+            return x.nfree < y.nfree ? -1 : 1;
+        return cmp_text(ba + x.env_off, na - x.env_off, bb + y.env_off, nb - y.env_off);
+    }
+    return cmp_text(ba, na, bb, nb);
 }
 
 /* ---------------------------------------------------------------- walk */

@@ -30,9 +30,7 @@
 /* ---------------------------------------------------------------- helpers */
 
 /* Does t contain a map whose order in BEAM's encoding otter need not
- * reproduce? Maps over 32 keys (BEAM writes them in hash order), and maps
- * with two or more fun keys: compare.c orders funs by their bytes, while
- * BEAM orders export funs by module, name and arity. */
+ * reproduce? Maps over 32 keys: BEAM writes them in hash order. */
 static bool has_large_map(ot_term t)
 {
     while (ot_is_list(t) && t != OT_NIL) {
@@ -47,11 +45,6 @@ static bool has_large_map(ot_term t)
     }
     if (ot_is_map(t)) {
         if (ot_map_size(t) > 32)
-            return true;
-        size_t funs = 0;
-        for (size_t i = 0; i < ot_map_size(t); i++)
-            funs += ot_is_fun(ot_map_key(t, i));
-        if (funs >= 2)
             return true;
         for (size_t i = 0; i < ot_map_size(t); i++)
             if (has_large_map(ot_map_key(t, i)) || has_large_map(ot_map_value(t, i)))
