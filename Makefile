@@ -25,9 +25,9 @@ $(BUILD)/build.ninja: meson.build meson_options.txt
 	  meson setup $(BUILD) -Dbuildtype=release -Dprefix=$(PREFIX)
 
 $(TEST_BUILD)/build.ninja: meson.build meson_options.txt
-	meson setup --reconfigure $(TEST_BUILD) -Dbuildtype=debug -Db_sanitize=address,undefined \
+	meson setup --reconfigure $(TEST_BUILD) -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
 	  -Dc_args=-fno-sanitize-recover=all -Dwerror=true >/dev/null || \
-	meson setup $(TEST_BUILD) -Dbuildtype=debug -Db_sanitize=address,undefined \
+	meson setup $(TEST_BUILD) -Dbuildtype=debugoptimized -Db_sanitize=address,undefined \
 	  -Dc_args=-fno-sanitize-recover=all -Dwerror=true
 
 run: all

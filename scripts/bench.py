@@ -106,15 +106,63 @@ def term_results(*ops):
             for op in ops for term, unit in (("ping", "ns"), ("maps1k", "us"))]
 
 
+# Matching has two BEAM forms (docs/benchmarks.md): a compiled case, and a
+# compiled match specification run by ets:match_spec_run/2 (a pattern
+# given at run time, as ot_match's is); term_match_ping_c_ns is otter's
+# hand-written C check, paired with the compiled case.
+MATCH_EXTRA = [lower("term_match_ping_runtime_ns", "ns", TERM_GOAL),
+               lower("term_match_maps1k_runtime_us", "us", TERM_GOAL),
+               lower("term_match_ping_c_ns", "ns", TERM_GOAL)]
+
+
 REGISTRY = [
     Bench("terms",
           otter=otter("bench_terms", "encode", "decode", "match"),
           beam=erl("bench_terms", "encode", "decode", "match"),
-          results=term_results("encode", "decode", "match")),
+          results=term_results("encode", "decode", "match") + MATCH_EXTRA),
     Bench("terms_print",
           otter=otter("bench_terms", "print"),
           beam=elixir("bench_terms_print.exs"),
           results=term_results("print")),
+] + [
+    # Processes (bench/c/bench_procs.c, bench/erl/bench_procs.erl): one
+    # fixed job per run, goals from the process issue. spawn_idle waits
+    # hibernated on the otter side (otter's advice for very many idle
+    # processes), in a plain receive on BEAM; spawn_idle_receive is otter
+    # waiting in ot_receive, for information.
+    # spawn_idle_memory_processes_bytes is BEAM's own accounting
+    # (erlang:memory(processes)), printed by the twin only.
+    Bench("spawn_idle",
+          otter=otter("bench_procs", "spawn_idle", "1000000"),
+          beam=erl("bench_procs", "spawn_idle", "1000000"),
+          results=[lower("spawn_idle_bytes", "B", 0.5),
+                   lower("spawn_idle_seconds", "s", 0.5),
+                   lower("spawn_idle_memory_processes_bytes", "B", 0.5)]),
+    Bench("spawn_idle_receive",
+          otter=otter("bench_procs", "spawn_idle_receive", "1000000"),
+          beam=erl("bench_procs", "spawn_idle_receive", "1000000"),
+          results=[lower("spawn_idle_receive_bytes", "B", 0.5),
+                   lower("spawn_idle_receive_seconds", "s", 0.5)]),
+    Bench("spawn_exit",
+          otter=otter("bench_procs", "spawn_exit", "1000000"),
+          beam=erl("bench_procs", "spawn_exit", "1000000"),
+          results=[lower("spawn_exit_ns", "ns", 0.33)]),
+    Bench("pingpong",
+          otter=otter("bench_procs", "pingpong", "1000000"),
+          beam=erl("bench_procs", "pingpong", "1000000"),
+          results=[lower("pingpong_ns", "ns", 0.25)]),
+    Bench("ring",
+          otter=otter("bench_procs", "ring", "1000", "1000"),
+          beam=erl("bench_procs", "ring", "1000", "1000"),
+          results=[lower("ring_ns", "ns", 0.25)]),
+    Bench("big",
+          otter=otter("bench_procs", "big", "500", "2000"),
+          beam=erl("bench_procs", "big", "500", "2000"),
+          results=[higher("big_msgs_per_s", "msg/s", 2)]),
+    Bench("counting",
+          otter=otter("bench_procs", "counting", "1000000"),
+          beam=erl("bench_procs", "counting", "1000000"),
+          results=[higher("counting_msgs_per_s", "msg/s", 2)]),
 ]
 
 

@@ -7,9 +7,21 @@
 %%
 %%   encode  term_to_binary/1
 %%   decode  binary_to_term/1
-%%   match   a case on {ping, _From, N}; a function clause matching every
-%%           list element against #{pid := _, reductions := R, memory := M,
-%%           status := _}, summing R + M
+%%   match   two forms, because otter's ot_match takes its pattern at run
+%%           time and BEAM has both kinds of matching:
+%%           - compiled code (term_match_*): a case on {ping, _From, N}; a
+%%             function clause matching every list element against
+%%             #{pid := _, reductions := R, memory := M, status := _},
+%%             summing R + M. The pattern is known when the module is
+%%             compiled, so the compiler turns it into a few tests;
+%%             term_match_ping_c_ns, otter's hand-written C check, is
+%%             paired with this case as well;
+%%           - a match specification given at run time
+%%             (term_match_*_runtime_*): {ping, '$1', '$2'} returning '$2',
+%%             and #{pid => '_', reductions => '$1', memory => '$2',
+%%             status => '_'} returning '$1' + '$2', each compiled once by
+%%             ets:match_spec_compile/1 outside the timed loop and run by
+%%             ets:match_spec_run/2 (on [Ping], and on the whole list).
 %%
 %% Printing is measured by the Elixir twin bench_terms_print.exs, because
 %% otter prints what Elixir's inspect/1 prints. Each loop keeps a value
@@ -57,9 +69,21 @@ main(Args) ->
     end,
     case bench_util:wanted(Args, "match") of
         true ->
+            PingMS = ets:match_spec_compile([{{ping, '$1', '$2'}, [], ['$2']}]),
+            MapsMS = ets:match_spec_compile(
+                       [{#{pid => '_', reductions => '$1', memory => '$2', status => '_'},
+                         [], [{'+', '$1', '$2'}]}]),
+            42 = match_ping_ms_loop(1, Ping, PingMS, 0),
             bench_util:check("maps1k_match_sum", match_maps(Maps, 0)),
+            bench_util:check("maps1k_match_runtime_sum", match_maps_ms(Maps, MapsMS)),
             run(Cfg, "term_match_ping_ns", fun(N) -> match_ping_loop(N, Ping, 0) end, ns),
-            run(Cfg, "term_match_maps1k_us", fun(N) -> match_maps_loop(N, Maps, 0) end, us);
+            run(Cfg, "term_match_maps1k_us", fun(N) -> match_maps_loop(N, Maps, 0) end, us),
+            run(Cfg, "term_match_ping_runtime_ns",
+                fun(N) -> match_ping_ms_loop(N, Ping, PingMS, 0) end, ns),
+            run(Cfg, "term_match_maps1k_runtime_us",
+                fun(N) -> match_maps_ms_loop(N, Maps, MapsMS, 0) end, us),
+            %% the twin of otter's hand-written C check: the same case
+            run(Cfg, "term_match_ping_c_ns", fun(N) -> match_ping_loop(N, Ping, 0) end, ns);
         false -> ok
     end,
     ok.
@@ -93,3 +117,18 @@ match_maps([#{pid := _Pid, reductions := R, memory := M, status := _S} | T], Acc
     match_maps(T, Acc + R + M);
 match_maps([_ | T], Acc) -> match_maps(T, Acc);
 match_maps([], Acc) -> Acc.
+
+%% The run-time form: a compiled match specification.
+match_ping_ms_loop(0, _T, _MS, Acc) -> Acc;
+match_ping_ms_loop(I, T, MS, Acc) ->
+    case ets:match_spec_run([T], MS) of
+        [N] -> match_ping_ms_loop(I - 1, T, MS, Acc + N);
+        _ -> match_ping_ms_loop(I - 1, T, MS, Acc + 1)
+    end.
+
+match_maps_ms_loop(0, _L, _MS, Acc) -> Acc;
+match_maps_ms_loop(I, L, MS, Acc) -> match_maps_ms_loop(I - 1, L, MS, Acc + match_maps_ms(L, MS)).
+
+%% R + M of every record: the specification returns R + M per matching
+%% element (as the clause above adds them), and the results are summed.
+match_maps_ms(L, MS) -> lists:sum(ets:match_spec_run(L, MS)).

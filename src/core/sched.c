@@ -373,6 +373,11 @@ static enum ot__want run_process(ot__sched *s, ot__proc *p)
                             p->tsan_fiber, 0);
     ot__ctx_switch(&s->sched_sp, p->sp);
     ot__fiber_after_switch(fake);
+    /* Frames a process leaves behind (it exits, or is evicted) may keep
+     * AddressSanitizer's marks below where it stopped: remember the
+     * lowest point, to clear the marks before the next user of the slot. */
+    if (p->slot && (char *)p->sp < p->slot->low_water)
+        p->slot->low_water = p->sp;
     int64_t dt = (int64_t)((double)(cycles() - c0) * ns_per_cycle);
     s->current = NULL;
     s->switches++;
@@ -529,6 +534,11 @@ static void *sched_main(void *arg)
         sigaddset(&set, SIGILL);
         pthread_sigmask(SIG_UNBLOCK, &set, NULL);
         ot_heap *h = ot_heap_new();
+        if (p->slot) {
+            /* Where its frames stopped is unknown: clear the whole slot. */
+            ot__stack_unpoison(p->slot->base, p->slot->top);
+            p->slot->low_water = p->slot->top;
+        }
         ot__proc_crashed(s, p, h ? fault_reason(h, s->crash_signal) : ot_atom("signal"));
         ot_heap_free(h);
     }

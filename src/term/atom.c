@@ -23,8 +23,43 @@ typedef struct atom_entry {
     uint32_t len;
     uint32_t index;
     int32_t latin1_len;     /* characters if all are <= 255, else -1 */
+    uint16_t ext_len[2];    /* lengths of the two encodings below */
+    uint8_t *ext[2];        /* external encoding: [0] as term_to_binary/1
+                               (OTP 25), [1] with UTF-8 atoms */
     char text[];
 } atom_entry;
+
+/* Writes atom text s (n bytes, valid UTF-8, latin1 characters or -1) in
+ * the external format into out (room for n + 3); returns the length. */
+static uint16_t encode_atom(const char *s, size_t n, int32_t latin1, bool utf8, uint8_t *out)
+{
+    size_t k = 0;
+    if (!utf8 && latin1 >= 0) {
+        out[k++] = 100; /* ATOM_EXT */
+        out[k++] = (uint8_t)(latin1 >> 8);
+        out[k++] = (uint8_t)latin1;
+        for (size_t i = 0; i < n; i++) {
+            uint8_t c = (uint8_t)s[i];
+            if (c < 0x80) {
+                out[k++] = c;
+            } else {
+                out[k++] = (uint8_t)(((c & 0x03) << 6) | ((uint8_t)s[i + 1] & 0x3f));
+                i++;
+            }
+        }
+        return (uint16_t)k;
+    }
+    if (n < 256) {
+        out[k++] = 119; /* SMALL_ATOM_UTF8_EXT */
+        out[k++] = (uint8_t)n;
+    } else {
+        out[k++] = 118; /* ATOM_UTF8_EXT */
+        out[k++] = (uint8_t)(n >> 8);
+        out[k++] = (uint8_t)n;
+    }
+    memcpy(out + k, s, n);
+    return (uint16_t)(k + n);
+}
 
 /* Length of s as Latin-1, or -1 if a character is above 255 (s is valid
  * UTF-8). */
@@ -86,7 +121,8 @@ static atom_entry *insert_locked(uint64_t hash, const char *s, size_t n)
         ot__mem_add(OT__MEM_ATOM, (int64_t)(SEG_SIZE * sizeof *seg));
         atomic_store_explicit(&segs[idx >> SEG_BITS], seg, memory_order_release);
     }
-    e = malloc(sizeof *e + n + 1);
+    /* The entry, its text, then its two external encodings. */
+    e = malloc(sizeof *e + n + 1 + 2 * (n + 3));
     if (!e)
         return NULL;
     e->hash = hash;
@@ -95,7 +131,11 @@ static atom_entry *insert_locked(uint64_t hash, const char *s, size_t n)
     e->latin1_len = latin1_length(s, n);
     memcpy(e->text, s, n);
     e->text[n] = 0;
-    ot__mem_add(OT__MEM_ATOM, (int64_t)(sizeof *e + n + 1));
+    e->ext[0] = (uint8_t *)e->text + n + 1;
+    e->ext_len[0] = encode_atom(s, n, e->latin1_len, false, e->ext[0]);
+    e->ext[1] = e->ext[0] + n + 3;
+    e->ext_len[1] = encode_atom(s, n, e->latin1_len, true, e->ext[1]);
+    ot__mem_add(OT__MEM_ATOM, (int64_t)(sizeof *e + n + 1 + 2 * (n + 3)));
     ot__mem_add(OT__MEM_ATOM_USED, (int64_t)(n + 1));
     atomic_store_explicit(&seg[idx & (SEG_SIZE - 1)], e, memory_order_release);
     atomic_store_explicit(&count, idx + 1, memory_order_release);
@@ -159,6 +199,14 @@ const char *ot__atom_text_idx(uint32_t i, size_t *len)
     if (len)
         *len = e->len;
     return e->text;
+}
+
+const uint8_t *ot__atom_ext(uint32_t i, bool utf8, size_t *len)
+{
+    atom_entry *_Atomic *seg = atomic_load_explicit(&segs[i >> SEG_BITS], memory_order_acquire);
+    atom_entry *e = atomic_load_explicit(&seg[i & (SEG_SIZE - 1)], memory_order_acquire);
+    *len = e->ext_len[utf8];
+    return e->ext[utf8];
 }
 
 int32_t ot__atom_latin1_len(uint32_t i)

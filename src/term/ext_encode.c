@@ -63,14 +63,31 @@ enum {
 
 /* ---------------------------------------------------------------- output */
 
-/* An output cursor. With out NULL it only counts. Once a write does not
+/* An output cursor. With out NULL it only counts. With `grow` the buffer
+ * (from ot__malloc) grows as needed; otherwise, once a write does not
  * fit, `full` is set and nothing more is written. */
 typedef struct enc {
     uint8_t *out;
     size_t cap;
     size_t pos;
     bool full;
+    bool grow;
 } enc;
+
+static bool grow_to(enc *e, size_t n)
+{
+    size_t cap = e->cap * 2;
+    if (cap < e->pos + n)
+        cap = e->pos + n;
+    uint8_t *out = ot__realloc(e->out, cap);
+    if (!out) {
+        e->full = true;
+        return false;
+    }
+    e->out = out;
+    e->cap = cap;
+    return true;
+}
 
 static inline bool room(enc *e, size_t n)
 {
@@ -78,11 +95,12 @@ static inline bool room(enc *e, size_t n)
         e->pos += n;
         return false;
     }
-    if (e->full || e->cap - e->pos < n) {
-        e->full = true;
-        return false;
-    }
-    return true;
+    if (!e->full && e->cap - e->pos >= n)
+        return true;
+    if (e->grow && !e->full)
+        return grow_to(e, n);
+    e->full = true;
+    return false;
 }
 
 static inline void put_bytes(enc *e, const void *p, size_t n)
@@ -176,8 +194,13 @@ static void put_atom_text(enc *e, const uint8_t *s, size_t n, int flags)
 static void put_atom(enc *e, ot_term a, int flags)
 {
     size_t n;
-    const char *s = ot__atom_text_idx(ot__atom_index(a), &n);
-    put_atom_text(e, (const uint8_t *)s, n, flags);
+    const uint8_t *x = ot__atom_ext(ot__atom_index(a), (flags & OT_ENCODE_UTF8_ATOMS) != 0, &n);
+    if (room(e, n)) {
+        uint8_t *o = e->out + e->pos;
+        for (size_t i = 0; i < n; i++)
+            o[i] = x[i];
+        e->pos += n;
+    }
 }
 
 /* ---------------------------------------------------------------- numbers */
@@ -669,7 +692,7 @@ done:
  * the decoder to store funs. */
 ssize_t ot__ext_encode_body(ot_term t, uint8_t *out, size_t cap, int flags)
 {
-    enc e = { out, cap, 0, false };
+    enc e = { out, out ? cap : 0, 0, false, false };
     int rc = put_term(&e, t, flags);
     return rc < 0 ? rc : (ssize_t)e.pos;
 }
@@ -691,18 +714,18 @@ ssize_t ot_encode(ot_term t, uint8_t *buf, size_t cap, int flags)
 
 ssize_t ot_encode_alloc(ot_term t, uint8_t **out, int flags)
 {
+    /* One pass into a buffer that doubles as needed (rather than a sizing
+     * pass and a writing pass). */
     *out = NULL;
-    ssize_t n = ot_encoded_size(t, flags);
-    if (n < 0)
-        return n;
-    uint8_t *buf = ot__malloc((size_t)n);
-    if (!buf)
+    enc e = { ot__malloc(128), 128, 0, false, true };
+    if (!e.out)
         return -ENOMEM;
-    ssize_t m = ot_encode(t, buf, (size_t)n, flags);
-    if (m < 0) {
-        ot__free(buf);
-        return m;
+    e.out[e.pos++] = VERSION_MAGIC;
+    int rc = put_term(&e, t, flags);
+    if (rc < 0) {
+        ot__free(e.out);
+        return rc == -ENOBUFS ? -ENOMEM : rc;
     }
-    *out = buf;
-    return m;
+    *out = e.out;
+    return (ssize_t)e.pos;
 }

@@ -196,6 +196,10 @@ const char *ot__atom_text_idx(uint32_t i, size_t *len);
  * if every character is Latin-1 (<= 255), else -1. Precomputed: the
  * encoder uses it to choose ATOM_EXT as OTP 25's term_to_binary does. */
 int32_t ot__atom_latin1_len(uint32_t i);
+/* ot__atom_ext: the external encoding of atom index i (tag first), as
+ * term_to_binary/1 writes it (utf8 false) or with UTF-8 atoms (utf8
+ * true), precomputed when the atom was made. */
+const uint8_t *ot__atom_ext(uint32_t i, bool utf8, size_t *len);
 /* Bytes the atom table uses: allocated and used (for ot_memory). */
 size_t ot__atom_bytes_allocated(void);
 size_t ot__atom_bytes_used(void);
