@@ -110,6 +110,10 @@ def term_results(*ops):
 # compiled match specification run by ets:match_spec_run/2 (a pattern
 # given at run time, as ot_match's is); term_match_ping_c_ns is otter's
 # hand-written C check, paired with the compiled case.
+# Encoding into a buffer the caller keeps, beside term_to_binary/1.
+ENCODE_EXTRA = [lower("term_encode_buf_ping_ns", "ns", TERM_GOAL),
+                lower("term_encode_buf_maps1k_us", "us", TERM_GOAL)]
+
 MATCH_EXTRA = [lower("term_match_ping_runtime_ns", "ns", TERM_GOAL),
                lower("term_match_maps1k_runtime_us", "us", TERM_GOAL),
                lower("term_match_ping_c_ns", "ns", TERM_GOAL)]
@@ -119,7 +123,7 @@ REGISTRY = [
     Bench("terms",
           otter=otter("bench_terms", "encode", "decode", "match"),
           beam=erl("bench_terms", "encode", "decode", "match"),
-          results=term_results("encode", "decode", "match") + MATCH_EXTRA),
+          results=term_results("encode", "decode", "match") + ENCODE_EXTRA + MATCH_EXTRA),
     Bench("terms_print",
           otter=otter("bench_terms", "print"),
           beam=elixir("bench_terms_print.exs"),

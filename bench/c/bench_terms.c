@@ -10,6 +10,8 @@
  *
  * Each operation includes making and freeing its result, as BEAM's does:
  *   encode  ot_encode_alloc + free           (term_to_binary/1)
+ *           and ot_encode into a kept buffer (term_to_binary/1 again:
+ *           BEAM has no way to encode into an existing buffer)
  *   decode  ot_decode onto a heap + reset    (binary_to_term/1)
  *   print   ot_inspect, Elixir syntax, no limit + free
  *                                            (Kernel.inspect(t, limit: :infinity))
@@ -90,6 +92,22 @@ static uint64_t work_encode(void *p, uint64_t iters)
             bu_fail("ot_encode_alloc", ot_strerror((int)n));
         sum += (uint64_t)n + buf[n - 1];
         free(buf);
+    }
+    return sum;
+}
+
+/* Encoding into a buffer the caller keeps (what a socket writer does):
+ * the same bytes, without a new allocation per term. */
+static uint64_t work_encode_buf(void *p, uint64_t iters)
+{
+    job *j = p;
+    static uint8_t buf[1 << 20];
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < iters; i++) {
+        ssize_t n = ot_encode(j->term, buf, sizeof buf, 0);
+        if (n <= 0)
+            bu_fail("ot_encode", ot_strerror((int)n));
+        sum += (uint64_t)n + buf[n - 1];
     }
     return sum;
 }
@@ -245,6 +263,8 @@ int main(int argc, char **argv)
     if (bu_wanted(argc, argv, "encode")) {
         run(&cfg, "term_encode_ping_ns", work_encode, &jp, 0);
         run(&cfg, "term_encode_maps1k_us", work_encode, &jm, 1);
+        run(&cfg, "term_encode_buf_ping_ns", work_encode_buf, &jp, 0);
+        run(&cfg, "term_encode_buf_maps1k_us", work_encode_buf, &jm, 1);
     }
     if (bu_wanted(argc, argv, "decode")) {
         run(&cfg, "term_decode_ping_ns", work_decode, &jp, 0);

@@ -56,7 +56,11 @@ main(Args) ->
     case bench_util:wanted(Args, "encode") of
         true ->
             run(Cfg, "term_encode_ping_ns", fun(N) -> encode_loop(N, Ping, 0) end, ns),
-            run(Cfg, "term_encode_maps1k_us", fun(N) -> encode_loop(N, Maps, 0) end, us);
+            run(Cfg, "term_encode_maps1k_us", fun(N) -> encode_loop(N, Maps, 0) end, us),
+            %% otter's encoding into a kept buffer has no BEAM form: the
+            %% twin is term_to_binary/1 again.
+            run(Cfg, "term_encode_buf_ping_ns", fun(N) -> encode_loop(N, Ping, 0) end, ns),
+            run(Cfg, "term_encode_buf_maps1k_us", fun(N) -> encode_loop(N, Maps, 0) end, us);
         false -> ok
     end,
     case bench_util:wanted(Args, "decode") of

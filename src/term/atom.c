@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "term/term_internal.h"
 
@@ -79,6 +80,9 @@ static int32_t latin1_length(const char *s, size_t n)
 }
 
 static atom_entry *_Atomic buckets[NBUCKETS];
+/* Every atom's two external encodings by index, for the encoder's hot
+ * path (one array, reserved but only touched as atoms are made). */
+ot__atom_enc *ot__atom_encs;
 static atom_entry *_Atomic *_Atomic segs[NSEGS];
 static _Atomic uint32_t count;
 static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -137,6 +141,10 @@ static atom_entry *insert_locked(uint64_t hash, const char *s, size_t n)
     e->ext_len[1] = encode_atom(s, n, e->latin1_len, true, e->ext[1]);
     ot__mem_add(OT__MEM_ATOM, (int64_t)(sizeof *e + n + 1 + 2 * (n + 3)));
     ot__mem_add(OT__MEM_ATOM_USED, (int64_t)(n + 1));
+    for (int k = 0; k < 2; k++) {
+        ot__atom_encs[idx].bytes[k] = e->ext[k];
+        ot__atom_encs[idx].len[k] = e->ext_len[k];
+    }
     atomic_store_explicit(&seg[idx & (SEG_SIZE - 1)], e, memory_order_release);
     atomic_store_explicit(&count, idx + 1, memory_order_release);
     atom_entry *_Atomic *b = &buckets[hash & (NBUCKETS - 1)];
@@ -153,6 +161,10 @@ __attribute__((constructor)) static void atoms_init(void)
 #undef OT__ATOM_TEXT
     };
     ot__mem_add(OT__MEM_ATOM, (int64_t)sizeof buckets + (int64_t)sizeof segs);
+    ot__atom_encs = mmap(NULL, (size_t)OT_ATOM_MAX_COUNT * sizeof *ot__atom_encs, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (ot__atom_encs == MAP_FAILED)
+        abort();
     pthread_mutex_lock(&insert_lock);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         size_t n = strlen(names[i]);

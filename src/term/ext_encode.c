@@ -191,10 +191,12 @@ static void put_atom_text(enc *e, const uint8_t *s, size_t n, int flags)
     put_bytes(e, s, n);
 }
 
-static void put_atom(enc *e, ot_term a, int flags)
+static inline void put_atom(enc *e, ot_term a, int flags)
 {
-    size_t n;
-    const uint8_t *x = ot__atom_ext(ot__atom_index(a), (flags & OT_ENCODE_UTF8_ATOMS) != 0, &n);
+    const ot__atom_enc *ae = &ot__atom_encs[ot__atom_index(a)];
+    unsigned k = (flags & OT_ENCODE_UTF8_ATOMS) != 0;
+    size_t n = ae->len[k];
+    const uint8_t *x = ae->bytes[k];
     if (room(e, n)) {
         uint8_t *o = e->out + e->pos;
         for (size_t i = 0; i < n; i++)

@@ -45,9 +45,9 @@ bool ot_is_number(ot_term t) { ot_type y = ot_typeof(t); return y == OT_TYPE_INT
 bool ot_is_atom(ot_term t) { return ot__is_atom(t); }
 bool ot_is_bitstring(ot_term t) { return ot_typeof(t) == OT_TYPE_BINARY; }
 bool ot_is_binary(ot_term t) { return ot_is_bitstring(t) && ot__hdr_size(*ot__box_ptr(t)) % 8 == 0; }
-bool ot_is_tuple(ot_term t) { return ot_typeof(t) == OT_TYPE_TUPLE; }
+bool ot_is_tuple(ot_term t) { return ot__is_boxed(t) && ot__box_kind(t) == OT__B_TUPLE; }
 bool ot_is_list(ot_term t) { return t == OT_NIL || ot__is_cons(t); }
-bool ot_is_map(ot_term t) { return ot_typeof(t) == OT_TYPE_MAP; }
+bool ot_is_map(ot_term t) { return ot__is_boxed(t) && ot__box_kind(t) == OT__B_MAP; }
 bool ot_is_pid(ot_term t) { return ot_typeof(t) == OT_TYPE_PID; }
 bool ot_is_port(ot_term t) { return ot_typeof(t) == OT_TYPE_PORT; }
 bool ot_is_ref(ot_term t) { return ot_typeof(t) == OT_TYPE_REF; }
@@ -141,15 +141,18 @@ int ot_get_double(ot_term t, double *v)
 
 size_t ot_tuple_arity(ot_term t)
 {
-    return ot_is_tuple(t) ? (size_t)ot__hdr_size(*ot__box_ptr(t)) : 0;
+    if (!ot__is_boxed(t))
+        return 0;
+    uint64_t h = *ot__box_ptr(t);
+    return ot__hdr_kind(h) == OT__B_TUPLE ? (size_t)ot__hdr_size(h) : 0;
 }
 
 ot_term ot_tuple_get(ot_term t, size_t i)
 {
-    if (!ot_is_tuple(t))
+    if (!ot__is_boxed(t))
         return OT_NONE;
     const uint64_t *p = ot__box_ptr(t);
-    return i < ot__hdr_size(p[0]) ? p[1 + i] : OT_NONE;
+    return ot__hdr_kind(p[0]) == OT__B_TUPLE && i < ot__hdr_size(p[0]) ? p[1 + i] : OT_NONE;
 }
 
 ot_term ot_hd(ot_term t) { return ot__is_cons(t) ? ot__cons_ptr(t)[0] : OT_NONE; }

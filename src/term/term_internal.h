@@ -200,6 +200,13 @@ int32_t ot__atom_latin1_len(uint32_t i);
  * term_to_binary/1 writes it (utf8 false) or with UTF-8 atoms (utf8
  * true), precomputed when the atom was made. */
 const uint8_t *ot__atom_ext(uint32_t i, bool utf8, size_t *len);
+/* The same, as a table indexed by atom index (written before the index is
+ * handed out, never changed after). */
+typedef struct ot__atom_enc {
+    const uint8_t *bytes[2];
+    uint16_t len[2];
+} ot__atom_enc;
+extern ot__atom_enc *ot__atom_encs;
 /* Bytes the atom table uses: allocated and used (for ot_memory). */
 size_t ot__atom_bytes_allocated(void);
 size_t ot__atom_bytes_used(void);
