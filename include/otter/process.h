@@ -209,6 +209,21 @@ OT_API ot_term ot_send_interval(ot_heap *h, int64_t ms, ot_term to, ot_term msg)
  * left, or -ENOENT if it already fired or was cancelled. */
 OT_API int64_t ot_cancel_timer(ot_term timer_ref);
 
+/* ---------------------------------------------------------------- listeners */
+
+/* A periodic event handler: called with 0, 1, 2, ... and arg; a negative
+ * return counts as a failure. */
+typedef int (*ot_listen_fn)(int64_t i, void *arg);
+
+/* ot_listen: Kino.listen(interval, fn) — starts a listener process that
+ * calls fn(0, arg), fn(1, arg), ... every interval_ms milliseconds, one
+ * event at a time, each in a short-lived process of its own: an event that
+ * returns a negative value, exits or faults is logged on stderr and the
+ * listener goes on. Ticks keep to the schedule (no drift); an event that
+ * runs longer than the interval delays the next one. Stop it with
+ * ot_exit_signal(pid, kill). Returns the listener's pid or OT_NONE. */
+OT_API ot_term ot_listen(int64_t interval_ms, ot_listen_fn fn, void *arg);
+
 /* ---------------------------------------------------------------- stackless */
 
 /* ot_hibernate: gives up the caller's stack and waits for a message; when

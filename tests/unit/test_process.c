@@ -503,3 +503,41 @@ static void hibernate_body(void *arg)
 
 Test(process, hibernate_resumes_in_the_given_function) { pt_run(hibernate_body, NULL, 2); }
 
+
+/* ---------------------------------------------------------------- listeners */
+
+static _Atomic int64_t events_seen[16];
+static _Atomic int events_n;
+
+static int on_event(int64_t i, void *arg)
+{
+    (void)arg;
+    int n = atomic_fetch_add(&events_n, 1);
+    if (n < 16)
+        events_seen[n] = i;
+    if (i == 2)
+        return -EIO;             /* a failing event: logged, listening goes on */
+    if (i == 3)
+        ot_exit(ot_atom("oops")); /* so does an exiting one */
+    return 0;
+}
+
+static void listen_body(void *arg)
+{
+    (void)arg;
+    atomic_store(&events_n, 0);
+    int64_t t0 = ot_monotonic_ms();
+    ot_term l = ot_listen(20, on_event, NULL);
+    CHECK(ot_is_pid(l));
+    while (atomic_load(&events_n) < 7 && ot_monotonic_ms() - t0 < 5000)
+        ot_sleep(5);
+    int64_t dt = ot_monotonic_ms() - t0;
+    ot_exit_signal(l, OT_ATOM(KILL));
+    CHECK(atomic_load(&events_n) >= 7, "only %d events", atomic_load(&events_n));
+    for (int i = 0; i < 7; i++)
+        CHECK(events_seen[i] == i, "event %d was %lld", i, (long long)events_seen[i]);
+    CHECK(dt >= 6 * 20, "7 events at 20 ms took %lld ms", (long long)dt);
+    CHECK(ot_listen(0, on_event, NULL) == OT_NONE);
+}
+
+Test(process, listen_calls_fn_periodically_and_survives_failures) { pt_run(listen_body, NULL, 2); }
