@@ -6,25 +6,12 @@
 
 #define TEN19 UINT64_C(10000000000000000000)
 
-char *ot__int_to_decimal(ot_term t, size_t *len)
+char *ot__mag_to_decimal(uint64_t *work, size_t n, char *end)
 {
-    bool neg;
-    const uint64_t *l;
-    uint64_t scratch;
-    size_t n = ot__int_limbs(t, &neg, &l, &scratch);
-    /* Each limb gives at most 20 decimal digits. */
-    size_t cap = 20 * (n ? n : 1) + 2;
-    char *out = ot__malloc(cap + 1);
-    uint64_t *work = ot__malloc((n ? n : 1) * sizeof *work);
-    if (!out || !work) {
-        ot__free(out);
-        ot__free(work);
-        return NULL;
-    }
-    memcpy(work, l, n * sizeof *work);
-    char *p = out + cap;
-    *p = 0;
+    char *p = end;
     size_t m = n;
+    while (m > 0 && work[m - 1] == 0)
+        m--;
     if (m == 0)
         *--p = '0';
     while (m > 0) {
@@ -45,6 +32,27 @@ char *ot__int_to_decimal(ot_term t, size_t *len)
                 break;
         }
     }
+    return p;
+}
+
+char *ot__int_to_decimal(ot_term t, size_t *len)
+{
+    bool neg;
+    const uint64_t *l;
+    uint64_t scratch;
+    size_t n = ot__int_limbs(t, &neg, &l, &scratch);
+    /* Each limb gives at most 20 decimal digits. */
+    size_t cap = 20 * (n ? n : 1) + 2;
+    char *out = ot__malloc(cap + 1);
+    uint64_t *work = ot__malloc((n ? n : 1) * sizeof *work);
+    if (!out || !work) {
+        ot__free(out);
+        ot__free(work);
+        return NULL;
+    }
+    memcpy(work, l, n * sizeof *work);
+    out[cap] = 0;
+    char *p = ot__mag_to_decimal(work, n, out + cap);
     if (neg)
         *--p = '-';
     size_t outlen = (size_t)(out + cap - p);

@@ -148,7 +148,6 @@ static void put_i64(sink *s, int64_t v)
 }
 
 #define BIG_INLINE 8
-#define TEN19 UINT64_C(10000000000000000000)
 
 /* Decimal text of any integer term. Uses the heap only for integers of
  * more than BIG_INLINE limbs; false if that allocation fails. */
@@ -178,27 +177,7 @@ static bool put_int(sink *s, ot_term t)
         }
     }
     memcpy(work, l, n * sizeof *work);
-    char *p = digits + dcap;
-    size_t m = n;
-    if (m == 0)
-        *--p = '0';
-    while (m > 0) {
-        unsigned __int128 rem = 0;
-        for (size_t i = m; i-- > 0;) {
-            unsigned __int128 cur = (rem << 64) | work[i];
-            work[i] = (uint64_t)(cur / TEN19);
-            rem = cur % TEN19;
-        }
-        while (m > 0 && work[m - 1] == 0)
-            m--;
-        uint64_t r = (uint64_t)rem;
-        for (int d = 0; d < 19; d++) {
-            *--p = (char)('0' + r % 10);
-            r /= 10;
-            if (m == 0 && r == 0)
-                break;
-        }
-    }
+    char *p = ot__mag_to_decimal(work, n, digits + dcap);
     if (neg)
         *--p = '-';
     put(s, p, (size_t)(digits + dcap - p));

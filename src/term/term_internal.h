@@ -228,7 +228,12 @@ size_t ot__utf8_encode(uint32_t cp, uint8_t *out);
 
 /* Magnitude of an integer term as limbs: for small ints uses *scratch. */
 size_t ot__int_limbs(ot_term t, bool *neg, const uint64_t **limbs, uint64_t *scratch);
-/* ot__big_to_decimal: decimal text of the integer t (sign included) into
+/* ot__mag_to_decimal: writes the decimal digits of the magnitude in
+ * work[0..n) (little-endian limbs; destroyed) so that they end just before
+ * `end`, which needs 20 * max(n, 1) bytes of room below it; returns the
+ * first digit. */
+char *ot__mag_to_decimal(uint64_t *work, size_t n, char *end);
+/* ot__int_to_decimal: decimal text of the integer t (sign included) into
  * a new buffer (ot__free); NULL if memory runs out. */
 char *ot__int_to_decimal(ot_term t, size_t *len);
 /* ot__int_from_text: parses an integer in base 2..36 (digits only, no
