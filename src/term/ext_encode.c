@@ -585,8 +585,9 @@ static int put_term_head(enc *e, estack *s, ot_term t, int flags)
         return 0;
     case OT__B_HEAPBIN:
     case OT__B_REFCBIN: {
-        size_t nbytes;
-        const uint8_t *data = ot_binary_data(t, &nbytes);
+        size_t nbytes = ot__bits_to_bytes(size);
+        const uint8_t *data = ot__hdr_kind(p[0]) == OT__B_HEAPBIN ? (const uint8_t *)(p + 1)
+                                                                  : ((const ot__refcbin *)(p + 1))->bytes;
         if (nbytes > UINT32_MAX)
             return -E2BIG;
         if (size % 8 == 0) {

@@ -43,7 +43,13 @@ bool ot_is_int(ot_term t) { return ot_typeof(t) == OT_TYPE_INT; }
 bool ot_is_float(ot_term t) { return ot_typeof(t) == OT_TYPE_FLOAT; }
 bool ot_is_number(ot_term t) { ot_type y = ot_typeof(t); return y == OT_TYPE_INT || y == OT_TYPE_FLOAT; }
 bool ot_is_atom(ot_term t) { return ot__is_atom(t); }
-bool ot_is_bitstring(ot_term t) { return ot_typeof(t) == OT_TYPE_BINARY; }
+bool ot_is_bitstring(ot_term t)
+{
+    if (!ot__is_boxed(t))
+        return false;
+    unsigned k = ot__box_kind(t);
+    return k == OT__B_HEAPBIN || k == OT__B_REFCBIN;
+}
 bool ot_is_binary(ot_term t) { return ot_is_bitstring(t) && ot__hdr_size(*ot__box_ptr(t)) % 8 == 0; }
 bool ot_is_tuple(ot_term t) { return ot__is_boxed(t) && ot__box_kind(t) == OT__B_TUPLE; }
 bool ot_is_list(ot_term t) { return t == OT_NIL || ot__is_cons(t); }
