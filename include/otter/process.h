@@ -47,7 +47,7 @@ typedef void (*ot_proc_fn)(void *arg);
 /* ---------------------------------------------------------------- runtime */
 
 typedef struct ot_runtime_opts {
-    unsigned schedulers;        /* scheduler threads; 0 = one per core */
+    unsigned schedulers;        /* scheduler threads; 0 = $OTTER_SCHEDULERS, else one per core */
     uint32_t max_processes;     /* size of the process table; 0 = 4,194,304 */
     size_t stack_size;          /* deepest stack a process may use; 0 = 1 MiB */
     unsigned long long_schedule_us; /* report a process that runs this long

@@ -612,6 +612,11 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
         atomic_store(&running, 0);
         return -ENOMEM;
     }
+    /* OTTER_SCHEDULERS overrides the default, as erl's +S does. */
+    const char *env = getenv("OTTER_SCHEDULERS");
+    long from_env = env ? strtol(env, NULL, 10) : 0;
+    if (!o.schedulers && from_env > 0 && from_env <= 1024)
+        o.schedulers = (unsigned)from_env;
     rt->nscheds = o.schedulers ? o.schedulers : (unsigned)(ncpu > 0 ? ncpu : 1);
     rt->stack_size = o.stack_size ? o.stack_size : (size_t)1 << 20;
     rt->long_schedule_ns = (uint64_t)(o.long_schedule_us ? o.long_schedule_us : 10000) * 1000;
