@@ -15,6 +15,7 @@ packages=(
   libjansson-dev zlib1g-dev        # JSON, compressed terms
   erlang-base erlang-dev elixir    # the real peers: term oracle, twins, nodes
   python3                          # test summary and benchmark report
+  nodejs                           # a second JSON reader in the tests
 )
 
 missing=()
