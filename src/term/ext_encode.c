@@ -110,7 +110,6 @@ static inline void put_bytes(enc *e, const void *p, size_t n)
         e->pos += n;
     }
 }
-
 static inline void put8(enc *e, unsigned v)
 {
     if (room(e, 1))
@@ -122,6 +121,30 @@ static inline void put16(enc *e, unsigned v)
     if (room(e, 2)) {
         e->out[e->pos] = (uint8_t)(v >> 8);
         e->out[e->pos + 1] = (uint8_t)v;
+        e->pos += 2;
+    }
+}
+
+/* A tag byte and a 32-bit big-endian value: one room check. */
+static inline void put8_32(enc *e, unsigned tag, uint32_t v)
+{
+    if (room(e, 5)) {
+        uint8_t *p = e->out + e->pos;
+        p[0] = (uint8_t)tag;
+        p[1] = (uint8_t)(v >> 24);
+        p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 8);
+        p[4] = (uint8_t)v;
+        e->pos += 5;
+    }
+}
+
+/* Two bytes: one room check. */
+static inline void put8_8(enc *e, unsigned a, unsigned b)
+{
+    if (room(e, 2)) {
+        e->out[e->pos] = (uint8_t)a;
+        e->out[e->pos + 1] = (uint8_t)b;
         e->pos += 2;
     }
 }
@@ -239,11 +262,9 @@ static int put_big(enc *e, bool neg, const uint64_t *limbs, size_t n)
 static void put_small(enc *e, int64_t v)
 {
     if (v >= 0 && v <= 255) {
-        put8(e, TAG_SMALL_INTEGER);
-        put8(e, (unsigned)v);
+        put8_8(e, TAG_SMALL_INTEGER, (unsigned)v);
     } else if (v >= INT32_MIN && v <= INT32_MAX) {
-        put8(e, TAG_INTEGER);
-        put32(e, (uint32_t)v);
+        put8_32(e, TAG_INTEGER, (uint32_t)v);
     } else {
         uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
         put_big(e, v < 0, &mag, 1);
@@ -542,8 +563,7 @@ static int put_term_head(enc *e, estack *s, ot_term t, int flags)
             n++;
         if (n > UINT32_MAX)
             return -E2BIG;
-        put8(e, TAG_LIST);
-        put32(e, (uint32_t)n);
+        put8_32(e, TAG_LIST, (uint32_t)n);
         return es_push(s, (eframe){ F_LIST, NULL, 0, 0, t }) ? 0 : -ENOMEM;
     }
     case OT__TAG_BOXED:
@@ -558,8 +578,7 @@ static int put_term_head(enc *e, estack *s, ot_term t, int flags)
     switch (ot__hdr_kind(p[0])) {
     case OT__B_TUPLE:
         if (size < 256) {
-            put8(e, TAG_SMALL_TUPLE);
-            put8(e, (unsigned)size);
+            put8_8(e, TAG_SMALL_TUPLE, (unsigned)size);
         } else {
             if (size > UINT32_MAX)
                 return -E2BIG;
@@ -572,8 +591,7 @@ static int put_term_head(enc *e, estack *s, ot_term t, int flags)
     case OT__B_MAP:
         if (size > UINT32_MAX)
             return -E2BIG;
-        put8(e, TAG_MAP);
-        put32(e, (uint32_t)size);
+        put8_32(e, TAG_MAP, (uint32_t)size);
         if (size == 0)
             return 0;
         return es_push(s, (eframe){ F_MAP, p + 1, 0, 2 * (size_t)size, 0 }) ? 0 : -ENOMEM;
@@ -591,8 +609,7 @@ static int put_term_head(enc *e, estack *s, ot_term t, int flags)
         if (nbytes > UINT32_MAX)
             return -E2BIG;
         if (size % 8 == 0) {
-            put8(e, TAG_BINARY);
-            put32(e, (uint32_t)nbytes);
+            put8_32(e, TAG_BINARY, (uint32_t)nbytes);
         } else {
             put8(e, TAG_BIT_BINARY);
             put32(e, (uint32_t)nbytes);
