@@ -209,6 +209,27 @@ OT_API ot_term ot_send_interval(ot_heap *h, int64_t ms, ot_term to, ot_term msg)
  * left, or -ENOENT if it already fired or was cancelled. */
 OT_API int64_t ot_cancel_timer(ot_term timer_ref);
 
+/* ---------------------------------------------------------------- outside */
+
+#define OT_FD_READ 0x1
+#define OT_FD_WRITE 0x2
+#define OT_FD_ERROR 0x4
+
+/* ot_wait_fd: waits until fd is ready for what `events` asks (OT_FD_READ,
+ * OT_FD_WRITE), up to timeout_ms (OT_INFINITY: forever; 0: do not wait),
+ * without blocking the scheduler: other processes run meanwhile. Returns
+ * the readiness seen (OT_FD_READ | OT_FD_WRITE | OT_FD_ERROR), 0 on
+ * timeout, or a negative errno (-EINVAL bad fd or events, -EPERM outside a
+ * process, -EEXIST if another process already waits on fd). Signals that
+ * arrive meanwhile are taken in (an exit signal can end the caller). */
+OT_API int ot_wait_fd(int fd, uint32_t events, int64_t timeout_ms);
+
+/* ot_blocking: runs fn(arg) on one of otter's threads for blocking work (a
+ * library call that may block: DNS, file I/O, ...) and returns when it is
+ * done; the caller's scheduler runs other processes meanwhile. fn must not
+ * call otter's process functions. Returns 0, or -ENOMEM/-EAGAIN/-EPERM. */
+OT_API int ot_blocking(void (*fn)(void *), void *arg);
+
 /* ---------------------------------------------------------------- listeners */
 
 /* A periodic event handler: called with 0, 1, 2, ... and arg; a negative

@@ -191,7 +191,9 @@ struct ot__proc {
     _Atomic size_t mq_bytes;
 
     /* receive / timers */
-    _Atomic uint64_t timer_seq;     /* current wait's timer generation */
+    _Atomic uint64_t timer_seq;     /* current wait's generation (timers, I/O) */
+    _Atomic bool io_done;           /* an fd wait or blocking call finished */
+    _Atomic int64_t io_result;
     bool hibernated;                /* next start: fn(arg) only once a message is there */
     _Atomic uint8_t where;          /* enum ot__where: for current_function */
     bool is_first;                  /* the process ot_run waits for */
@@ -376,6 +378,9 @@ typedef struct ot__long_sched {
     int64_t duration_ns;
 } ot__long_sched;
 void ot__long_sched_record(ot_term pid, int64_t at_ns, int64_t duration_ns);
+
+/* ot__io_shutdown: stops the poller and the blocking-call threads. */
+void ot__io_shutdown(void);
 
 /* ---------------------------------------------------------------- clock */
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdatomic.h>
 
 #include "proctest.h"
 
@@ -541,3 +542,76 @@ static void listen_body(void *arg)
 }
 
 Test(process, listen_calls_fn_periodically_and_survives_failures) { pt_run(listen_body, NULL, 2); }
+
+/* ---------------------------------------------------------------- outside */
+
+static _Atomic long ticks;
+
+static void ticker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        atomic_fetch_add(&ticks, 1);
+        ot_sleep(2);
+    }
+}
+
+static void late_writer(void *arg)
+{
+    ot_sleep(50);
+    if (write((int)(intptr_t)arg, "x", 1) != 1)
+        ot_exit(ot_atom("write_failed"));
+}
+
+static void fd_body(void *arg)
+{
+    (void)arg;
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    ot_term t = ot_spawn(ticker, NULL);
+    /* Nothing to read: the timeout ends the wait; 0 only looks. */
+    int64_t t0 = ot_monotonic_ms();
+    CHECK(ot_wait_fd(fds[0], OT_FD_READ, 30) == 0);
+    CHECK(ot_monotonic_ms() - t0 >= 30);
+    CHECK(ot_wait_fd(fds[0], OT_FD_READ, 0) == 0);
+    CHECK(ot_wait_fd(fds[1], OT_FD_WRITE, 0) == OT_FD_WRITE, "a pipe is writable at once");
+    CHECK(ot_wait_fd(fds[1], OT_FD_WRITE, OT_INFINITY) == OT_FD_WRITE);
+    /* A writer comes later; the wait blocks only this process. */
+    atomic_store(&ticks, 0);
+    ot_spawn(late_writer, (void *)(intptr_t)fds[1]);
+    int r = ot_wait_fd(fds[0], OT_FD_READ, 5000);
+    CHECK(r & OT_FD_READ, "got %d", r);
+    CHECK(atomic_load(&ticks) >= 5, "the scheduler kept running others (%ld ticks)", atomic_load(&ticks));
+    char c;
+    CHECK(read(fds[0], &c, 1) == 1 && c == 'x');
+    close(fds[1]);
+    r = ot_wait_fd(fds[0], OT_FD_READ, 1000);
+    CHECK(r & (OT_FD_READ | OT_FD_ERROR), "end of file is readiness too (%d)", r);
+    close(fds[0]);
+    CHECK(ot_wait_fd(-1, OT_FD_READ, 10) == -EINVAL);
+    CHECK(ot_wait_fd(0, 0, 10) == -EINVAL);
+    ot_exit_signal(t, OT_ATOM(KILL));
+}
+
+Test(process, wait_for_fd_readiness_without_blocking_the_scheduler) { pt_run(fd_body, NULL, 1); }
+
+static void nap(void *arg)
+{
+    (void)arg;
+    usleep(100 * 1000);
+    *(int *)arg = 42;
+}
+
+static void blocking_body(void *arg)
+{
+    (void)arg;
+    ot_term t = ot_spawn(ticker, NULL);
+    atomic_store(&ticks, 0);
+    static int result;
+    CHECK(ot_blocking(nap, &result) == 0);
+    CHECK(result == 42);
+    CHECK(atomic_load(&ticks) >= 10, "one scheduler, and still %ld ticks during the call", atomic_load(&ticks));
+    ot_exit_signal(t, OT_ATOM(KILL));
+}
+
+Test(process, blocking_calls_run_beside_the_scheduler) { pt_run(blocking_body, NULL, 1); }
