@@ -4,6 +4,25 @@
 #include <stdlib.h>
 
 _Atomic int64_t ot__mem_counters[OT__MEM_NCATS];
+ot__memslot ot__mem_slots[OT__MEM_SLOTS];
+_Thread_local int ot__mem_tl_slot = -1;
+static _Atomic int slots_claimed;
+
+int ot__mem_claim_slot(void)
+{
+    int s = atomic_fetch_add(&slots_claimed, 1);
+    ot__mem_tl_slot = s < OT__MEM_SLOTS ? s : -2;
+    return ot__mem_tl_slot;
+}
+
+int64_t ot__mem_get(enum ot__mem_cat c)
+{
+    int64_t sum = atomic_load_explicit(&ot__mem_counters[c], memory_order_relaxed);
+    int n = atomic_load(&slots_claimed);
+    for (int s = 0; s < n && s < OT__MEM_SLOTS; s++)
+        sum += atomic_load_explicit(&ot__mem_slots[s].v[c], memory_order_relaxed);
+    return sum;
+}
 
 /* Fault injection state: countdown < 0 means off. */
 static _Atomic long fail_countdown = -1;

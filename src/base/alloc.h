@@ -36,15 +36,34 @@ enum ot__mem_cat {
     OT__MEM_SYSTEM_OTHER,
     OT__MEM_NCATS
 };
+/* Counters are kept per thread (a thread claims one of OT__MEM_SLOTS
+ * slots on first use and alone writes it, with plain stores), so that
+ * counting every message costs no locked instruction and no shared cache
+ * line; a reader adds the slots up. Threads beyond the slots share one
+ * atomic counter. */
+#define OT__MEM_SLOTS 64
+typedef struct ot__memslot {
+    _Alignas(64) _Atomic int64_t v[OT__MEM_NCATS];
+} ot__memslot;
+extern ot__memslot ot__mem_slots[OT__MEM_SLOTS];
 extern _Atomic int64_t ot__mem_counters[OT__MEM_NCATS];
+extern _Thread_local int ot__mem_tl_slot;   /* -1: none yet, -2: none left */
+int ot__mem_claim_slot(void);
 
 static inline void ot__mem_add(enum ot__mem_cat c, int64_t delta)
 {
-    atomic_fetch_add_explicit(&ot__mem_counters[c], delta, memory_order_relaxed);
+    int s = ot__mem_tl_slot;
+    if (s == -1)
+        s = ot__mem_claim_slot();
+    if (s >= 0) {
+        _Atomic int64_t *v = &ot__mem_slots[s].v[c];
+        atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + delta, memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&ot__mem_counters[c], delta, memory_order_relaxed);
+    }
 }
-static inline int64_t ot__mem_get(enum ot__mem_cat c)
-{
-    return atomic_load_explicit(&ot__mem_counters[c], memory_order_relaxed);
-}
+
+/* ot__mem_get: the category's total over every thread. */
+int64_t ot__mem_get(enum ot__mem_cat c);
 
 #endif

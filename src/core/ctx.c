@@ -82,6 +82,7 @@ void ot__stack_unpoison(char *lo, char *hi)
 #endif
 }
 
+#ifdef OT__FIBER_HOOKS
 void ot__fiber_before_switch(void **fake_stack, const void *bottom, size_t size, void *tsan_to, int dying)
 {
 #ifdef OT__ASAN
@@ -108,6 +109,7 @@ void ot__fiber_after_switch(void *fake_stack)
     (void)fake_stack;
 #endif
 }
+#endif
 
 void *ot__fiber_tsan_create(void)
 {

@@ -26,9 +26,26 @@ void ot__stack_unpoison(char *lo, char *hi);
 
 /* Sanitizer fiber hooks around a switch from the current context to one
  * running on stack [bottom, bottom + size). `dying` says the current
- * context will never be resumed. tsan_to is the target's TSan fiber. */
+ * context will never be resumed. tsan_to is the target's TSan fiber.
+ * Without sanitizers they compile to nothing. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define OT__FIBER_HOOKS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define OT__FIBER_HOOKS 1
+#endif
+#endif
+#ifdef OT__FIBER_HOOKS
 void ot__fiber_before_switch(void **fake_stack, const void *bottom, size_t size, void *tsan_to, int dying);
 void ot__fiber_after_switch(void *fake_stack);
+#else
+static inline void ot__fiber_before_switch(void **fake_stack, const void *bottom, size_t size,
+                                           void *tsan_to, int dying)
+{
+    (void)fake_stack, (void)bottom, (void)size, (void)tsan_to, (void)dying;
+}
+static inline void ot__fiber_after_switch(void *fake_stack) { (void)fake_stack; }
+#endif
 void *ot__fiber_tsan_create(void);
 void *ot__fiber_tsan_current(void);
 void ot__fiber_tsan_destroy(void *fiber);

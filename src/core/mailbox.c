@@ -249,7 +249,9 @@ int ot_send(ot_term to, ot_term msg)
     if (msg == OT_NONE)
         return -EINVAL;
     ot_term pid = to;
-    if (ot__is_atom(to)) {
+    if (ot__is_lpid(to)) {
+        /* the common case: a pid of this node */
+    } else if (ot__is_atom(to)) {
         pid = ot_whereis(to);
         if (pid == OT_NONE)
             return -ENOENT;
