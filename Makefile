@@ -38,7 +38,7 @@ test: deps $(TEST_BUILD)/build.ninja
 	@ninja -C $(TEST_BUILD)
 	@meson test -C $(TEST_BUILD) --print-errorlogs --num-processes 2 >$(TEST_BUILD)/meson-test.out 2>&1; \
 	  tail -n 25 $(TEST_BUILD)/meson-test.out
-	@scripts/test-summary.py $(TEST_BUILD)/tests/tap
+	@scripts/test-summary.py --meson-log $(TEST_BUILD)/meson-logs/testlog.json $(TEST_BUILD)/tests/tap
 
 bench: all
 	scripts/bench.py --build $(BUILD)

@@ -1,16 +1,26 @@
 #!/usr/bin/env python3
 """Adds up the TAP reports of otter's test programs.
 
-Usage: test-summary.py DIR...  Reads every *.tap file under the given
-folders, prints each failing test with its report, then one closing line
-"N passed, M failed" and exits 1 if anything failed or no test ran."""
+Usage: test-summary.py [--meson-log FILE] DIR...  Reads every *.tap file
+under the given folders, prints each failing test with its report, then one
+closing line "N passed, M failed" and exits 1 if anything failed or no test
+ran. With --meson-log (Meson's testlog.json), a test program that failed
+without reporting a failing case (it crashed, or a sanitizer stopped it) is
+counted as one failure too."""
+import json
 import pathlib
 import re
 import sys
 
+args = sys.argv[1:]
+meson_log = None
+if len(args) >= 2 and args[0] == "--meson-log":
+    meson_log, args = args[1], args[2:]
+
 passed = failed = 0
 failures = []
-for d in sys.argv[1:]:
+failed_programs = set()
+for d in args:
     for tap in sorted(pathlib.Path(d).rglob("*.tap")):
         lines = tap.read_text(errors="replace").splitlines()
         for i, line in enumerate(lines):
@@ -24,6 +34,20 @@ for d in sys.argv[1:]:
                         break
                     detail.append(extra)
                 failures.append((tap.stem, line, detail))
+                failed_programs.add(tap.stem)
+
+if meson_log and pathlib.Path(meson_log).exists():
+    for raw in pathlib.Path(meson_log).read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            continue
+        name, result = entry.get("name", "?"), entry.get("result", "")
+        if result in ("OK", "SKIP", "EXPECTEDFAIL") or name in failed_programs:
+            continue
+        failed += 1
+        out = (entry.get("stderr") or entry.get("stdout") or "").splitlines()
+        failures.append((name, f"not ok - {name} exited abnormally ({result})", out[-20:]))
 
 for prog, line, detail in failures:
     print(f"FAILED [{prog}] {line}")

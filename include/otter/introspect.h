@@ -50,6 +50,14 @@ OT_API ot_term ot_processes(ot_heap *h);
  */
 OT_API ot_term ot_process_info(ot_heap *h, ot_term pid, ot_term what);
 
+/* ot_long_schedules: the last 256 long-schedule events, oldest first, as
+ * maps %{pid, at_ms, duration_us, ongoing}: a process that ran longer than
+ * ot_runtime_opts.long_schedule_us without a runtime call (C code cannot be
+ * preempted; otter shows it instead). A watchdog reports a process still
+ * running past the threshold (ongoing: true); the end of every long slice
+ * is reported with its whole duration (ongoing: false). Built on h. */
+OT_API ot_term ot_long_schedules(ot_heap *h);
+
 /* ot_process_count: how many processes are alive. */
 OT_API size_t ot_process_count(void);
 

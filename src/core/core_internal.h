@@ -344,6 +344,12 @@ struct ot__sched {
 
     void *tsan_fiber;
     uint64_t switches;
+
+    /* for the watchdog: when the running process's time slice began (cycle
+     * counter, 0 between slices), and which slice it already reported */
+    _Atomic uint64_t slice_start;
+    _Atomic ot_term slice_pid;
+    uint64_t watch_reported;
 };
 
 /* The runtime: one per OS process. */
@@ -376,8 +382,17 @@ typedef struct ot__long_sched {
     ot_term pid;
     int64_t at_ns;
     int64_t duration_ns;
+    bool ongoing;           /* seen by the watchdog while still running */
 } ot__long_sched;
-void ot__long_sched_record(ot_term pid, int64_t at_ns, int64_t duration_ns);
+void ot__long_sched_record(ot_term pid, int64_t at_ns, int64_t duration_ns, bool ongoing);
+size_t ot__long_sched_copy(ot__long_sched *out, size_t max);
+/* The watchdog thread: reports a process that is still running past the
+ * long-schedule threshold. Started and stopped by ot_run. */
+int ot__watchdog_start(void);
+void ot__watchdog_stop(void);
+/* Cycle counter and its scale, for slice times. */
+uint64_t ot__cycles(void);
+double ot__ns_per_cycle(void);
 
 /* ot__io_shutdown: stops the poller and the blocking-call threads. */
 void ot__io_shutdown(void);

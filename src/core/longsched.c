@@ -2,7 +2,12 @@
  * threshold without giving the scheduler a chance (C cannot be preempted at
  * arbitrary points, so it is detected and shown rather than stopped). The
  * last 256 events are kept in a ring for introspection. */
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
 #include "core/core_internal.h"
+#include "otter/introspect.h"
 
 #define RING 256
 
@@ -10,11 +15,11 @@ static ot__long_sched ring[RING];
 static _Atomic uint64_t ring_next;
 static ot__spin ring_lock;
 
-void ot__long_sched_record(ot_term pid, int64_t at_ns, int64_t duration_ns)
+void ot__long_sched_record(ot_term pid, int64_t at_ns, int64_t duration_ns, bool ongoing)
 {
     ot__spin_lock(&ring_lock);
     uint64_t i = atomic_fetch_add(&ring_next, 1);
-    ring[i % RING] = (ot__long_sched){.pid = pid, .at_ns = at_ns, .duration_ns = duration_ns};
+    ring[i % RING] = (ot__long_sched){.pid = pid, .at_ns = at_ns, .duration_ns = duration_ns, .ongoing = ongoing};
     ot__spin_unlock(&ring_lock);
 }
 
@@ -28,4 +33,72 @@ size_t ot__long_sched_copy(ot__long_sched *out, size_t max)
         out[k++] = ring[i % RING];
     ot__spin_unlock(&ring_lock);
     return k;
+}
+
+/* ---------------------------------------------------------------- watchdog */
+
+static pthread_t watchdog;
+static _Atomic bool watchdog_stop;
+static bool watchdog_running;
+
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    ot__runtime *rt = ot__rt;
+    int64_t period = (int64_t)rt->long_schedule_ns / 2;
+    if (period < 1000000)
+        period = 1000000;
+    struct timespec ts = {period / 1000000000, period % 1000000000};
+    while (!atomic_load(&watchdog_stop)) {
+        nanosleep(&ts, NULL);
+        uint64_t now = ot__cycles();
+        double scale = ot__ns_per_cycle();
+        for (unsigned i = 0; i < rt->nscheds; i++) {
+            ot__sched *s = &rt->scheds[i];
+            uint64_t start = atomic_load_explicit(&s->slice_start, memory_order_acquire);
+            if (!start || start == s->watch_reported || now < start)
+                continue;
+            int64_t ran = (int64_t)((double)(now - start) * scale);
+            if ((uint64_t)ran <= rt->long_schedule_ns)
+                continue;
+            ot_term pid = atomic_load_explicit(&s->slice_pid, memory_order_acquire);
+            if (atomic_load_explicit(&s->slice_start, memory_order_acquire) != start)
+                continue; /* the slice ended meanwhile: its end reports it */
+            s->watch_reported = start;
+            ot__long_sched_record(pid, ot__now_ns() - ran, ran, true);
+        }
+    }
+    return NULL;
+}
+
+int ot__watchdog_start(void)
+{
+    atomic_store(&watchdog_stop, false);
+    watchdog_running = pthread_create(&watchdog, NULL, watchdog_main, NULL) == 0;
+    return watchdog_running ? 0 : -EAGAIN;
+}
+
+void ot__watchdog_stop(void)
+{
+    if (!watchdog_running)
+        return;
+    atomic_store(&watchdog_stop, true);
+    pthread_join(watchdog, NULL);
+    watchdog_running = false;
+}
+
+ot_term ot_long_schedules(ot_heap *h)
+{
+    if (!h)
+        return OT_NONE;
+    ot__long_sched ev[RING];
+    size_t n = ot__long_sched_copy(ev, RING);
+    ot_term list = OT_NIL;
+    for (size_t i = n; i-- > 0;) {
+        ot_term m = ot_build(h, "#{pid => ~t, at_ms => ~l, duration_us => ~l, ongoing => ~a}", ev[i].pid,
+                             (int64_t)(ev[i].at_ns / 1000000), (int64_t)(ev[i].duration_ns / 1000),
+                             ev[i].ongoing ? "true" : "false");
+        list = ot_cons(h, m, list);
+    }
+    return list;
 }

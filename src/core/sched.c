@@ -45,6 +45,7 @@ int64_t ot__now_ns(void)
 
 /* A cheap cycle counter for CPU time per process (read twice per switch),
  * scaled to nanoseconds with a factor measured when the runtime starts. */
+uint64_t ot__cycles(void);
 static inline uint64_t cycles(void)
 {
 #if defined(__x86_64__)
@@ -61,6 +62,9 @@ static inline uint64_t cycles(void)
 }
 
 static double ns_per_cycle = 1.0;
+
+uint64_t ot__cycles(void) { return cycles(); }
+double ot__ns_per_cycle(void) { return ns_per_cycle; }
 
 static void calibrate_cycles(void)
 {
@@ -257,6 +261,9 @@ static int slot_map(ot__slot *sl, size_t stack_size)
     sl->base = sl->map + page;
     sl->top = sl->map + sl->map_size;
     sl->resident = NULL;
+    /* The address range may have been a stack before (an earlier runtime):
+     * clear any marks AddressSanitizer kept for it. */
+    ot__stack_unpoison(sl->base, sl->top);
     sl->low_water = sl->top;
     return 0;
 }
@@ -368,6 +375,8 @@ static enum ot__want run_process(ot__sched *s, ot__proc *p)
     p->reds_left = OT__REDS_PER_SLICE;
     s->current = p;
     uint64_t c0 = cycles();
+    atomic_store_explicit(&s->slice_pid, p->pid, memory_order_relaxed);
+    atomic_store_explicit(&s->slice_start, c0 ? c0 : 1, memory_order_release);
     void *fake = NULL;
     ot__fiber_before_switch(&fake, p->slot->base, (size_t)(p->slot->top - p->slot->base),
                             p->tsan_fiber, 0);
@@ -378,12 +387,13 @@ static enum ot__want run_process(ot__sched *s, ot__proc *p)
      * lowest point, to clear the marks before the next user of the slot. */
     if (p->slot && (char *)p->sp < p->slot->low_water)
         p->slot->low_water = p->sp;
+    atomic_store_explicit(&s->slice_start, 0, memory_order_release);
     int64_t dt = (int64_t)((double)(cycles() - c0) * ns_per_cycle);
     s->current = NULL;
     s->switches++;
     ot__counter_add(&p->cpu_ns, (uint64_t)dt);
     if ((uint64_t)dt > ot__rt->long_schedule_ns)
-        ot__long_sched_record(p->pid, ot__now_ns() - dt, dt);
+        ot__long_sched_record(p->pid, ot__now_ns() - dt, dt, false);
     return (enum ot__want)p->want;
 }
 
@@ -658,6 +668,8 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
             break;
         }
     }
+    if (!err)
+        ot__watchdog_start(); /* without it, long slices are still seen when they end */
     int status = 1;
     if (!err) {
         pthread_mutex_lock(&rt->done_lock);
@@ -666,6 +678,8 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
         status = atomic_load(&rt->first_status);
         pthread_mutex_unlock(&rt->done_lock);
     }
+    if (!err)
+        ot__watchdog_stop();
     /* Stop everything that is left, then the schedulers. */
     atomic_store(&rt->stopping, true);
     ot__kill_all();

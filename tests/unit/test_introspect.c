@@ -118,3 +118,40 @@ static void walk_body(void *arg)
 }
 
 Test(introspect, walk_every_process) { pt_run(walk_body, NULL, 2); }
+
+/* A process that runs C code for 60 ms without a runtime call cannot be
+ * preempted: it is reported while it runs, and again when it stops. */
+static void spinner(void *arg)
+{
+    (void)arg;
+    int64_t end = ot_monotonic_ns() + 60 * 1000000;
+    volatile uint64_t x = 0;
+    while (ot_monotonic_ns() < end)
+        x++;
+}
+
+static void long_body(void *arg)
+{
+    (void)arg;
+    ot_term ref;
+    ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
+    ot_term s = ot_spawn_opt(spinner, NULL, &o);
+    ot_msg_free(ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', _, _, _, _}"), 5000, NULL));
+    ot_heap *h = ot_proc_heap();
+    bool ongoing = false, ended = false;
+    for (ot_term l = ot_long_schedules(h); l != OT_NIL; l = ot_tl(l)) {
+        ot_term m = ot_hd(l);
+        if (ot_map_get(m, ot_atom("pid")) != s)
+            continue;
+        int64_t us;
+        ot_get_int64(ot_map_get(m, ot_atom("duration_us")), &us);
+        if (ot_map_get(m, ot_atom("ongoing")) == OT_ATOM(TRUE))
+            ongoing = us > 10000;
+        else
+            ended = us >= 55000;
+    }
+    CHECK(ongoing, "the watchdog saw the process while it ran");
+    CHECK(ended, "its end was reported with the whole duration");
+}
+
+Test(introspect, long_schedules_are_reported) { pt_run(long_body, NULL, 2); }
