@@ -15,157 +15,6 @@
 /* A tiny Erlang expression writer, independent of print.c: terms are
  * written as expressions that evaluate to them (identifiers through
  * binary_to_term of their external form). */
-typedef struct wbuf {
-    char *d;
-    size_t n, cap;
-} wbuf;
-
-static void wput(wbuf *w, const char *s, size_t n)
-{
-    if (w->n + n + 1 > w->cap) {
-        w->cap = (w->n + n + 1) * 2;
-        w->d = realloc(w->d, w->cap);
-    }
-    memcpy(w->d + w->n, s, n);
-    w->n += n;
-    w->d[w->n] = 0;
-}
-static void wputs(wbuf *w, const char *s) { wput(w, s, strlen(s)); }
-static void wfmt(wbuf *w, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    wput(w, tmp, (size_t)n);
-}
-
-static void write_atom_text(wbuf *w, const char *s, size_t n)
-{
-    wputs(w, "'");
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\'' || s[i] == '\\')
-            wputs(w, "\\");
-        wput(w, s + i, 1);
-    }
-    wputs(w, "'");
-}
-
-static void write_node_bytes(wbuf *w, ot_term node)
-{
-    size_t n;
-    const char *s = ot_atom_text(node, &n);
-    wfmt(w, "119,%zu", n);
-    for (size_t i = 0; i < n; i++)
-        wfmt(w, ",%u", (unsigned char)s[i]);
-}
-
-static void write_term(wbuf *w, ot_term t)
-{
-    switch (ot_typeof(t)) {
-    case OT_TYPE_INT: {
-        char *s = ot__int_to_decimal(t, NULL);
-        wputs(w, s);
-        ot__free(s);
-        break;
-    }
-    case OT_TYPE_FLOAT: {
-        double d;
-        ot_get_double(t, &d);
-        wfmt(w, "%s%.16e", signbit(d) && d == 0 ? "-" : "", fabs(d) == 0 ? 0.0 : d);
-        break;
-    }
-    case OT_TYPE_ATOM: {
-        size_t n;
-        const char *s = ot_atom_text(t, &n);
-        write_atom_text(w, s, n);
-        break;
-    }
-    case OT_TYPE_TUPLE:
-        wputs(w, "{");
-        for (size_t i = 0; i < ot_tuple_arity(t); i++) {
-            if (i)
-                wputs(w, ",");
-            write_term(w, ot_tuple_get(t, i));
-        }
-        wputs(w, "}");
-        break;
-    case OT_TYPE_NIL:
-        wputs(w, "[]");
-        break;
-    case OT_TYPE_LIST:
-        wputs(w, "[");
-        for (bool first = true; ot_is_list(t) && t != OT_NIL; t = ot_tl(t), first = false) {
-            if (!first)
-                wputs(w, ",");
-            write_term(w, ot_hd(t));
-        }
-        if (t != OT_NIL) {
-            wputs(w, "|");
-            write_term(w, t);
-        }
-        wputs(w, "]");
-        break;
-    case OT_TYPE_MAP:
-        wputs(w, "#{");
-        for (size_t i = 0; i < ot_map_size(t); i++) {
-            if (i)
-                wputs(w, ",");
-            write_term(w, ot_map_key(t, i));
-            wputs(w, "=>");
-            write_term(w, ot_map_value(t, i));
-        }
-        wputs(w, "}");
-        break;
-    case OT_TYPE_BINARY: {
-        size_t n;
-        const uint8_t *b = ot_binary_data(t, &n);
-        size_t bits = ot_bitstring_bits(t);
-        wputs(w, "<<");
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                wputs(w, ",");
-            if (i == n - 1 && bits % 8)
-                wfmt(w, "%u:%zu", (unsigned)(b[i] >> (8 - bits % 8)), bits % 8);
-            else
-                wfmt(w, "%u", b[i]);
-        }
-        wputs(w, ">>");
-        break;
-    }
-    case OT_TYPE_PID: {
-        ot_pid_parts p;
-        ot_pid_get(t, &p);
-        wputs(w, "binary_to_term(<<131,88,");
-        write_node_bytes(w, p.node);
-        wfmt(w, ",%u:32,%u:32,%u:32>>)", p.id, p.serial, p.creation);
-        break;
-    }
-    case OT_TYPE_PORT: {
-        ot_port_parts p;
-        ot_port_get(t, &p);
-        wputs(w, "binary_to_term(<<131,120,");
-        write_node_bytes(w, p.node);
-        wfmt(w, ",%llu:64,%u:32>>)", (unsigned long long)p.id, p.creation);
-        break;
-    }
-    case OT_TYPE_REF: {
-        ot_ref_parts p;
-        ot_ref_get(t, &p);
-        wfmt(w, "binary_to_term(<<131,90,%u:16,", p.n);
-        write_node_bytes(w, p.node);
-        wfmt(w, ",%u:32", p.creation);
-        for (uint32_t i = 0; i < p.n; i++)
-            wfmt(w, ",%u:32", p.ids[i]);
-        wputs(w, ">>)");
-        break;
-    }
-    default:
-        cr_assert_fail("unexpected term type %d (%#llx)", (int)ot_typeof(t), (unsigned long long)t);
-    }
-}
-
 /* ---------------------------------------------------------------- generator */
 
 static ot_term gen_term(ot_heap *h, uint64_t *rng, int depth);
@@ -315,7 +164,7 @@ static void run_oracle(uint64_t seed, int depth)
     ot_heap *h = ot_heap_new();
     uint64_t rng = seed;
     ot_term *terms = calloc(N_ORACLE, sizeof *terms);
-    wbuf in = {0};
+    tu_text in = {0};
     for (int i = 0; i < N_ORACLE; i++) {
         /* every third term is a near copy of an earlier one, for ties */
         if (i > 0 && tu_rng(&rng) % 3 == 0) {
@@ -325,8 +174,8 @@ static void run_oracle(uint64_t seed, int depth)
             terms[i] = gen_term(h, &rng, depth);
         }
         cr_assert_neq(terms[i], OT_NONE);
-        write_term(&in, terms[i]);
-        wputs(&in, "\n");
+        tu_erlang_term(&in, terms[i]);
+        tu_puts(&in, "\n");
     }
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "escript '%s'", tu_source_path("tests/oracle/order_oracle.erl"));
@@ -353,9 +202,9 @@ static void run_oracle(uint64_t seed, int depth)
             bool got_exact = ot_equal(terms[i], terms[j]);
             if (got != want_cmp || got_exact != want_exact) {
                 if (mismatches++ < 5) {
-                    wbuf a = {0}, b = {0};
-                    write_term(&a, terms[i]);
-                    write_term(&b, terms[j]);
+                    tu_text a = {0}, b = {0};
+                    tu_erlang_term(&a, terms[i]);
+                    tu_erlang_term(&b, terms[j]);
                     cr_log_error("%s vs %s: erlang %d/%d otter %d/%d", a.d, b.d, want_cmp,
                                  want_exact, got, got_exact);
                     free(a.d);

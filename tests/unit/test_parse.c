@@ -423,133 +423,19 @@ static const char *oracle_texts[] = {
     "#{#{} => [], {k} => #{x => y}}", "[a | #{}]", "{[\"s\"], <<\"b\">>, 'A'}",
 };
 
-typedef struct wb {
-    char *d;
-    size_t n, cap;
-} wb;
-
-static void wput(wb *w, const char *s, size_t n)
-{
-    if (w->n + n + 1 > w->cap) {
-        w->cap = (w->n + n + 1) * 2;
-        w->d = realloc(w->d, w->cap);
-    }
-    memcpy(w->d + w->n, s, n);
-    w->n += n;
-    w->d[w->n] = 0;
-}
-static void wputs(wb *w, const char *s) { wput(w, s, strlen(s)); }
-static void wfmt(wb *w, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    wput(w, tmp, (size_t)n);
-}
-
-static void write_term(wb *w, ot_term t)
-{
-    switch (ot_typeof(t)) {
-    case OT_TYPE_INT: {
-        char *s = ot__int_to_decimal(t, NULL);
-        wputs(w, s);
-        ot__free(s);
-        break;
-    }
-    case OT_TYPE_FLOAT: {
-        double d;
-        ot_get_double(t, &d);
-        wfmt(w, "%.16e", d);
-        break;
-    }
-    case OT_TYPE_ATOM: {
-        size_t n;
-        const char *s = ot_atom_text(t, &n);
-        wputs(w, "'");
-        for (size_t i = 0; i < n; i++) {
-            if ((unsigned char)s[i] < 32 || s[i] == 127)
-                wfmt(w, "\\%03o", (unsigned char)s[i]);
-            else {
-                if (s[i] == '\'' || s[i] == '\\')
-                    wputs(w, "\\");
-                wput(w, s + i, 1);
-            }
-        }
-        wputs(w, "'");
-        break;
-    }
-    case OT_TYPE_TUPLE:
-        wputs(w, "{");
-        for (size_t i = 0; i < ot_tuple_arity(t); i++) {
-            if (i)
-                wputs(w, ",");
-            write_term(w, ot_tuple_get(t, i));
-        }
-        wputs(w, "}");
-        break;
-    case OT_TYPE_NIL:
-        wputs(w, "[]");
-        break;
-    case OT_TYPE_LIST:
-        wputs(w, "[");
-        for (bool first = true; ot_is_list(t) && t != OT_NIL; t = ot_tl(t), first = false) {
-            if (!first)
-                wputs(w, ",");
-            write_term(w, ot_hd(t));
-        }
-        if (t != OT_NIL) {
-            wputs(w, "|");
-            write_term(w, t);
-        }
-        wputs(w, "]");
-        break;
-    case OT_TYPE_MAP:
-        wputs(w, "#{");
-        for (size_t i = 0; i < ot_map_size(t); i++) {
-            if (i)
-                wputs(w, ",");
-            write_term(w, ot_map_key(t, i));
-            wputs(w, "=>");
-            write_term(w, ot_map_value(t, i));
-        }
-        wputs(w, "}");
-        break;
-    case OT_TYPE_BINARY: {
-        size_t n;
-        const uint8_t *b = ot_binary_data(t, &n);
-        size_t bits = ot_bitstring_bits(t);
-        wputs(w, "<<");
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                wputs(w, ",");
-            if (i == n - 1 && bits % 8)
-                wfmt(w, "%u:%zu", (unsigned)(b[i] >> (8 - bits % 8)), bits % 8);
-            else
-                wfmt(w, "%u", b[i]);
-        }
-        wputs(w, ">>");
-        break;
-    }
-    default:
-        cr_assert_fail("unexpected type %d", (int)ot_typeof(t));
-    }
-}
-
 Test(parse, oracle_erlang_reads_alike)
 {
     size_t n = sizeof oracle_texts / sizeof oracle_texts[0];
-    wb in = {0};
+    tu_text in = {0};
     for (size_t i = 0; i < n; i++) {
         ot_term t = P(oracle_texts[i]);
-        wputs(&in, oracle_texts[i]);
-        wputs(&in, "\t");
-        write_term(&in, t);
-        wputs(&in, "\n");
+        tu_puts(&in, oracle_texts[i]);
+        tu_puts(&in, "\t");
+        tu_erlang_term(&in, t);
+        tu_puts(&in, "\n");
     }
     /* and a sanity line that must come out 0, so a broken oracle shows */
-    wputs(&in, "{a}\t{b}\n");
+    tu_puts(&in, "{a}\t{b}\n");
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "escript '%s'", tu_source_path("tests/oracle/order_same.erl"));
     size_t len;

@@ -1,6 +1,12 @@
 /* testutil.c — helpers shared by otter's unit tests. */
 #include "testutil.h"
 
+#include <math.h>
+#include <stdarg.h>
+
+#include "otter/term.h"
+#include "term/term_internal.h"
+
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -132,3 +138,156 @@ uint64_t tu_rng(uint64_t *s)
     *s = x;
     return x * 0x2545F4914F6CDD1DULL;
 }
+
+/* ---------------------------------------------------------------- Erlang text */
+
+void tu_put(tu_text *w, const char *s, size_t n)
+{
+    if (w->n + n + 1 > w->cap) {
+        w->cap = (w->n + n + 1) * 2;
+        w->d = realloc(w->d, w->cap);
+    }
+    memcpy(w->d + w->n, s, n);
+    w->n += n;
+    w->d[w->n] = 0;
+}
+void tu_puts(tu_text *w, const char *s) { tu_put(w, s, strlen(s)); }
+void tu_printf(tu_text *w, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    tu_put(w, tmp, (size_t)n);
+}
+
+static void write_atom_text(tu_text *w, const char *s, size_t n)
+{
+    tu_puts(w, "'");
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 32 || s[i] == 127) {
+            tu_printf(w, "\\%03o", (unsigned char)s[i]);
+            continue;
+        }
+        if (s[i] == '\'' || s[i] == '\\')
+            tu_puts(w, "\\");
+        tu_put(w, s + i, 1);
+    }
+    tu_puts(w, "'");
+}
+
+static void write_node_bytes(tu_text *w, ot_term node)
+{
+    size_t n;
+    const char *s = ot_atom_text(node, &n);
+    tu_printf(w, "119,%zu", n);
+    for (size_t i = 0; i < n; i++)
+        tu_printf(w, ",%u", (unsigned char)s[i]);
+}
+
+void tu_erlang_term(tu_text *w, ot_term t)
+{
+    switch (ot_typeof(t)) {
+    case OT_TYPE_INT: {
+        char *s = ot__int_to_decimal(t, NULL);
+        tu_puts(w, s);
+        ot__free(s);
+        break;
+    }
+    case OT_TYPE_FLOAT: {
+        double d;
+        ot_get_double(t, &d);
+        tu_printf(w, "%s%.16e", signbit(d) && d == 0 ? "-" : "", fabs(d) == 0 ? 0.0 : d);
+        break;
+    }
+    case OT_TYPE_ATOM: {
+        size_t n;
+        const char *s = ot_atom_text(t, &n);
+        write_atom_text(w, s, n);
+        break;
+    }
+    case OT_TYPE_TUPLE:
+        tu_puts(w, "{");
+        for (size_t i = 0; i < ot_tuple_arity(t); i++) {
+            if (i)
+                tu_puts(w, ",");
+            tu_erlang_term(w, ot_tuple_get(t, i));
+        }
+        tu_puts(w, "}");
+        break;
+    case OT_TYPE_NIL:
+        tu_puts(w, "[]");
+        break;
+    case OT_TYPE_LIST:
+        tu_puts(w, "[");
+        for (bool first = true; ot_is_list(t) && t != OT_NIL; t = ot_tl(t), first = false) {
+            if (!first)
+                tu_puts(w, ",");
+            tu_erlang_term(w, ot_hd(t));
+        }
+        if (t != OT_NIL) {
+            tu_puts(w, "|");
+            tu_erlang_term(w, t);
+        }
+        tu_puts(w, "]");
+        break;
+    case OT_TYPE_MAP:
+        tu_puts(w, "#{");
+        for (size_t i = 0; i < ot_map_size(t); i++) {
+            if (i)
+                tu_puts(w, ",");
+            tu_erlang_term(w, ot_map_key(t, i));
+            tu_puts(w, "=>");
+            tu_erlang_term(w, ot_map_value(t, i));
+        }
+        tu_puts(w, "}");
+        break;
+    case OT_TYPE_BINARY: {
+        size_t n;
+        const uint8_t *b = ot_binary_data(t, &n);
+        size_t bits = ot_bitstring_bits(t);
+        tu_puts(w, "<<");
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                tu_puts(w, ",");
+            if (i == n - 1 && bits % 8)
+                tu_printf(w, "%u:%zu", (unsigned)(b[i] >> (8 - bits % 8)), bits % 8);
+            else
+                tu_printf(w, "%u", b[i]);
+        }
+        tu_puts(w, ">>");
+        break;
+    }
+    case OT_TYPE_PID: {
+        ot_pid_parts p;
+        ot_pid_get(t, &p);
+        tu_puts(w, "binary_to_term(<<131,88,");
+        write_node_bytes(w, p.node);
+        tu_printf(w, ",%u:32,%u:32,%u:32>>)", p.id, p.serial, p.creation);
+        break;
+    }
+    case OT_TYPE_PORT: {
+        ot_port_parts p;
+        ot_port_get(t, &p);
+        tu_puts(w, "binary_to_term(<<131,120,");
+        write_node_bytes(w, p.node);
+        tu_printf(w, ",%llu:64,%u:32>>)", (unsigned long long)p.id, p.creation);
+        break;
+    }
+    case OT_TYPE_REF: {
+        ot_ref_parts p;
+        ot_ref_get(t, &p);
+        tu_printf(w, "binary_to_term(<<131,90,%u:16,", p.n);
+        write_node_bytes(w, p.node);
+        tu_printf(w, ",%u:32", p.creation);
+        for (uint32_t i = 0; i < p.n; i++)
+            tu_printf(w, ",%u:32", p.ids[i]);
+        tu_puts(w, ">>)");
+        break;
+    }
+    default:
+        cr_assert_fail("unexpected term type %d (%#llx)", (int)ot_typeof(t), (unsigned long long)t);
+    }
+}
+

@@ -23,4 +23,19 @@ char *tu_mktemp(const char *suffix);
 /* tu_rng: a small deterministic generator (xorshift64*) for property tests. */
 uint64_t tu_rng(uint64_t *state);
 
+/* A growable text buffer (d is NUL-terminated; free(d) when done). */
+typedef struct tu_text {
+    char *d;
+    size_t n, cap;
+} tu_text;
+void tu_put(tu_text *w, const char *s, size_t n);
+void tu_puts(tu_text *w, const char *s);
+void tu_printf(tu_text *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* tu_erlang_term: appends t as Erlang source text that `erl` evaluates to
+ * a term =:= t (pids, ports and references through binary_to_term), for
+ * the tests that ask Erlang about otter's terms. Written independently of
+ * otter's printer, so that the printer is not its own oracle. */
+#include "otter/term.h"
+void tu_erlang_term(tu_text *w, ot_term t);
+
 #endif
