@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "term/ext.h"
 #include "term/term_internal.h"
 
 #define NBUCKETS (1u << 16)
@@ -36,7 +37,7 @@ static uint16_t encode_atom(const char *s, size_t n, int32_t latin1, bool utf8, 
 {
     size_t k = 0;
     if (!utf8 && latin1 >= 0) {
-        out[k++] = 100; /* ATOM_EXT */
+        out[k++] = TAG_ATOM;
         out[k++] = (uint8_t)(latin1 >> 8);
         out[k++] = (uint8_t)latin1;
         for (size_t i = 0; i < n; i++) {
@@ -51,10 +52,10 @@ static uint16_t encode_atom(const char *s, size_t n, int32_t latin1, bool utf8, 
         return (uint16_t)k;
     }
     if (n < 256) {
-        out[k++] = 119; /* SMALL_ATOM_UTF8_EXT */
+        out[k++] = TAG_SMALL_ATOM_UTF8;
         out[k++] = (uint8_t)n;
     } else {
-        out[k++] = 118; /* ATOM_UTF8_EXT */
+        out[k++] = TAG_ATOM_UTF8;
         out[k++] = (uint8_t)(n >> 8);
         out[k++] = (uint8_t)n;
     }
@@ -211,14 +212,6 @@ const char *ot__atom_text_idx(uint32_t i, size_t *len)
     if (len)
         *len = e->len;
     return e->text;
-}
-
-const uint8_t *ot__atom_ext(uint32_t i, bool utf8, size_t *len)
-{
-    atom_entry *_Atomic *seg = atomic_load_explicit(&segs[i >> SEG_BITS], memory_order_acquire);
-    atom_entry *e = atomic_load_explicit(&seg[i & (SEG_SIZE - 1)], memory_order_acquire);
-    *len = e->ext_len[utf8];
-    return e->ext[utf8];
 }
 
 int32_t ot__atom_latin1_len(uint32_t i)

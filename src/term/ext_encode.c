@@ -25,35 +25,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "term/ext.h"
 #include "term/term_internal.h"
 
-/* Tags of the external term format that the encoder writes. */
-enum {
-    TAG_NEW_FLOAT = 70,
-    TAG_BIT_BINARY = 77,
-    TAG_NEW_PID = 88,
-    TAG_NEW_PORT = 89,
-    TAG_NEWER_REFERENCE = 90,
-    TAG_SMALL_INTEGER = 97,
-    TAG_INTEGER = 98,
-    TAG_ATOM = 100,
-    TAG_SMALL_TUPLE = 104,
-    TAG_LARGE_TUPLE = 105,
-    TAG_NIL = 106,
-    TAG_STRING = 107,
-    TAG_LIST = 108,
-    TAG_BINARY = 109,
-    TAG_SMALL_BIG = 110,
-    TAG_LARGE_BIG = 111,
-    TAG_NEW_FUN = 112,
-    TAG_EXPORT = 113,
-    TAG_MAP = 116,
-    TAG_ATOM_UTF8 = 118,
-    TAG_SMALL_ATOM_UTF8 = 119,
-    TAG_V4_PORT = 120,
-    TAG_SMALL_ATOM = 115,
-    VERSION_MAGIC = 131
-};
 
 /* Largest port number OTP 25 writes as NEW_PORT_EXT. */
 #define NEW_PORT_MAX 0x0fffffffu

@@ -196,12 +196,10 @@ const char *ot__atom_text_idx(uint32_t i, size_t *len);
  * if every character is Latin-1 (<= 255), else -1. Precomputed: the
  * encoder uses it to choose ATOM_EXT as OTP 25's term_to_binary does. */
 int32_t ot__atom_latin1_len(uint32_t i);
-/* ot__atom_ext: the external encoding of atom index i (tag first), as
- * term_to_binary/1 writes it (utf8 false) or with UTF-8 atoms (utf8
- * true), precomputed when the atom was made. */
-const uint8_t *ot__atom_ext(uint32_t i, bool utf8, size_t *len);
-/* The same, as a table indexed by atom index (written before the index is
- * handed out, never changed after). */
+/* ot__atom_encs[i]: the external encoding of atom index i (tag first), as
+ * term_to_binary/1 writes it (bytes[0]) or with UTF-8 atoms (bytes[1]),
+ * precomputed when the atom was made and written before the index is
+ * handed out, never changed after. */
 typedef struct ot__atom_enc {
     const uint8_t *bytes[2];
     uint16_t len[2];
