@@ -122,6 +122,13 @@ OT_API int ot_send(ot_term to, ot_term msg);
  * not NULL) receives the pattern's variables. Returns the message, or NULL
  * on timeout. */
 OT_API ot_msg *ot_receive(ot_term pattern, int64_t timeout_ms, ot_term *binds);
+/* ot_receive_if: as ot_receive, but a C function chooses: takes the oldest
+ * message for which accept(term, ctx) returns true — a receive with several
+ * clauses, or one that compares with a reference it holds, without building
+ * a pattern. accept runs in the caller, once per message looked at, and
+ * must not call process functions; accept == NULL takes any message. */
+OT_API ot_msg *ot_receive_if(bool (*accept)(ot_term msg, void *ctx), void *ctx,
+                             int64_t timeout_ms);
 /* ot_msg_term: the message's term, valid until ot_msg_free. */
 OT_API ot_term ot_msg_term(const ot_msg *m);
 /* ot_msg_free: frees a received message; NULL is a no-op. */

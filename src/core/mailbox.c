@@ -275,7 +275,10 @@ int ot_send(ot_term to, ot_term msg)
 
 /* ---------------------------------------------------------------- receive */
 
-ot_msg *ot_receive(ot_term pattern, int64_t timeout_ms, ot_term *binds)
+/* The receive loop behind ot_receive and ot_receive_if: takes the oldest
+ * message that `accept` accepts (NULL accepts anything). */
+static ot_msg *receive_where(bool (*accept)(ot_term msg, void *ctx), void *ctx,
+                             int64_t timeout_ms)
 {
     ot__proc *p = ot__proc_current();
     if (!p)
@@ -290,7 +293,7 @@ ot_msg *ot_receive(ot_term pattern, int64_t timeout_ms, ot_term *binds)
         int64_t scanned = 0;
         for (ot__sig *s; (s = *pos) != NULL; pos = &s->next) {
             scanned++;
-            if (pattern == OT_NONE || ot_match(pattern, s->term, binds)) {
+            if (!accept || accept(s->term, ctx)) {
                 *pos = s->next;
                 if (p->mq_tail == &s->next)
                     p->mq_tail = pos;
@@ -325,6 +328,30 @@ ot_msg *ot_receive(ot_term pattern, int64_t timeout_ms, ot_term *binds)
         ot__proc_switch_out(p, OT__WANT_WAIT);
         atomic_store_explicit(&p->where, OT__IN_CODE, memory_order_relaxed);
     }
+}
+
+struct match_ctx {
+    ot_term pattern;
+    ot_term *binds;
+};
+
+static bool accept_match(ot_term msg, void *ctx)
+{
+    struct match_ctx *c = ctx;
+    return ot_match(c->pattern, msg, c->binds);
+}
+
+ot_msg *ot_receive(ot_term pattern, int64_t timeout_ms, ot_term *binds)
+{
+    if (pattern == OT_NONE)
+        return receive_where(NULL, NULL, timeout_ms);
+    struct match_ctx c = {pattern, binds};
+    return receive_where(accept_match, &c, timeout_ms);
+}
+
+ot_msg *ot_receive_if(bool (*accept)(ot_term msg, void *ctx), void *ctx, int64_t timeout_ms)
+{
+    return receive_where(accept, ctx, timeout_ms);
 }
 
 ot_term ot_msg_term(const ot_msg *m)

@@ -1,0 +1,148 @@
+/* call.c — gen:call and gen:reply: the request/reply protocol under every
+ * behaviour (see include/otter/call.h). */
+#include <errno.h>
+
+#include "otter/call.h"
+#include "term/term_internal.h"
+
+/* What the caller waits for: {Tag, Reply}, or the DOWN of its monitor. */
+struct awaiting {
+    ot_term tag;
+    bool down;
+};
+
+static bool reply_or_down(ot_term msg, void *ctx)
+{
+    struct awaiting *w = ctx;
+    if (!ot_is_tuple(msg))
+        return false;
+    size_t n = ot_tuple_arity(msg);
+    if (n == 2 && ot_equal(ot_tuple_get(msg, 0), w->tag)) {
+        w->down = false;
+        return true;
+    }
+    if (n == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN) && ot_equal(ot_tuple_get(msg, 1), w->tag)) {
+        w->down = true;
+        return true;
+    }
+    return false;
+}
+
+static int fail(ot_term *result, int err, ot_term reason)
+{
+    if (result)
+        *result = reason;
+    return err;
+}
+
+int ot_call(ot_heap *h, ot_term server, ot_term request, int64_t timeout_ms, ot_term *result)
+{
+    if (!ot_self() || (!h && !(h = ot_proc_heap())))
+        return fail(result, -EPERM, OT_ATOM(BADARG));
+    if ((!ot_is_pid(server) && !ot_is_atom(server)) || request == OT_NONE)
+        return fail(result, -EINVAL, OT_ATOM(BADARG));
+
+    /* The monitor's reference is the call's tag: one reference does both
+     * jobs, as in gen:call. Small terms live on a heap in this frame. */
+    uint64_t mem[32];
+    ot_heap local;
+    ot__heap_init_fixed(&local, mem, sizeof mem / sizeof mem[0]);
+    ot_term tag = ot_monitor(&local, server);
+    ot_term msg = tag == OT_NONE ? OT_NONE
+        : ot_tuple(&local, 3, OT_ATOM(GEN_CALL), ot_tuple(&local, 2, ot_self(), tag), request);
+    if (msg == OT_NONE) {
+        if (tag != OT_NONE)
+            ot_demonitor(tag, true);
+        ot__heap_release_fixed(&local);
+        return fail(result, -ENOMEM, ot_atom("system_limit"));
+    }
+    int rc = ot_send(server, msg);
+    if (rc != 0 && rc != -ENOENT) {
+        ot_demonitor(tag, true);
+        ot__heap_release_fixed(&local);
+        return fail(result, rc == -ENOMEM ? -ENOMEM : -EINVAL,
+                    rc == -ENOMEM ? ot_atom("system_limit") : OT_ATOM(BADARG));
+    }
+    /* An unregistered name: the monitor has already delivered DOWN noproc,
+     * and the receive below takes it. */
+
+    struct awaiting w = {tag, false};
+    ot_msg *m = ot_receive_if(reply_or_down, &w, timeout_ms);
+    if (!m) {
+        ot_demonitor(tag, true);
+        ot__heap_release_fixed(&local);
+        return fail(result, -ETIMEDOUT, OT_ATOM(TIMEOUT));
+    }
+    ot_term t = ot_msg_term(m);
+    if (w.down) {
+        ot_term reason = ot_tuple_get(t, 4);
+        int err = reason == OT_ATOM(NOPROC) ? -ESRCH : -ECONNABORTED;
+        ot_term copy = ot_copy(h, reason);
+        ot_msg_free(m);
+        ot__heap_release_fixed(&local);
+        return fail(result, err, copy == OT_NONE ? reason : copy);
+    }
+    ot_demonitor(tag, true);
+    ot__heap_release_fixed(&local);
+    ot_term reply = ot_copy(h, ot_tuple_get(t, 1));
+    ot_msg_free(m);
+    if (reply == OT_NONE)
+        return fail(result, -ENOMEM, ot_atom("system_limit"));
+    if (result)
+        *result = reply;
+    return 0;
+}
+
+int ot_cast(ot_term server, ot_term request)
+{
+    if ((!ot_is_pid(server) && !ot_is_atom(server)) || request == OT_NONE)
+        return -EINVAL;
+    uint64_t mem[4];
+    ot_heap local;
+    ot__heap_init_fixed(&local, mem, 4);
+    ot_term msg = ot_tuple(&local, 2, OT_ATOM(GEN_CAST), request);
+    int rc = ot_send(server, msg);
+    ot__heap_release_fixed(&local);
+    return rc == -ENOENT ? 0 : rc;
+}
+
+bool ot_call_parse(ot_term msg, ot_term *from, ot_term *request)
+{
+    if (!ot_is_tuple(msg) || ot_tuple_arity(msg) != 3 || ot_tuple_get(msg, 0) != OT_ATOM(GEN_CALL))
+        return false;
+    ot_term f = ot_tuple_get(msg, 1);
+    if (!ot_is_tuple(f) || ot_tuple_arity(f) != 2 || !ot_is_pid(ot_tuple_get(f, 0)))
+        return false;
+    if (from)
+        *from = f;
+    if (request)
+        *request = ot_tuple_get(msg, 2);
+    return true;
+}
+
+bool ot_cast_parse(ot_term msg, ot_term *request)
+{
+    if (!ot_is_tuple(msg) || ot_tuple_arity(msg) != 2 || ot_tuple_get(msg, 0) != OT_ATOM(GEN_CAST))
+        return false;
+    if (request)
+        *request = ot_tuple_get(msg, 1);
+    return true;
+}
+
+int ot_reply(ot_term from, ot_term reply)
+{
+    if (!ot_is_tuple(from) || ot_tuple_arity(from) != 2 || reply == OT_NONE)
+        return -EINVAL;
+    ot_term pid = ot_tuple_get(from, 0);
+    if (!ot_is_pid(pid))
+        return -EINVAL;
+    /* BEAM's [alias | ref] tag goes back as it came: the caller's receive
+     * matches the whole tag. */
+    uint64_t mem[4];
+    ot_heap local;
+    ot__heap_init_fixed(&local, mem, 4);
+    ot_term msg = ot_tuple(&local, 2, ot_tuple_get(from, 1), reply);
+    int rc = ot_send(pid, msg);
+    ot__heap_release_fixed(&local);
+    return rc;
+}
