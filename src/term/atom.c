@@ -126,8 +126,9 @@ static atom_entry *insert_locked(uint64_t hash, const char *s, size_t n)
         ot__mem_add(OT__MEM_ATOM, (int64_t)(SEG_SIZE * sizeof *seg));
         atomic_store_explicit(&segs[idx >> SEG_BITS], seg, memory_order_release);
     }
-    /* The entry, its text, then its two external encodings. */
-    e = malloc(sizeof *e + n + 1 + 2 * (n + 3));
+    /* The entry, its text, then its two external encodings, padded so
+     * that the encoder may copy 16 bytes from either. */
+    e = malloc(sizeof *e + n + 1 + 2 * (n + 3) + 16);
     if (!e)
         return NULL;
     e->hash = hash;
@@ -137,10 +138,11 @@ static atom_entry *insert_locked(uint64_t hash, const char *s, size_t n)
     memcpy(e->text, s, n);
     e->text[n] = 0;
     e->ext[0] = (uint8_t *)e->text + n + 1;
+    memset(e->ext[0], 0, 2 * (n + 3) + 16);
     e->ext_len[0] = encode_atom(s, n, e->latin1_len, false, e->ext[0]);
     e->ext[1] = e->ext[0] + n + 3;
     e->ext_len[1] = encode_atom(s, n, e->latin1_len, true, e->ext[1]);
-    ot__mem_add(OT__MEM_ATOM, (int64_t)(sizeof *e + n + 1 + 2 * (n + 3)));
+    ot__mem_add(OT__MEM_ATOM, (int64_t)(sizeof *e + n + 1 + 2 * (n + 3) + 16));
     ot__mem_add(OT__MEM_ATOM_USED, (int64_t)(n + 1));
     for (int k = 0; k < 2; k++) {
         ot__atom_encs[idx].bytes[k] = e->ext[k];

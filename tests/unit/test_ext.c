@@ -606,6 +606,70 @@ Test(ext, encode_errors)
                                        0, 5, 'w', 'o', 'r', 'l', 'd' }, 21) == 0);
 }
 
+/* Any buffer size: encoding into a buffer too small by any amount fails
+ * cleanly, into one large enough gives exactly the bytes ot_encode_alloc
+ * gives, for terms that take both the shallow and the deep walk. */
+static ot_term mixed_term(ot_heap *hp, uint64_t *rng, int depth)
+{
+    uint64_t r = tu_rng(rng);
+    int kind = depth > 40 ? (int)(r % 5) : (int)(r % 9);
+    switch (kind) {
+    case 0: return ot_int(hp, (int64_t)(tu_rng(rng) >> (r % 64)) * ((r & 64) ? -1 : 1));
+    case 1: return ot_atom((r & 1) ? "status" : "a_rather_longer_atom_name_than_sixteen");
+    case 2: return ot_float(hp, (double)(r % 1000) / 7.0);
+    case 3: {
+        char text[80];
+        size_t n = (size_t)(r % 80);
+        for (size_t i = 0; i < n; i++)
+            text[i] = (char)('a' + (int)(tu_rng(rng) % 26));
+        return ot_binary(hp, text, n);
+    }
+    case 4: return OT_NIL;
+    case 5: case 6: {
+        size_t n = (size_t)(r % 5);
+        ot_term e[5];
+        for (size_t i = 0; i < n; i++)
+            e[i] = mixed_term(hp, rng, depth + 1);
+        return (r & 8) ? ot_tuplev(hp, n, e) : ot_listv(hp, n, e);
+    }
+    case 7: {
+        ot_term k[3], v[3];
+        for (size_t i = 0; i < 3; i++) {
+            k[i] = ot_int(hp, (int64_t)i * 300);
+            v[i] = mixed_term(hp, rng, depth + 1);
+        }
+        return ot_map(hp, 3, k, v);
+    }
+    default:
+        return ot_cons(hp, mixed_term(hp, rng, depth + 1), mixed_term(hp, rng, depth + 1));
+    }
+}
+
+Test(ext, every_buffer_size)
+{
+    uint64_t rng = 42;
+    for (int round = 0; round < 300; round++) {
+        ot_term t = mixed_term(h, &rng, round % 3 == 0 ? 30 : 0);
+        uint8_t *want = NULL;
+        ssize_t n = ot_encode_alloc(t, &want, 0);
+        cr_assert(n > 0, "round %d: %zd", round, n);
+        cr_expect(ot_encoded_size(t, 0) == n);
+        uint8_t *buf = malloc((size_t)n + 8);
+        for (ssize_t cap = 0; cap < n; cap++)
+            cr_expect(ot_encode(t, buf, (size_t)cap, 0) == -ENOBUFS, "round %d cap %zd", round, cap);
+        for (ssize_t extra = 0; extra <= 8; extra += 8) {
+            cr_expect(ot_encode(t, buf, (size_t)(n + extra), 0) == n);
+            cr_expect(memcmp(buf, want, (size_t)n) == 0, "round %d", round);
+        }
+        ot_term back;
+        cr_expect(ot_decode(h, want, (size_t)n, NULL, &back, NULL) == n);
+        cr_expect(ot_compare_exact(back, t) == 0, "round %d", round);
+        free(buf);
+        free(want);
+        ot_heap_reset(h);
+    }
+}
+
 /* ---------------------------------------------------------------- limits */
 
 Test(ext, limits)
