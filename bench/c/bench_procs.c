@@ -36,6 +36,7 @@
  * not part of a job (spawning the ring or the workers of Big) is outside the
  * timed span. Output: RESULT lines, CHECK lines with counts and sums the twin
  * prints too, and '#' lines of commentary. */
+#include <otter/introspect.h>
 #include <otter/process.h>
 #include <otter/term.h>
 
@@ -105,7 +106,7 @@ static ot_term spawn(ot_proc_fn fn, void *arg)
 static struct {
     const char *job;
     long n, laps;       /* the counts from the command line */
-    double value[2];
+    double value[3];
     long long check[2];
 } out;
 
@@ -137,6 +138,8 @@ static void spawn_idle_main(void *arg)
     ot_term self = ot_self();
     long n = out.n;
     long long rss0 = rss_bytes();
+    ot_memory_info m0, m1;
+    ot_memory_read(&m0);
     uint64_t t0 = bu_now_ns();
     for (long i = 0; i < n; i++)
         spawn(body, PID_ARG(self));
@@ -145,8 +148,10 @@ static void spawn_idle_main(void *arg)
         ot_msg_free(take(a_ready, NULL));
     uint64_t t1 = bu_now_ns();
     long long rss1 = rss_bytes();
+    ot_memory_read(&m1);
     out.value[0] = (double)(t1 - t0) / 1e9;
     out.value[1] = (double)(rss1 - rss0) / (double)n;
+    out.value[2] = ((double)m1.processes - (double)m0.processes) / (double)n;
     out.check[0] = ready;
     printf("# %ld processes: RSS %lld -> %lld bytes\n", n, rss0, rss1);
     /* Returning ends ot_run, which stops the idle processes. */
@@ -443,6 +448,8 @@ int main(int argc, char **argv)
         bu_result(name, out.value[0], "s");
         snprintf(name, sizeof name, "%s_bytes", job);
         bu_result(name, out.value[1], "B");
+        if (hib)
+            bu_result("spawn_idle_memory_processes_bytes", out.value[2], "B");
         bu_check("spawn_idle_ready", out.check[0]);
     } else if (strcmp(job, "spawn_exit") == 0) {
         out.n = arg_long(argc, argv, 2, 1000000);

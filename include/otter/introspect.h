@@ -61,6 +61,39 @@ OT_API ot_term ot_long_schedules(ot_heap *h);
 /* ot_process_count: how many processes are alive. */
 OT_API size_t ot_process_count(void);
 
+/* ---------------------------------------------------------------- memory */
+
+/* :erlang.memory()'s categories, in bytes, with their meanings for otter
+ * (docs/memory.md):
+ *   processes       control blocks, saved and resident stacks, mailboxes,
+ *                   process heaps, links and monitors
+ *   processes_used  processes less control blocks allocated but unused
+ *   atom, atom_used the atom table: allocated / taken by atom texts
+ *   binary          the bytes of shared (reference-counted) binaries
+ *   code            executable code mapped from files (program + libraries)
+ *   ets             tables: objects, indexes, table structures
+ *   system          atom + binary + code + ets + other runtime structures
+ *   total           processes + system
+ * What otter does not allocate (the program's own malloc) is in none of
+ * them; docs/memory.md measures total against the process's RSS. */
+typedef struct ot_memory_info {
+    size_t total, processes, processes_used, system, atom, atom_used, binary, code, ets;
+} ot_memory_info;
+
+/* ot_memory_read: fills *m from counters kept as memory is allocated, so
+ * it is cheap (microseconds, whatever the number of processes) and may be
+ * called from any thread, with or without a running runtime. Returns 0,
+ * or -EINVAL if m is NULL. */
+OT_API int ot_memory_read(ot_memory_info *m);
+/* ot_memory: :erlang.memory() — the list [{total, N}, {processes, N},
+ * {processes_used, N}, {system, N}, {atom, N}, {atom_used, N},
+ * {binary, N}, {code, N}, {ets, N}] built on h; OT_NONE if h is NULL or
+ * memory runs out. */
+OT_API ot_term ot_memory(ot_heap *h);
+/* ot_memory_of: :erlang.memory(category) — the bytes of one category
+ * (an atom such as ot_atom("binary")), or -EINVAL for an unknown one. */
+OT_API int64_t ot_memory_of(ot_term category);
+
 #ifdef __cplusplus
 }
 #endif

@@ -165,10 +165,11 @@ typedef struct ot__relset {
 typedef struct ot__rel {
     struct ot__rel *next;
     ot_term pid;            /* the other process */
-    ot_term ref;            /* monitors: the reference (in ref_heap) */
-    ot_heap *ref_heap;      /* monitors: owns ref; NULL for links */
+    ot_term ref;            /* monitors: the reference (in words) */
     bool is_monitor;        /* entry in monitors (we watch pid) */
     bool is_monitored_by;   /* entry in monitored_by (pid watches us) */
+    uint32_t nwords;        /* size of words */
+    uint64_t words[];       /* copies of ref and of a boxed pid */
 } ot__rel;
 
 struct ot__proc {
@@ -367,6 +368,10 @@ typedef struct ot__runtime {
 } ot__runtime;
 
 extern ot__runtime *ot__rt;
+
+/* ot__pcb_unused_bytes: bytes of control blocks allocated (they are
+ * allocated in slabs) but held by no live process. */
+size_t ot__pcb_unused_bytes(void);
 
 /* ot__sched_current: the scheduler of this thread, or NULL. */
 ot__sched *ot__sched_current(void);

@@ -22,35 +22,34 @@ static enum rel_kind rel_kind(const ot__rel *r)
 
 static ot__rel *rel_new(enum rel_kind k, ot_term pid, ot_term ref)
 {
-    ot__rel *r = ot__calloc(1, sizeof *r);
+    /* The entry and copies of its terms: one allocation. */
+    size_t words = (ref != OT_NONE ? ot__copy_words(ref) : 0)
+                 + (ot__is_lpid(pid) ? 0 : ot__copy_words(pid));
+    size_t bytes = sizeof(ot__rel) + words * sizeof(uint64_t);
+    ot__rel *r = ot__calloc(1, bytes);
     if (!r)
         return NULL;
     r->is_monitor = k == REL_MONITOR;
     r->is_monitored_by = k == REL_MONITORED_BY;
+    r->nwords = (uint32_t)words;
     r->pid = pid;
     r->ref = OT_NONE;
-    if (ref != OT_NONE || (!ot__is_lpid(pid) && ot__is_boxed(pid))) {
-        r->ref_heap = ot_heap_new();
-        if (!r->ref_heap) {
-            ot__free(r);
-            return NULL;
-        }
-        r->ref = ref == OT_NONE ? OT_NONE : ot_copy(r->ref_heap, ref);
-        r->pid = ot_copy(r->ref_heap, pid);
-        if ((ref != OT_NONE && r->ref == OT_NONE) || r->pid == OT_NONE) {
-            ot_heap_free(r->ref_heap);
-            ot__free(r);
-            return NULL;
-        }
+    if (words) {
+        ot_heap h;
+        ot__heap_init_fixed(&h, r->words, words);
+        if (ref != OT_NONE)
+            r->ref = ot_copy(&h, ref);
+        if (!ot__is_lpid(pid))
+            r->pid = ot_copy(&h, pid);
+        ot__heap_release_fixed(&h);   /* refs and pids hold no binaries */
     }
-    ot__mem_add(OT__MEM_PROCESSES, (int64_t)sizeof *r);
+    ot__mem_add(OT__MEM_PROCESSES, (int64_t)bytes);
     return r;
 }
 
 static void rel_free(ot__rel *r)
 {
-    ot__mem_add(OT__MEM_PROCESSES, -(int64_t)sizeof *r);
-    ot_heap_free(r->ref_heap);
+    ot__mem_add(OT__MEM_PROCESSES, -(int64_t)(sizeof *r + r->nwords * sizeof(uint64_t)));
     ot__free(r);
 }
 

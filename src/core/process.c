@@ -382,8 +382,11 @@ ot_heap *ot_proc_heap(void)
     ot__proc *p = ot__proc_current();
     if (!p)
         return NULL;
-    if (!p->user_heap)
+    if (!p->user_heap) {
         p->user_heap = ot_heap_new();
+        if (p->user_heap)
+            ot__heap_count_as(p->user_heap, OT__MEM_PROCESSES);
+    }
     return p->user_heap;
 }
 
@@ -427,6 +430,17 @@ bool ot_trap_exit(bool on)
 size_t ot__live_processes(void)
 {
     return ot__rt ? atomic_load(&ot__rt->live) : 0;
+}
+
+size_t ot__pcb_unused_bytes(void)
+{
+    ot__spin_lock(&table_lock);
+    size_t blocks = 0;
+    for (pcb_slab *sl = slabs; sl; sl = sl->next)
+        blocks += PCB_SLAB;
+    ot__spin_unlock(&table_lock);
+    size_t live = ot__live_processes();
+    return blocks > live ? (blocks - live) * sizeof(ot__proc) : 0;
 }
 
 size_t ot_process_count(void)

@@ -40,7 +40,22 @@ ot_heap *ot_heap_new(void)
     h->offheap = NULL;
     h->bytes = sizeof *b + b->words * sizeof(uint64_t);
     h->fixed = false;
+    h->category = -1;
     return h;
+}
+
+/* Keeps the heap's category (if any) in step with h->bytes. */
+static inline void count_bytes(ot_heap *h, int64_t delta)
+{
+    if (h->category >= 0)
+        ot__mem_add((enum ot__mem_cat)h->category, delta);
+}
+
+void ot__heap_count_as(ot_heap *h, int cat)
+{
+    count_bytes(h, -(int64_t)h->bytes);
+    h->category = (int8_t)cat;
+    count_bytes(h, (int64_t)h->bytes);
 }
 
 uint64_t *ot__heap_alloc_slow(ot_heap *h, size_t n)
@@ -58,6 +73,7 @@ uint64_t *ot__heap_alloc_slow(ot_heap *h, size_t n)
     b->prev = h->block;
     h->block = b;
     h->bytes += sizeof *b + words * sizeof(uint64_t);
+    count_bytes(h, (int64_t)(sizeof *b + words * sizeof(uint64_t)));
     h->top = b->data + n;
     h->end = b->data + words;
     return b->data;
@@ -75,6 +91,7 @@ void ot_heap_free(ot_heap *h)
     if (!h)
         return;
     drop_offheap(h);
+    count_bytes(h, -(int64_t)h->bytes);
     ot__heapblock *b = h->block;
     while (b) {
         ot__heapblock *prev = b->prev;
@@ -96,6 +113,7 @@ void ot_heap_reset(ot_heap *h)
     h->block = b;
     h->top = b->data;
     h->end = b->data + b->words;
+    count_bytes(h, (int64_t)(sizeof *b + b->words * sizeof(uint64_t)) - (int64_t)h->bytes);
     h->bytes = sizeof *b + b->words * sizeof(uint64_t);
 }
 
@@ -112,6 +130,7 @@ void ot__heap_init_fixed(ot_heap *h, uint64_t *mem, size_t words)
     h->offheap = NULL;
     h->bytes = words * sizeof(uint64_t);
     h->fixed = true;
+    h->category = -1;
 }
 
 void ot__heap_release_fixed(ot_heap *h)

@@ -144,7 +144,13 @@ struct ot_heap {
     ot__refcbin *offheap;   /* refcbin boxes built in this heap */
     size_t bytes;           /* total bytes of blocks */
     bool fixed;             /* caller memory that never grows */
+    int8_t category;        /* an ot__mem_cat its blocks count in, or -1 */
 };
+
+/* ot__heap_count_as: from now on h's blocks (those it has and those it
+ * gets) count in memory category cat (src/base/alloc.h), until freed.
+ * Process heaps count under processes this way. */
+void ot__heap_count_as(ot_heap *h, int cat);
 
 /* ot__heap_alloc: n words on h, 8-byte aligned, uninitialised. NULL if
  * memory runs out. Valid until h is freed or reset. */
