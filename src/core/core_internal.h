@@ -94,7 +94,8 @@ enum ot__sig_kind {
  * received message (ot_msg) is the same object. */
 typedef struct ot__sig {
     struct ot__sig *next;
-    uint32_t kind;
+    uint16_t kind;
+    uint16_t trace;         /* sequential trace token it carries (0: none) */
     uint32_t to_serial;     /* serial of the receiver it was sent to */
     ot_term from;           /* sender pid (immediate) or OT_NONE */
     ot_term ref;            /* monitor reference (in heap) or OT_NONE */
@@ -221,6 +222,7 @@ struct ot__proc {
     struct ot__relset *rels;        /* NULL while it has none */
     ot__spin rel_lock;
     bool trap_exit;
+    uint16_t trace;                 /* sequential trace token held (0: none) */
     ot_term exit_reason;            /* set when exiting, in meta_heap */
 
     /* statistics, read by introspection without locks */
@@ -267,6 +269,9 @@ bool ot__deliver(ot_term pid, ot__sig *s);
 /* ot__send_simple: builds and delivers a signal without a term payload
  * beyond ref/term; false if the target is gone or memory ran out. */
 bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term);
+/* ot__send_signal_traced: as ot__send_signal, carrying trace token `trace`. */
+bool ot__send_signal_traced(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term,
+                            uint16_t trace);
 /* ot__proc_drop_stack: forgets p's frames (it exits or hibernates). */
 void ot__proc_drop_stack(ot__proc *p);
 /* Mailbox helpers for the exit path. */
@@ -368,6 +373,21 @@ typedef struct ot__runtime {
 } ot__runtime;
 
 extern ot__runtime *ot__rt;
+
+/* Sequential traces (seqtrace.c). A token is the index of a trace session;
+ * a process holding one passes it on with every message it sends and to
+ * every process it spawns; a process takes the token of each message it
+ * receives (none if the message has none), as Erlang's seq_trace does. The
+ * session records sends, spawns and exits of token holders. Untraced
+ * processes pay one test of p->trace per send. */
+uint16_t ot__trace_begin(size_t max_events);
+/* ot__trace_end: closes session t and returns its record as a term on h:
+ * %{events: [...], participants: %{pid => %{name:, label:}}, dropped: N}. */
+ot_term ot__trace_end(uint16_t t, ot_heap *h);
+void ot__trace_hold(ot__proc *p, uint16_t t);   /* p's token becomes t (0: none) */
+void ot__trace_send(ot__proc *p, ot_term to_pid, ot_term msg, ot__sig *s);
+void ot__trace_spawn(ot__proc *parent, ot__proc *child);
+void ot__trace_exit_signal(ot__proc *p, ot_term to, bool down, ot_term reason);
 
 /* ot__pcb_unused_bytes: bytes of control blocks allocated (they are
  * allocated in slabs) but held by no live process. */

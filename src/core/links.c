@@ -232,31 +232,35 @@ ot_term ot__rel_add_monitor(ot__proc *watcher, ot_term target, ot__proc *target_
 /* ---------------------------------------------------------------- messages */
 
 /* Appends a message built from parts to p's own mailbox. */
-static void self_message(ot__proc *p, ot_term msg)
+/* Appends a message built from parts to p's own mailbox; it carries the
+ * sequential trace token of the signal it came from (0: none). */
+static void self_message(ot__proc *p, ot_term msg, uint16_t trace)
 {
     if (msg == OT_NONE)
         return;
     ot__sig *m = ot__sig_new(OT__SIG_MSG, p->pid, OT_NONE, msg);
-    if (m)
+    if (m) {
+        m->trace = trace;
         ot__mq_append(p, m);
+    }
 }
 
-static void exit_message(ot__proc *p, ot_term from, ot_term reason)
+static void exit_message(ot__proc *p, ot_term from, ot_term reason, uint16_t trace)
 {
     uint64_t mem[4];
     ot_heap h;
     ot__heap_init_fixed(&h, mem, 4);
     ot_term t = ot_tuple(&h, 3, OT_ATOM(EXIT), from, reason);
-    self_message(p, t);
+    self_message(p, t, trace);
 }
 
-static void down_message(ot__proc *p, ot_term ref, ot_term item, ot_term reason)
+static void down_message(ot__proc *p, ot_term ref, ot_term item, ot_term reason, uint16_t trace)
 {
     uint64_t mem[6];
     ot_heap h;
     ot__heap_init_fixed(&h, mem, 6);
     ot_term t = ot_tuple(&h, 5, OT_ATOM(DOWN), ref, OT_ATOM(PROCESS), item, reason);
-    self_message(p, t);
+    self_message(p, t, trace);
 }
 
 /* Marks p to exit with reason once the current batch of signals is done. */
@@ -269,14 +273,14 @@ static void doom(ot__proc *p, ot_term reason)
 }
 
 /* An exit signal arriving at p (not dying). */
-static void receive_exit(ot__proc *p, ot_term from, ot_term reason, bool linked)
+static void receive_exit(ot__proc *p, ot_term from, ot_term reason, bool linked, uint16_t trace)
 {
     if (!linked && reason == OT_ATOM(KILL)) {
         doom(p, OT_ATOM(KILLED));
         return;
     }
     if (p->trap_exit) {
-        exit_message(p, from, reason);
+        exit_message(p, from, reason, trace);
         return;
     }
     if (reason == OT_ATOM(NORMAL)) {
@@ -293,7 +297,7 @@ bool ot__rels_handle_signal(ot__proc *p, ot__sig *s)
     switch (s->kind) {
     case OT__SIG_EXIT:
         if (!dying)
-            receive_exit(p, s->from, s->term, false);
+            receive_exit(p, s->from, s->term, false, s->trace);
         return false;
     case OT__SIG_EXIT_LINKED: {
         if (dying)
@@ -302,7 +306,7 @@ bool ot__rels_handle_signal(ot__proc *p, ot__sig *s)
         if (!r)
             return false; /* unlinked meanwhile */
         rel_free(r);
-        receive_exit(p, s->from, s->term, true);
+        receive_exit(p, s->from, s->term, true, s->trace);
         return false;
     }
     case OT__SIG_LINK:
@@ -338,7 +342,7 @@ bool ot__rels_handle_signal(ot__proc *p, ot__sig *s)
         ot__rel *r = rel_find(p, REL_MONITOR, OT_NONE, s->ref, true);
         if (!r)
             return false; /* demonitored meanwhile */
-        down_message(p, r->ref, r->pid, s->term);
+        down_message(p, r->ref, r->pid, s->term, s->trace);
         rel_free(r);
         return false;
     }
@@ -354,10 +358,14 @@ void ot__rels_on_exit(ot__proc *p, ot_term reason)
         ot__rel *n = r->next;
         switch (rel_kind(r)) {
         case REL_LINK:
-            ot__send_signal(r->pid, OT__SIG_EXIT_LINKED, p->pid, OT_NONE, reason);
+            if (p->trace)
+                ot__trace_exit_signal(p, r->pid, false, reason);
+            ot__send_signal_traced(r->pid, OT__SIG_EXIT_LINKED, p->pid, OT_NONE, reason, p->trace);
             break;
         case REL_MONITORED_BY:
-            ot__send_signal(r->pid, OT__SIG_DOWN, p->pid, r->ref, reason);
+            if (p->trace)
+                ot__trace_exit_signal(p, r->pid, true, reason);
+            ot__send_signal_traced(r->pid, OT__SIG_DOWN, p->pid, r->ref, reason, p->trace);
             break;
         case REL_MONITOR:
             if (ot_is_pid(r->pid))
@@ -367,6 +375,7 @@ void ot__rels_on_exit(ot__proc *p, ot_term reason)
         rel_free(r);
         r = n;
     }
+    ot__trace_hold(p, 0);
 }
 
 /* ---------------------------------------------------------------- calls */
@@ -389,7 +398,7 @@ int ot_link(ot_term pid)
         ot__rel *r = rel_find(p, REL_LINK, pid, OT_NONE, true);
         if (r)
             rel_free(r);
-        receive_exit(p, pid, OT_ATOM(NOPROC), true);
+        receive_exit(p, pid, OT_ATOM(NOPROC), true, 0);
         if (p->exit_reason != OT_NONE)
             ot__proc_exit_now(p, p->exit_reason);
     }
@@ -436,7 +445,7 @@ ot_term ot_monitor(ot_heap *h, ot_term target)
     rel_push(p, r);
     if (pid == OT_NONE || !ot__send_signal(pid, OT__SIG_MONITOR, p->pid, ref, OT_NONE)) {
         rel_find(p, REL_MONITOR, OT_NONE, ref, true);
-        down_message(p, ref, item, OT_ATOM(NOPROC));
+        down_message(p, ref, item, OT_ATOM(NOPROC), 0);
         rel_free(r);
     }
     ot__proc_charge(p, 1);
@@ -487,7 +496,7 @@ int ot_exit_signal(ot_term pid, ot_term reason)
         return -EINVAL;
     ot__proc *p = ot__proc_current();
     if (p && pid == p->pid) {
-        receive_exit(p, pid, reason, false);
+        receive_exit(p, pid, reason, false, 0);
         if (p->exit_reason != OT_NONE)
             ot__proc_exit_now(p, p->exit_reason);
         return 0;

@@ -96,7 +96,8 @@ ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term)
     if (!s)
         return NULL;
     s->next = NULL;
-    s->kind = kind;
+    s->kind = (uint16_t)kind;
+    s->trace = 0;
     s->from = from;
     ot__heap_init_fixed(&s->heap, s->words, wr + wt);
     s->ref = ref == OT_NONE ? OT_NONE : ot_copy(&s->heap, ref);
@@ -179,9 +180,16 @@ void ot__signals_take(ot__proc *p, ot__sig *batch, bool (*each)(ot__proc *, ot__
 
 bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term)
 {
+    return ot__send_signal_traced(to, kind, from, ref, term, 0);
+}
+
+bool ot__send_signal_traced(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term,
+                            uint16_t trace)
+{
     ot__sig *s = ot__sig_new(kind, from, ref, term);
     if (!s)
         return false;
+    s->trace = trace;
     if (!ot__deliver(to, s)) {
         ot__sig_free(s);
         return false;
@@ -266,6 +274,8 @@ int ot_send(ot_term to, ot_term msg)
     ot__sig *s = ot__sig_new(OT__SIG_MSG, self ? self->pid : OT_NONE, OT_NONE, msg);
     if (!s)
         return -ENOMEM;
+    if (self && self->trace)
+        ot__trace_send(self, pid, msg, s);
     if (!ot__deliver(pid, s))
         ot__sig_free(s); /* a dead process: dropped, as in Erlang */
     if (self)
@@ -300,6 +310,8 @@ static ot_msg *receive_where(bool (*accept)(ot_term msg, void *ctx), void *ctx,
                 OT__MQ_LEN_SET(p, OT__MQ_LEN(p) - 1);
                 OT__MQ_BYTES_ADD(p, -OT__SIG_BYTES(s));
                 s->next = NULL;
+                if (s->trace != p->trace)
+                    ot__trace_hold(p, s->trace);   /* seq_trace: the token comes with the message */
                 if (armed)
                     atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release);
                 ot__counter_add(&p->reductions, (uint64_t)scanned);

@@ -183,6 +183,7 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     p->user_heap = NULL;
     p->rels = NULL;
     p->trap_exit = false;
+    p->trace = 0;
     p->exit_reason = OT_NONE;
     atomic_store_explicit(&p->reductions, 0, memory_order_relaxed);
     atomic_store_explicit(&p->cpu_ns, 0, memory_order_relaxed);
@@ -218,6 +219,8 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
         if (o->monitor_ref)
             *o->monitor_ref = ref == OT_NONE ? OT_NONE : ot_copy(ot_proc_heap(), ref);
     }
+    if (parent && parent->trace)
+        ot__trace_spawn(parent, p);
     atomic_store_explicit(&p->state, OT__P_RUNNABLE, memory_order_release);
     ot__sched_enqueue(p->home, p);
     if (parent)
