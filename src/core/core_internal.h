@@ -74,7 +74,7 @@ static inline void ot__counter_add(_Atomic uint64_t *c, uint64_t n)
 #define OT__MQ_BYTES_ADD(p, d) \
     atomic_store_explicit(&(p)->mq_bytes, atomic_load_explicit(&(p)->mq_bytes, memory_order_relaxed) + (d), \
                           memory_order_relaxed)
-#define OT__SIG_BYTES(s) (sizeof(ot__sig) + (s)->heap.bytes)
+#define OT__SIG_BYTES(s) (sizeof(ot__sig) + (s)->nwords * sizeof(uint64_t))
 
 /* ---------------------------------------------------------------- signals */
 
@@ -99,9 +99,10 @@ typedef struct ot__sig {
     uint32_t to_serial;     /* serial of the receiver it was sent to */
     ot_term from;           /* sender pid (immediate) or OT_NONE */
     ot_term ref;            /* monitor reference (in heap) or OT_NONE */
-    ot_term term;           /* message or reason (in heap) */
-    ot_heap heap;
-    uint64_t words[];
+    ot_term term;           /* message or reason (in words) */
+    struct ot__refcbin *offheap; /* shared binaries the copies hold */
+    uint32_t nwords;        /* size of words */
+    uint64_t words[];       /* copies of ref and term */
 } ot__sig;
 
 struct ot_msg {
@@ -114,6 +115,9 @@ ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term);
 void ot__sig_free(ot__sig *s);
 /* ot__sig_cache_flush: frees this thread's cache of signal blocks. */
 void ot__sig_cache_flush(void);
+/* ot__sig_depot_free: frees the blocks threads handed to the shared depot;
+ * called once the scheduler threads have stopped. */
+void ot__sig_depot_free(void);
 
 /* The inbox: a lock-free stack of signals (newest first), reversed when
  * drained. OT__INBOX_CLOSED marks a process that no longer accepts any. */
