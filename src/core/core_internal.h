@@ -386,7 +386,7 @@ extern ot__runtime *ot__rt;
  * processes pay one test of p->trace per send. */
 uint16_t ot__trace_begin(size_t max_events);
 /* ot__trace_end: closes session t and returns its record as a term on h:
- * %{events: [...], participants: %{pid => %{name:, label:}}, dropped: N}. */
+ * %{events: [...], processes: %{pid => %{name:, label:}}, dropped: N}. */
 ot_term ot__trace_end(uint16_t t, ot_heap *h);
 void ot__trace_hold(ot__proc *p, uint16_t t);   /* p's token becomes t (0: none) */
 void ot__trace_send(ot__proc *p, ot_term to_pid, ot_term msg, ot__sig *s);

@@ -354,17 +354,20 @@ bool ot__rels_handle_signal(ot__proc *p, ot__sig *s)
 void ot__rels_on_exit(ot__proc *p, ot_term reason)
 {
     ot__rel *r = rel_take_all(p);
+    bool told = false;   /* a traced process's end is recorded once at least */
     while (r) {
         ot__rel *n = r->next;
         switch (rel_kind(r)) {
         case REL_LINK:
             if (p->trace)
                 ot__trace_exit_signal(p, r->pid, false, reason);
+            told = true;
             ot__send_signal_traced(r->pid, OT__SIG_EXIT_LINKED, p->pid, OT_NONE, reason, p->trace);
             break;
         case REL_MONITORED_BY:
             if (p->trace)
                 ot__trace_exit_signal(p, r->pid, true, reason);
+            told = true;
             ot__send_signal_traced(r->pid, OT__SIG_DOWN, p->pid, r->ref, reason, p->trace);
             break;
         case REL_MONITOR:
@@ -375,6 +378,8 @@ void ot__rels_on_exit(ot__proc *p, ot_term reason)
         rel_free(r);
         r = n;
     }
+    if (p->trace && !told)
+        ot__trace_exit_signal(p, OT_NONE, false, reason);   /* ends its activation */
     ot__trace_hold(p, 0);
 }
 
