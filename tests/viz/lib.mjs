@@ -122,8 +122,7 @@ export async function loadVega() {
   const vl = await load(req, 'vega-lite');
   const Ajv = (await load(req, 'ajv')).default;
   const addFormats = (await load(req, 'ajv-formats')).default;
-  const schemaPath = path.join(path.dirname(req.resolve('vega-lite/package.json')), 'build',
-                               'vega-lite-schema.json');
+  const schemaPath = path.join(webDir, 'node_modules', 'vega-lite', 'build', 'vega-lite-schema.json');
   const schema = JSON.parse(fs.readFileSync(schemaPath, 'utf8'));
   const ajv = new Ajv({ strict: false, allowUnionTypes: true, allErrors: false, logger: false });
   addFormats(ajv);
