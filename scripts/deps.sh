@@ -15,7 +15,9 @@ packages=(
   libjansson-dev zlib1g-dev        # JSON, compressed terms
   erlang-base erlang-dev elixir    # the real peers: term oracle, twins, nodes
   python3                          # test summary and benchmark report
-  nodejs                           # a second JSON reader in the tests
+  nodejs                           # a second JSON reader in the tests; runs the
+                                   # Mermaid / Vega-Lite validators (tests/viz/)
+  chromium                         # headless browser for the dashboard's tests
 )
 
 missing=()
