@@ -1,0 +1,382 @@
+/* tour.c — `otter tour`: the notebook "Runtime introspection with Mermaid
+ * and VegaLite", cell by cell, on a local otter node. Each cell below is
+ * the C counterpart of a notebook cell; the report shows its code (taken
+ * from this file at build time, see scripts/embed-cells.py) beside what it
+ * printed, drew or charted.
+ *
+ * The cells run in one otter process (the tour's main process), in the
+ * notebook's order. Output goes to the terminal and to the report folder
+ * (report.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <otter/introspect.h>
+#include <otter/livechart.h>
+#include <otter/mermaid.h>
+#include <otter/process.h>
+#include <otter/term.h>
+#include <otter/trace.h>
+#include <otter/vegalite.h>
+
+#include "report.h"
+#include "tool.h"
+#include "tour_cells.h"
+
+#ifndef OTTER_WEB_DIR
+#define OTTER_WEB_DIR "web"
+#endif
+
+/* ---------------------------------------------------------------- output */
+
+static struct {
+    report *r;
+    bool quiet;
+    int failures;           /* outputs that could not be made */
+    ot_livechart *memory;   /* the live memory chart */
+    ot_term memory_listener;
+} tour;
+
+static const char *cell_code(const char *slug)
+{
+    for (size_t i = 0; i < sizeof tour_cell_code / sizeof tour_cell_code[0]; i++)
+        if (strcmp(tour_cell_code[i].slug, slug) == 0)
+            return tour_cell_code[i].code;
+    return "";
+}
+
+static void section(const char *name)
+{
+    if (!tour.quiet)
+        printf("\n\033[1m== %s ==\033[0m\n", name);
+}
+
+static const char *current_section;
+
+/* Starts a cell: its title, and the code of the cell called slug. */
+static void cell(const char *sect, const char *title, const char *slug)
+{
+    if (sect != current_section) {
+        section(sect);
+        current_section = sect;
+    }
+    report_cell(tour.r, sect, title, cell_code(slug));
+    if (!tour.quiet)
+        printf("\n\033[1m%s\033[0m\n", title);
+}
+
+static void emit(const char *kind, const char *slug, const char *text, size_t len)
+{
+    const char *file = report_output(tour.r, kind, slug, text, len);
+    if (!file)
+        tour.failures++;
+    if (tour.quiet)
+        return;
+    if (strcmp(kind, "text") == 0)
+        printf("%.*s%s", (int)len, text, len && text[len - 1] == '\n' ? "" : "\n");
+    else
+        printf("  -> %s/%s\n", report_dir(tour.r), file ? file : "(not written)");
+}
+
+/* A line of text output (also in the report). */
+static void show_text(const char *slug, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void show_text(const char *slug, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    emit("text", slug, buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* A term, printed as Elixir prints it (as the notebook shows cell results). */
+static void show_term(const char *slug, ot_term t)
+{
+    ot_print_opts o = {.limit = 50};
+    char *s = ot_inspect(t, &o);
+    emit("text", slug, s ? s : "(out of memory)", s ? strlen(s) : 15);
+    free(s);
+}
+
+static void show_mermaid(const char *slug, ssize_t len, char *text, const ot_mermaid_error *err)
+{
+    if (len < 0) {
+        show_text(slug, "could not draw: %s (%s)", ot_strerror((int)len), err ? err->what : "");
+        tour.failures++;
+        return;
+    }
+    emit("mermaid", slug, text, (size_t)len);
+    free(text);
+}
+
+static void show_chart(const char *slug, ot_term spec)
+{
+    size_t len = 0;
+    char *json = spec == OT_NONE ? NULL : ot_vl_to_json(spec, &len);
+    if (!json) {
+        show_text(slug, "could not chart: %s", ot_vl_error() ? ot_vl_error() : "no spec");
+        tour.failures++;
+        return;
+    }
+    emit("vega-lite", slug, json, len);
+    free(json);
+}
+
+static void progress(const char *what, long done, long total)
+{
+    if (tour.quiet)
+        return;
+    fprintf(stderr, "\r  %s: %ld / %ld", what, done, total);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+#define S_PROCESSES "Processes all the way down"
+#define S_INSPECT "Inspecting processes"
+#define S_MEMORY "Tracking memory usage"
+
+/* ================================================================ cells */
+
+/* cell: self */
+static void cell_self(void)
+{
+    ot_term me = ot_self();             /* self() */
+    show_term("self", me);
+}
+/* end cell */
+
+/* cell: ping-pong */
+/* The child: waits for :ping, answers :pong. */
+static void child(void *arg)
+{
+    ot_term parent = (ot_term)(uintptr_t)arg;
+    ot_msg *m = ot_receive(ot_atom("ping"), OT_INFINITY, NULL);
+    ot_msg_free(m);
+    ot_send(parent, ot_atom("pong"));
+}
+
+static void ping_pong(void *arg)
+{
+    (void)arg;
+    ot_term pid = ot_spawn(child, (void *)(uintptr_t)ot_self());
+    ot_send(pid, ot_atom("ping"));
+    ot_msg_free(ot_receive(ot_atom("pong"), OT_INFINITY, NULL));
+}
+
+static void cell_ping_pong(void)
+{
+    ping_pong(NULL);
+    show_term("ponged", ot_atom("ponged!"));
+}
+/* end cell */
+
+/* cell: seq-trace-ping-pong */
+static void cell_seq_trace_ping_pong(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_term trace = ot_seq_trace(h, ping_pong, NULL, NULL);   /* render_seq_trace(fn) */
+    char *text;
+    ot_mermaid_error err;
+    ssize_t n = ot_mermaid_seq(trace, NULL, &text, &err);
+    show_mermaid("seq-trace-ping-pong", n, text, &err);
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: process-list */
+static ot_term process_rows(ot_heap *h)
+{
+    ot_term keys = ot_build(h, "[reductions, memory, status]");
+    ot_term rows = OT_NIL;
+    for (ot_term l = ot_processes(h); l != OT_NIL; l = ot_tl(l)) {
+        ot_term pid = ot_hd(l);
+        ot_term info = ot_process_info(h, pid, keys);   /* Process.info(pid, keys) */
+        if (info == OT_NONE || info == OT_ATOM(UNDEFINED))
+            continue;                                  /* it exited meanwhile */
+        char text[64];
+        ot_print(text, sizeof text, pid, NULL);         /* inspect(pid) */
+        ot_term row = ot_build(h, "#{pid => ~s}", text);
+        for (ot_term i = info; i != OT_NIL; i = ot_tl(i))
+            row = ot_map_put(h, row, ot_tuple_get(ot_hd(i), 0), ot_tuple_get(ot_hd(i), 1));
+        rows = ot_cons(h, row, rows);
+    }
+    return rows;
+}
+
+static void cell_process_list(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_term rows = process_rows(h);
+    show_text("process-count", "%zd processes", ot_list_length(rows));
+    show_term("processes", rows);
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: process-scatter */
+static void cell_process_scatter(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_term spec = ot_vl_process_scatter(h, process_rows(h), NULL);
+    show_chart("process-scatter", spec);
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: memory */
+static void cell_memory(void)
+{
+    ot_heap *h = ot_heap_new();
+    show_term("memory", ot_memory(h));                  /* :erlang.memory() */
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: memory-listen */
+/* Every 200 ms: a point of :erlang.memory() in MB, pushed to the chart. */
+static int sample_memory(int64_t i, void *arg)
+{
+    ot_livechart *chart = arg;
+    ot_heap *h = ot_heap_new();
+    ot_term point = ot_vl_memory_point(h, ot_memory(h), i);
+    int rc = ot_livechart_push(chart, "memory", point);   /* push(plot, point, window: 1000) */
+    ot_heap_free(h);
+    return rc;
+}
+
+static void cell_memory_listen(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_vl_memory_opts o = {.window = 1000};
+    tour.memory = ot_livechart_new(ot_vl_memory_chart(h, OT_NIL, &o), 1000);
+    tour.memory_listener = ot_listen(200, sample_memory, tour.memory);   /* Kino.listen(200, fn) */
+    show_text("memory-listen", "sampling memory every 200 ms (listener %s)",
+              tour.memory_listener == OT_NONE ? "failed" : "started");
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: binary-spike */
+static void cell_binary_spike(void)
+{
+    ot_heap *h = ot_heap_new();
+    int64_t before = ot_memory_of(ot_atom("binary"));
+    char *cats = malloc(3 * 10000);
+    ot_term list = OT_NIL;
+    for (int i = 1; i <= 10000; i++) {                 /* for i <- 1..10_000 */
+        for (int k = 0; k < i; k++)
+            memcpy(cats + 3 * k, "cat", 3);
+        list = ot_cons(h, ot_binary(h, cats, (size_t)(3 * i)), list);   /* String.duplicate */
+        if (i % 1000 == 0)
+            progress("binaries", i, 10000);
+    }
+    int64_t during = ot_memory_of(ot_atom("binary"));
+    ot_sleep(600);                                      /* let the chart see it */
+    free(cats);
+    ot_heap_free(h);
+    show_text("binary-spike", "binary: %.1f MB before, %.1f MB with the 10,000 binaries, %.1f MB after",
+              (double)before / 1e6, (double)during / 1e6,
+              (double)ot_memory_of(ot_atom("binary")) / 1e6);
+}
+/* end cell */
+
+/* cell: memory-chart */
+static void cell_memory_chart(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_sleep(400);
+    show_chart("memory-chart", ot_livechart_snapshot(tour.memory, h));
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* ================================================================ the tour */
+
+static void tour_process(void *arg)
+{
+    (void)arg;
+    cell(S_PROCESSES, "self()", "self");
+    cell_self();
+    cell(S_PROCESSES, "spawn a child, send :ping, receive :pong", "ping-pong");
+    cell_ping_pong();
+    cell(S_PROCESSES, "Kino.Process.render_seq_trace(ping/pong)", "seq-trace-ping-pong");
+    cell_seq_trace_ping_pong();
+
+    cell(S_INSPECT, "Process.list() and Process.info(pid, [:reductions, :memory, :status])",
+         "process-list");
+    cell_process_list();
+    cell(S_INSPECT, "The processes on a scatter plot", "process-scatter");
+    cell_process_scatter();
+
+    cell(S_MEMORY, ":erlang.memory()", "memory");
+    cell_memory();
+    cell(S_MEMORY, "Kino.listen(200, fn) pushing memory to a live chart", "memory-listen");
+    cell_memory_listen();
+    cell(S_MEMORY, "Binary usage: String.duplicate(\"cat\", i) for 1..10,000", "binary-spike");
+    cell_binary_spike();
+    cell(S_MEMORY, "The memory chart, live since the listener started", "memory-chart");
+    cell_memory_chart();
+
+    if (tour.memory_listener != OT_NONE)
+        ot_exit_signal(tour.memory_listener, ot_atom("kill"));
+}
+
+static void help(FILE *f)
+{
+    fprintf(f,
+            "usage: otter tour [--out DIR] [--quiet]\n\n"
+            "Runs the notebook \"Runtime introspection with Mermaid and VegaLite\" cell by cell\n"
+            "on a local otter node, printing each cell's output, and writes a report:\n"
+            "DIR/NN-slug.{mmd,vl.json,txt,json}, DIR/index.json and DIR/index.html (open it\n"
+            "in a browser; it works offline).\n\n"
+            "  --out DIR   where to write the report (default: a new folder, printed at the end)\n"
+            "  --quiet     print only the report's path\n"
+            "  --help      this text\n");
+}
+
+int tour_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *out = NULL;
+    optind = 1;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1;) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'q': tour.quiet = true; break;
+        case 'h': help(stdout); return TOOL_OK;
+        default:
+            return tool_usage_error("tour", "unknown option or missing value: %s", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return tool_usage_error("tour", "unexpected argument: %s", argv[optind]);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    tour.r = report_open(out);
+    if (!tour.r)
+        return TOOL_FAILED;
+    int rc = ot_run(tour_process, NULL, NULL);
+    if (rc != 0) {
+        fprintf(stderr, "otter tour: the tour's process failed (%d)\n", rc);
+        tour.failures++;
+    }
+    if (report_finish(tour.r, OTTER_WEB_DIR) != 0)
+        tour.failures++;
+    printf("\nreport: %s/index.html\n", report_dir(tour.r));
+    report_free(tour.r);
+    ot_livechart_free(tour.memory);
+    if (tour.failures)
+        fprintf(stderr, "otter tour: %d output(s) could not be made\n", tour.failures);
+    return tour.failures ? TOOL_FAILED : TOOL_OK;
+}
