@@ -4,11 +4,32 @@
  * header, no rounding to 16). Blocks over ETS_SMALL_MAX bytes are separate
  * allocations. Every byte is counted for the table and in `ets`. */
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ets/ets_internal.h"
 
 #define FIRST_CHUNK 1024
-#define MAX_CHUNK (1024 * 1024)
+#define HUGE_PAGE ((size_t)2 << 20)
+#define MAX_CHUNK HUGE_PAGE
+
+void *ot__ets_big_alloc(size_t n, bool zero, void **raw)
+{
+    if (n < HUGE_PAGE) {
+        *raw = zero ? ot__calloc(1, n) : ot__malloc(n);
+        return *raw;
+    }
+    char *r = ot__malloc(n + HUGE_PAGE);
+    if (!r)
+        return NULL;
+    char *p = (char *)(((uintptr_t)r + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+#ifdef MADV_HUGEPAGE
+    madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+    if (zero)
+        memset(p, 0, n);
+    *raw = r;
+    return p;
+}
 
 void ot__ets_arena_init(ets_arena *a, unsigned align)
 {
@@ -43,9 +64,11 @@ void *ot__ets_alloc(ets_table *t, size_t n)
     }
     if ((size_t)(a->end - a->top) < n) {
         size_t size = a->next_chunk;
-        ets_chunk *c = ot__malloc(sizeof *c + size);
+        void *raw;
+        ets_chunk *c = ot__ets_big_alloc(size, false, &raw);
         if (!c)
             return NULL;
+        c->raw = raw;
         if (a->next_chunk < MAX_CHUNK)
             a->next_chunk *= 2;
         /* What is left of the old chunk serves later blocks of that size. */
@@ -56,9 +79,9 @@ void *ot__ets_alloc(ets_table *t, size_t n)
         c->next = a->chunks;
         a->chunks = c;
         a->top = c->data;
-        a->end = c->data + size;
-        a->bytes += sizeof *c + size;
-        ets_account(t, (int64_t)(sizeof *c + size));
+        a->end = (uint8_t *)c + size;
+        a->bytes += size;
+        ets_account(t, (int64_t)size);
     }
     p = a->top;
     a->top += n;
@@ -83,8 +106,8 @@ void ot__ets_arena_clear(ets_table *t)
     ets_chunk *c = a->chunks;
     while (c) {
         ets_chunk *next = c->next;
-        ets_account(t, -(int64_t)(sizeof *c + c->size));
-        ot__free(c);
+        ets_account(t, -(int64_t)c->size);
+        ot__free(c->raw);
         c = next;
     }
     ot__ets_arena_init(a, a->align);

@@ -127,7 +127,8 @@ uint64_t ot__ets_hash(const uint8_t *p, size_t n);
 
 typedef struct ets_chunk {
     struct ets_chunk *next;
-    size_t size;
+    void *raw;              /* what to free */
+    size_t size;            /* bytes of the chunk, header included */
     _Alignas(8) uint8_t data[];
 } ets_chunk;
 
@@ -149,6 +150,11 @@ void *ot__ets_alloc(struct ets_table *t, size_t n);
 void ot__ets_free(struct ets_table *t, void *p, size_t n);
 /* Frees every chunk (large blocks must have been freed by the caller). */
 void ot__ets_arena_clear(struct ets_table *t);
+/* ot__ets_big_alloc: n bytes (zeroed if asked); regions of 2 MiB and more
+ * start on a 2 MiB boundary and are marked for transparent huge pages, so
+ * that random lookups in a big table miss the TLB far less. *raw gets
+ * what to give ot__free. NULL if memory runs out. */
+void *ot__ets_big_alloc(size_t n, bool zero, void **raw);
 static inline size_t ets_round(const ets_arena *a, size_t n)
 {
     n = (n + a->align - 1) & ~(size_t)(a->align - 1);
@@ -170,6 +176,7 @@ typedef struct ets_group {
 
 typedef struct ets_hash {
     uint64_t *slots;
+    void *slots_raw;
     size_t cap;
     size_t keys;            /* used entries */
 } ets_hash;

@@ -757,9 +757,25 @@ static inline uint64_t rd64(const uint8_t *p)
     return v;
 }
 
+static inline uint64_t fmix(uint64_t h)
+{
+    /* the finaliser of MurmurHash3 */
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    h *= UINT64_C(0xc4ceb9fe1a85ec53);
+    h ^= h >> 33;
+    return h;
+}
+
 uint64_t ot__ets_hash(const uint8_t *p, size_t n)
 {
     const uint64_t k1 = UINT64_C(0x9e3779b97f4a7c15), k2 = UINT64_C(0xc2b2ae3d27d4eb4f);
+    if (n <= 8) { /* most keys: one word and the finaliser */
+        uint64_t v = 0;
+        memcpy(&v, p, n);
+        return fmix(v ^ ((uint64_t)n << 59));
+    }
     uint64_t h = (uint64_t)n * k2;
     while (n >= 8) {
         h = (h ^ (rd64(p) * k1)) * k2;
@@ -772,11 +788,5 @@ uint64_t ot__ets_hash(const uint8_t *p, size_t n)
         memcpy(&v, p, n);
         h = (h ^ (v * k1)) * k2;
     }
-    /* final avalanche (as in splitmix64) */
-    h ^= h >> 30;
-    h *= UINT64_C(0xbf58476d1ce4e5b9);
-    h ^= h >> 27;
-    h *= UINT64_C(0x94d049bb133111eb);
-    h ^= h >> 31;
-    return h;
+    return fmix(h);
 }

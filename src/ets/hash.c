@@ -45,7 +45,7 @@ static void account_group(ets_table *t, uint32_t cap, int sign)
 
 int ot__ets_hash_init(ets_table *t)
 {
-    t->hash.slots = ot__calloc(MIN_CAP, sizeof(uint64_t));
+    t->hash.slots = ot__ets_big_alloc(MIN_CAP * sizeof(uint64_t), true, &t->hash.slots_raw);
     if (!t->hash.slots)
         return -ENOMEM;
     t->hash.cap = MIN_CAP;
@@ -58,7 +58,7 @@ void ot__ets_hash_free(ets_table *t)
 {
     if (t->hash.slots) {
         account_slots(t, t->hash.cap, -1);
-        ot__free(t->hash.slots);
+        ot__free(t->hash.slots_raw);
     }
     t->hash.slots = NULL;
     t->hash.cap = t->hash.keys = 0;
@@ -85,7 +85,15 @@ static inline bool has_key(const ets_table *t, const uint8_t *o, const ets_key *
         size_t klen;
         kp = ot__ets_obj_elem(o, t->keypos, &klen);
     }
-    return (size_t)(end - kp) >= k->len && memcmp(kp, k->bytes, k->len) == 0;
+    if ((size_t)(end - kp) < k->len)
+        return false;
+    if (k->len <= 8) { /* short keys: no call */
+        for (size_t i = 0; i < k->len; i++)
+            if (kp[i] != k->bytes[i])
+                return false;
+        return true;
+    }
+    return memcmp(kp, k->bytes, k->len) == 0;
 }
 
 static uint64_t entry_hash(const ets_table *t, uint64_t e)
@@ -133,26 +141,50 @@ size_t ot__ets_hash_find(ets_table *t, const ets_key *k, uint8_t *const **objs, 
     return 1;
 }
 
+/* Rehashes every entry into a new array of cap entries. Entries are
+ * taken in batches: the objects of the next batch are prefetched while
+ * this batch's hashes are computed and their new places prefetched, so
+ * that the misses of a big table overlap instead of adding up. */
+#define BATCH 16
 static int resize(ets_table *t, size_t cap)
 {
     ets_hash *hs = &t->hash;
-    uint64_t *slots = ot__calloc(cap, sizeof(uint64_t));
+    void *raw;
+    uint64_t *slots = ot__ets_big_alloc(cap * sizeof(uint64_t), true, &raw);
     if (!slots)
         return -ENOMEM;
-    for (size_t i = 0; i < hs->cap; i++) {
-        uint64_t e = hs->slots[i];
-        if (!e)
-            continue;
-        size_t j = home(cap, entry_hash(t, e));
-        while (slots[j])
-            if (++j == cap)
-                j = 0;
-        slots[j] = e;
+    size_t homes[BATCH];
+    for (size_t i = 0; i < BATCH && i < hs->cap; i++)
+        if (hs->slots[i])
+            __builtin_prefetch((const void *)(uintptr_t)(hs->slots[i] & PTR_MASK));
+    for (size_t base = 0; base < hs->cap; base += BATCH) {
+        size_t n = hs->cap - base < BATCH ? hs->cap - base : BATCH;
+        for (size_t j = base + BATCH; j < base + 2 * BATCH && j < hs->cap; j++)
+            if (hs->slots[j])
+                __builtin_prefetch((const void *)(uintptr_t)(hs->slots[j] & PTR_MASK));
+        for (size_t j = 0; j < n; j++) {
+            uint64_t e = hs->slots[base + j];
+            if (!e)
+                continue;
+            homes[j] = home(cap, entry_hash(t, e));
+            __builtin_prefetch(&slots[homes[j]], 1);
+        }
+        for (size_t j = 0; j < n; j++) {
+            uint64_t e = hs->slots[base + j];
+            if (!e)
+                continue;
+            size_t k = homes[j];
+            while (slots[k])
+                if (++k == cap)
+                    k = 0;
+            slots[k] = e;
+        }
     }
     account_slots(t, hs->cap, -1);
     account_slots(t, cap, 1);
-    ot__free(hs->slots);
+    ot__free(hs->slots_raw);
     hs->slots = slots;
+    hs->slots_raw = raw;
     hs->cap = cap;
     return 0;
 }
