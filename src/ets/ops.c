@@ -571,9 +571,11 @@ static int current_elems(ets_table *t, const ets_key *k, ot_term default_obj, ot
     uint8_t *const *objs;
     uint8_t *one;
     ot_term cur;
+    bool dflt = false;
     if (find(t, k, &objs, &one)) {
         cur = ot__ets_obj_decode(hs, objs[0]);
     } else {
+        dflt = true;
         if (default_obj == OT_NONE)
             return -ENOENT;
         if (!ot_is_tuple(default_obj) || ot_tuple_arity(default_obj) < t->keypos)
@@ -588,7 +590,8 @@ static int current_elems(ets_table *t, const ets_key *k, ot_term default_obj, ot
         return -ENOMEM;
     for (size_t i = 0; i < *n; i++)
         (*elems)[i] = ot_tuple_get(cur, i);
-    (*elems)[t->keypos - 1] = k->term; /* a default's key is the one asked for */
+    if (dflt)
+        (*elems)[t->keypos - 1] = k->term; /* a default's key is the one asked for */
     return 0;
 }
 

@@ -283,6 +283,7 @@ ot_term ot__ets_tid(ot_heap *h, const ets_table *t, bool ref_only)
  * is not a table id; *by_name tells which kind. */
 static int resolve(ot_term tab, ets_slot **s, uint32_t *gen, bool *by_name)
 {
+    *by_name = false;
     if (ot__is_atom(tab)) {
         uint32_t v = name_get(tab);
         *by_name = true;
