@@ -24,7 +24,20 @@
 #include <otter/process.h>
 #include <otter/term.h>
 
+#include <unistd.h>
+
 #include "benchutil.h"
+
+/* Resident set size of this OS process in bytes (/proc/self/statm). */
+static long long rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long long size = 0, resident = 0;
+    if (!f || fscanf(f, "%lld %lld", &size, &resident) != 2)
+        bu_fail("/proc/self/statm", "unreadable");
+    fclose(f);
+    return resident * sysconf(_SC_PAGESIZE);
+}
 
 static long long job_n, job_l;
 static const char *job;
@@ -117,10 +130,12 @@ static void main_process(void *arg)
     ot_heap *h = ot_proc_heap();
     ot_term tid = new_users(h);
     if (strcmp(job, "insert") == 0) {
+        long long rss0 = rss_bytes();
         uint64_t ns = fill(tid, job_n);
         ssize_t bytes = ot_ets_memory(tid);
-        printf("# %lld inserts: %.3f s, %zd bytes (%.1f per object)\n", job_n, (double)ns / 1e9,
-               bytes, (double)bytes / (double)job_n);
+        long long rss1 = rss_bytes();
+        printf("# %lld inserts: %.3f s, %zd bytes (%.1f per object); RSS grew %lld bytes\n", job_n,
+               (double)ns / 1e9, bytes, (double)bytes / (double)job_n, rss1 - rss0);
         bu_result("ets_insert_1m_seconds", (double)ns / 1e9, "s");
         bu_result("ets_insert_1m_bytes", (double)bytes, "B");
         bu_check("ets_insert_size", (long long)ot_ets_size(tid));
