@@ -196,7 +196,23 @@ static int insert_one(ets_table *t, ot_term obj)
     return rc;
 }
 
-/* Is any key of the objects in the table? */
+/* Can every object of list l be stored? (So that a list goes in whole or
+ * not at all.) */
+static int check_encodable(const ets_table *t, ot_term l)
+{
+    int rc = 0;
+    uint8_t mem[STACK_BUF];
+    ets_buf b;
+    ets_buf_init(&b, mem, sizeof mem);
+    for (; !rc && l != OT_NIL; l = ot_tl(l)) {
+        size_t start;
+        rc = ot__ets_enc_object(&b, ot_hd(l), t->keypos, &start);
+    }
+    ot__ets_buf_free(&b);
+    return rc;
+}
+
+/* Is any key of the objects in the table? 1, 0, or a negative errno. */
 static int any_key_present(ets_table *t, ot_term obj)
 {
     bool list = !ot_is_tuple(obj);
@@ -228,8 +244,10 @@ static int insert(ot_term tab, ot_term obj, bool only_new)
     ets_table *t = r.t;
     size_t count = 0;
     rc = check_objects(t, obj, &count);
+    if (!rc && !ot_is_tuple(obj))
+        rc = check_encodable(t, obj);
     if (!rc && only_new)
-        rc = any_key_present(t, obj) ? 1 : 0;
+        rc = any_key_present(t, obj);
     if (rc == 0) {
         if (ot_is_tuple(obj)) {
             rc = insert_one(t, obj);

@@ -736,6 +736,8 @@ static void bad_args_body(void *arg)
     CHECK(ot_ets_insert(n, B("{}")) == -EINVAL);
     CHECK(ot_ets_insert(n, B("[{a} | {b}]")) == -EINVAL);
     CHECK(ot_ets_insert(n, OT_NONE) == -EINVAL);
+    CHECK(ot_ets_insert(n, ot_list(H(), 2, B("{ok}"), ot_tuple(H(), 2, B("bad"), ot_pattern(H(), "X")))) == -EINVAL);
+    CHECK(ot_ets_insert_new(n, ot_tuple(H(), 1, ot_pattern(H(), "X"))) == -EINVAL);
     CHECK(ot_ets_lookup(H(), n, OT_NONE, &out) == -EINVAL);
     CHECK(ot_ets_lookup(H(), n, ot_pattern(H(), "X"), &out) == -EINVAL);
     CHECK(ot_ets_size(n) == 0);
