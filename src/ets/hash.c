@@ -2,7 +2,9 @@
  * with linear probing over 8-byte entries (16 bits of hash beside a
  * 48-bit pointer, so most mismatches are seen without touching the
  * object), positions from the hash's top bits scaled to the capacity
- * (which grows by half, keeping the load between 0.53 and 0.8), and
+ * (which doubles, keeping the load between 0.4 and 0.8: doubling rather
+ * than growing by half rehashes each entry once instead of twice, for
+ * 4.7 bytes more per object at a million), and
  * deletion by shifting the following entries back (no tombstones).
  * Keys compare by their canonical bytes (flat.c). */
 #include <errno.h>
@@ -189,13 +191,13 @@ static int resize(ets_table *t, size_t cap)
     return 0;
 }
 
-/* Room for one more key: grows by half when the load would pass 0.8. */
+/* Room for one more key: doubles when the load would pass 0.8. */
 static int reserve(ets_table *t)
 {
     ets_hash *hs = &t->hash;
     if ((hs->keys + 1) * 5 <= hs->cap * 4)
         return 0;
-    return resize(t, hs->cap + hs->cap / 2);
+    return resize(t, hs->cap * 2);
 }
 
 int ot__ets_hash_put(ets_table *t, const ets_key *k, uint8_t *o, uint8_t **old)
