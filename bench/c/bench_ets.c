@@ -24,6 +24,7 @@
 #include <otter/process.h>
 #include <otter/term.h>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include "benchutil.h"
@@ -124,6 +125,23 @@ static void worker(void *p)
     ot_send(a->parent, ot_build(ot_proc_heap(), "{done, ~l}", (int64_t)sum));
 }
 
+/* Spawns the two workers. From a plain thread, where ot_spawn places new
+ * processes on the schedulers in turn (from inside a process it places
+ * them on the caller's scheduler): one worker per scheduler, as the twin
+ * pins its workers with {scheduler, 1} and {scheduler, 2}. */
+typedef struct spawner {
+    worker_arg *args;
+    ot_term pids[2];
+} spawner;
+
+static void *spawn_workers(void *p)
+{
+    spawner *sp = p;
+    for (int i = 0; i < 2; i++)
+        sp->pids[i] = ot_spawn(worker, &sp->args[i]);
+    return NULL;
+}
+
 static void main_process(void *arg)
 {
     (void)arg;
@@ -145,10 +163,17 @@ static void main_process(void *arg)
         return;
     }
     fill(tid, job_n);
-    worker_arg args[2] = {{ot_self(), tid, 1}, {ot_self(), tid, 2}};
-    ot_term pids[2];
-    for (int i = 0; i < 2; i++)
-        pids[i] = ot_spawn(worker, &args[i]);
+    /* shared with other threads: not on this process's (copy) stack */
+    static worker_arg args[2];
+    static spawner sp;
+    args[0] = (worker_arg){ot_self(), tid, 1};
+    args[1] = (worker_arg){ot_self(), tid, 2};
+    sp.args = args;
+    pthread_t th;
+    if (pthread_create(&th, NULL, spawn_workers, &sp) != 0)
+        bu_fail("pthread_create", NULL);
+    pthread_join(th, NULL);
+    ot_term *pids = sp.pids;
     for (int i = 0; i < 2; i++)
         ot_msg_free(ot_receive(ot_atom("ready"), OT_INFINITY, NULL));
     uint64_t t0 = bu_now_ns();
