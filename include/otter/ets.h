@@ -55,9 +55,10 @@
  *   -EPERM   the call must come from a process, or from the owner
  *   -ESRCH   (give_away) the new owner is not a live local process
  *   -E2BIG   a term nested deeper than 2,000 levels
- *   -ENOMEM  memory ran out; the table is as it was
- * A failed call changes nothing (an insert of a list either inserts every
- * object or none).
+ *   -ENOMEM  memory ran out; the table is as it was, except that a list
+ *            insert may have stored a prefix of the list
+ * A call that fails for any other reason changes nothing (a list to insert
+ * is checked whole before any object of it is stored).
  *
  * Threads: every function may be called from any process on any scheduler,
  * concurrently; readers of one table never wait for each other, writers
