@@ -167,6 +167,21 @@ REGISTRY = [
           otter=otter("bench_procs", "counting", "1000000"),
           beam=erl("bench_procs", "counting", "1000000"),
           results=[higher("counting_msgs_per_s", "msg/s", 2)]),
+] + [
+    # Shared tables (bench/c/bench_ets.c, bench/erl/bench_ets.erl): the
+    # notebook's ETS spike, a million inserts of {i, "User #{i}"} into a
+    # set table (time, and the table's memory: ets:info(T, memory) words
+    # on BEAM, otter's own count of the table's bytes), then random lookups
+    # in it from two processes; goals from the ets issue.
+    Bench("ets_insert",
+          otter=otter("bench_ets", "insert", "1000000"),
+          beam=erl("bench_ets", "insert", "1000000"),
+          results=[lower("ets_insert_1m_seconds", "s", 0.33),
+                   lower("ets_insert_1m_bytes", "B", 0.5)]),
+    Bench("ets_lookup",
+          otter=otter("bench_ets", "lookup", "1000000", "2000000"),
+          beam=erl("bench_ets", "lookup", "1000000", "2000000"),
+          results=[lower("ets_lookup_ns", "ns", 0.5)]),
 ]
 
 

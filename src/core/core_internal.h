@@ -228,6 +228,7 @@ struct ot__proc {
     bool trap_exit;
     uint16_t trace;                 /* sequential trace token held (0: none) */
     ot_term exit_reason;            /* set when exiting, in meta_heap */
+    _Atomic bool exit_hook;         /* run the exit hook when exiting (see below) */
 
     /* statistics, read by introspection without locks */
     _Atomic uint64_t reductions;
@@ -286,6 +287,19 @@ void ot__mq_append(ot__proc *p, ot__sig *s);
 /* Links and monitors, used by process.c's exit path. */
 void ot__rels_on_exit(ot__proc *p, ot_term reason);
 bool ot__rels_handle_signal(ot__proc *p, ot__sig *s);
+
+/* The exit hook: one function that a layer above the core (the ETS
+ * tables) has run while a process exits, after it stopped taking signals
+ * and before its links and monitors fire, so that those who learn of the
+ * exit see its effect (a table deleted or given to its heir). Only
+ * processes marked with ot__proc_want_exit_hook call it; the others pay
+ * one flag test. It runs on the scheduler's stack, outside any process. */
+typedef void (*ot__exit_hook_fn)(ot_term pid);
+void ot__set_exit_hook(ot__exit_hook_fn fn);
+/* ot__proc_want_exit_hook: marks pid so that the hook runs when it exits.
+ * True if pid is alive (the hook will run for it); false if it is gone or
+ * already exiting. Any thread. */
+bool ot__proc_want_exit_hook(ot_term pid);
 
 /* Registry: drop p's name when it exits. */
 void ot__registry_forget(ot__proc *p);

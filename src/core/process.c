@@ -323,6 +323,34 @@ void ot__proc_crashed(ot__sched *s, ot__proc *p, ot_term reason)
     ot__proc_teardown(s, p);
 }
 
+/* ---------------------------------------------------------------- exit hook */
+
+static _Atomic(ot__exit_hook_fn) exit_hook;
+
+void ot__set_exit_hook(ot__exit_hook_fn fn)
+{
+    atomic_store_explicit(&exit_hook, fn, memory_order_release);
+}
+
+bool ot__proc_want_exit_hook(ot_term pid)
+{
+    if (!ot__is_lpid(pid) || !table)
+        return false;
+    uint32_t id = ot__lpid_id(pid);
+    if (id == 0 || id >= table_size)
+        return false;
+    ot__proc *p = __atomic_load_n(&table[id], __ATOMIC_ACQUIRE);
+    if (!p)
+        return false;
+    /* Flag first, then look (both seq_cst); teardown stores EXITING, then
+     * takes the flag: either we see it exiting, or it sees the flag. A
+     * flag left on a reused block only costs its next owner a call. */
+    atomic_store_explicit(&p->exit_hook, true, memory_order_seq_cst);
+    uint32_t st = atomic_load_explicit(&p->state, memory_order_seq_cst);
+    return st != OT__P_FREE && st != OT__P_EXITING &&
+           atomic_load_explicit(&p->serial, memory_order_seq_cst) == ot__lpid_serial(pid);
+}
+
 void ot__first_exited(int status);
 void ot__runtime_last_exit(void);
 
@@ -334,6 +362,13 @@ void ot__proc_teardown(ot__sched *s, ot__proc *p)
     /* Close the inbox, then answer what was still in it. */
     ot__sig *rest = atomic_exchange_explicit(&p->inbox, OT__INBOX_CLOSED, memory_order_acq_rel);
     ot__signals_take(p, rest, ot__rels_handle_signal);
+    /* The exit hook (ETS: p's tables are deleted or go to their heirs)
+     * runs before links and monitors fire, as BEAM orders it. */
+    if (atomic_exchange_explicit(&p->exit_hook, false, memory_order_seq_cst)) {
+        ot__exit_hook_fn hook = atomic_load_explicit(&exit_hook, memory_order_acquire);
+        if (hook)
+            hook(p->pid);
+    }
     ot__rels_on_exit(p, reason);
     ot__registry_forget(p);
     ot__mailbox_free(p);
