@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <otter/ets.h>
 #include <otter/introspect.h>
 #include <otter/livechart.h>
 #include <otter/mermaid.h>
@@ -286,6 +287,33 @@ static void cell_binary_spike(void)
 }
 /* end cell */
 
+/* cell: ets-spike */
+static void cell_ets_spike(void)
+{
+    ot_heap *h = ot_heap_new();
+    int64_t before = ot_memory_of(ot_atom("ets"));
+    ot_term tid;
+    ot_ets_new(h, ot_atom("users"), ot_build(h, "[set, public]"), &tid);   /* :ets.new */
+    ot_heap *row = ot_heap_new();
+    for (int64_t i = 1; i <= 1000000; i++) {              /* for i <- 1..1_000_000 */
+        char name[32];
+        snprintf(name, sizeof name, "User %lld", (long long)i);
+        ot_ets_insert(tid, ot_build(row, "{~l, ~s}", i, name));   /* {i, "User #{i}"} */
+        ot_heap_reset(row);
+        if (i % 100000 == 0)
+            progress("inserts", (long)i, 1000000);
+    }
+    int64_t during = ot_memory_of(ot_atom("ets"));
+    ot_sleep(600);                                        /* let the chart see it */
+    show_text("ets-spike", "ets: %.1f MB before, %.1f MB with %zd objects (%.1f MB in the table)",
+              (double)before / 1e6, (double)during / 1e6, ot_ets_size(tid),
+              (double)ot_ets_memory(tid) / 1e6);
+    ot_ets_delete(tid);
+    ot_heap_free(row);
+    ot_heap_free(h);
+}
+/* end cell */
+
 /* cell: memory-chart */
 static void cell_memory_chart(void)
 {
@@ -320,6 +348,8 @@ static void tour_process(void *arg)
     cell_memory_listen();
     cell(S_MEMORY, "Binary usage: String.duplicate(\"cat\", i) for 1..10,000", "binary-spike");
     cell_binary_spike();
+    cell(S_MEMORY, "ETS usage: 1,000,000 inserts of {i, \"User #{i}\"}", "ets-spike");
+    cell_ets_spike();
     cell(S_MEMORY, "The memory chart, live since the listener started", "memory-chart");
     cell_memory_chart();
 
