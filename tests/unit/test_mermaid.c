@@ -284,6 +284,30 @@ Test(mermaid, cap_and_byte_budget)
     free(out);
 }
 
+Test(mermaid, many_participants)
+{
+    enum { N = 3000 };
+    ot_term *evs = malloc(N * sizeof *evs);
+    for (uint32_t i = 0; i < N; i++)
+        evs[i] = ot_build(h, "#{type => send, from => ~p, to => ~p, msg => m}", pid(i), pid(i + 1));
+    ot_seq_opts o = {.flags = OT_SEQ_NO_INIT, .max_events = N, .max_bytes = SIZE_MAX};
+    char *out = seq(ot_listv(h, N, evs), &o);
+    free(evs);
+    /* every pid once, numbered in order of appearance, every event drawn */
+    char want[64];
+    for (uint32_t i = 0; i <= N; i += 97) {
+        snprintf(want, sizeof want, "participant %u AS #35;PID<0.%u.0>;\n", i, i);
+        cr_assert(strstr(out, want), "%s missing", want);
+        if (i < N) {
+            snprintf(want, sizeof want, "\n%u->>%u: INFO: m\n", i, i + 1);
+            cr_assert(strstr(out, want), "%s missing", want);
+        }
+    }
+    cr_assert_null(strstr(out, "more event"));
+    cr_assert_null(strstr(out, "participant 3001 "));
+    free(out);
+}
+
 Test(mermaid, exit_without_receiver_only_deactivates)
 {
     ot_term a = pid(1), b = pid(2);
