@@ -95,11 +95,13 @@ static bin *bins_get(bins *t, int32_t kx, int32_t ky, ot_term status)
     return &t->b[j];
 }
 
-/* A row's value for key, given as an atom or a string key. */
-static ot_term row_get(ot_heap *h, ot_term row, const char *key)
+/* A row's value for key, given as an atom (looked up first) or a string. */
+static ot_term row_get(ot_heap *h, ot_term row, ot_term atom, const char *key)
 {
-    ot_term v = ot__viz_get(row, key);
-    if (v == OT_NONE && ot_is_map(row))
+    if (!ot_is_map(row))
+        return OT_NONE;
+    ot_term v = ot_map_get(row, atom);
+    if (v == OT_NONE)
         v = ot_map_get(row, ot_string(h, key));
     return v;
 }
@@ -131,9 +133,11 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
 {
     bins t = {0};
     ot_term fail = OT_NONE;
+    const ot_term a_red = ot_atom("reductions"), a_mem = ot_atom("memory"),
+                  a_status = ot_atom("status"), a_pid = ot_atom("pid");
     for (ot_term l = processes; l != OT_NIL; l = ot_tl(l)) {
         ot_term row = ot_hd(l);
-        ot_term r = row_get(h, row, "reductions"), m = row_get(h, row, "memory");
+        ot_term r = row_get(h, row, a_red, "reductions"), m = row_get(h, row, a_mem, "memory");
         double rd, md;
         if (!ot_is_number(r) || !ot_is_number(m)) {
             fail = ot__vl_fail("a process row has no numeric reductions and memory");
@@ -141,7 +145,7 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
         }
         ot_get_double(r, &rd);
         ot_get_double(m, &md);
-        ot_term status = row_get(h, row, "status");
+        ot_term status = row_get(h, row, a_status, "status");
         if (status == OT_NONE)
             status = OT_ATOM(NIL);
         bin *b = bins_get(&t, bin_of(rd, per_decade), bin_of(md, per_decade), status);
@@ -150,7 +154,7 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
         if (b->count++ == 0) {
             b->rmin = b->rmax = r;
             b->mmin = b->mmax = m;
-            b->pid = row_get(h, row, "pid");
+            b->pid = row_get(h, row, a_pid, "pid");
             if (b->pid == OT_NONE)
                 b->pid = OT_ATOM(NIL);
         } else {
