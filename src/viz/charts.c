@@ -123,6 +123,21 @@ static int cmp_bin(const void *a, const void *b)
     return ot_compare(x->status, y->status);
 }
 
+/* Where in its bin a status's point goes: side by side, within the middle
+ * 60% of the bin, so that statuses sharing a bin do not hide each other. */
+static double status_offset(const ot_term *sts, size_t nst, ot_term status)
+{
+    for (size_t i = 0; i < nst; i++)
+        if (ot_equal(sts[i], status))
+            return ((i + 0.5) / nst - 0.5) * 0.6;
+    return 0;
+}
+
+static int cmp_term(const void *a, const void *b)
+{
+    return ot_compare(*(const ot_term *)a, *(const ot_term *)b);
+}
+
 static ot_term log_axis(ot_heap *h, const char *title)
 {
     return ot_build(h, "#{type => quantitative, scale => #{type => log, base => 10}, title => ~s}", title);
@@ -174,6 +189,18 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
                 t.b[k++] = t.b[i];
         if (k)
             qsort(t.b, k, sizeof *t.b, cmp_bin);
+        enum { MAX_STATUSES = 64 };
+        ot_term sts[MAX_STATUSES];
+        size_t nst = 0;
+        for (size_t i = 0; i < k; i++) {
+            bool seen = false;
+            for (size_t j = 0; j < nst && !seen; j++)
+                seen = ot_equal(sts[j], t.b[i].status);
+            if (!seen && nst < MAX_STATUSES)
+                sts[nst++] = t.b[i].status;
+        }
+        if (nst)
+            qsort(sts, nst, sizeof *sts, cmp_term);
         ot_term *rows = ot__malloc((k + 1) * sizeof *rows);
         if (!rows)
             goto out;
@@ -187,7 +214,7 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
             const bin *b = &t.b[i];
             ot_term v[11] = {
                 ot_uint(h, b->count),
-                ot_float(h, pow(10.0, (b->kx + 0.5) / per_decade)),
+                ot_float(h, pow(10.0, (b->kx + 0.5 + status_offset(sts, nst, b->status)) / per_decade)),
                 ot_float(h, pow(10.0, (b->ky + 0.5) / per_decade)),
                 b->rmin, b->rmax, b->mmin, b->mmax,
                 sum_term(h, &b->r), sum_term(h, &b->m), b->status, b->pid};
