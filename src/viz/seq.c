@@ -101,8 +101,11 @@ static int read_event(seq *s, ot_term m, size_t pos, ev *e)
     return 0;
 }
 
+/* Is t one of the targets: a list of them, or a single one (a pid)? */
 static bool in_list(ot_term list, ot_term t)
 {
+    if (!ot_is_list(list))
+        return ot_equal(list, t);
     for (ot_term l = list; ot_is_list(l) && l != OT_NIL; l = ot_tl(l))
         if (ot_equal(ot_hd(l), t))
             return true;
@@ -125,7 +128,7 @@ static bool keep(seq *s, const ev *e)
         if (is_tagged(msg, 4, ot_atom("spawn_reply")))
             return false;
     }
-    if (s->o && s->o->targets != OT_NONE && ot_is_list(s->o->targets)) {
+    if (s->o && s->o->targets != OT_NONE) {
         if (!in_list(s->o->targets, e->from) && (e->to == OT_NONE || !in_list(s->o->targets, e->to)))
             return false;
     }

@@ -255,6 +255,10 @@ Test(mermaid, time_order_is_stable_and_targets_filter)
     out = seq(t, &o);
     cr_assert(strstr(out, "m1") && strstr(out, "m3") && !strstr(out, "m2") && !strstr(out, "m4"), "%s", out);
     free(out);
+    o.targets = b;   /* one pid, as Kino's seq_trace(pid, fun) */
+    out = seq(t, &o);
+    cr_assert(strstr(out, "m1") && strstr(out, "m3") && !strstr(out, "m2") && !strstr(out, "m4"), "%s", out);
+    free(out);
 }
 
 Test(mermaid, cap_and_byte_budget)
