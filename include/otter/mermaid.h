@@ -142,6 +142,9 @@ typedef struct ot_tree_opts {
     size_t print_limit;       /* items per collection when printing ids and
                                  labels; 0 = 10 */
     size_t max_label;         /* longest node text in characters; 0 = 120 */
+    size_t max_bytes;         /* stop adding edges before the text passes this
+                                 size and draw a node "… N more nodes";
+                                 0 = 45,000 (Mermaid's limit is 50,000) */
 } ot_tree_opts;
 
 /* ot_mermaid_tree: a Mermaid graph of a supervision tree in Kino's format

@@ -428,6 +428,42 @@ Test(mermaid, app_tree_lines_and_lone_root)
     free(out);
 }
 
+static ot_term wide_tree(int n)
+{
+    ot_term *kids = malloc((size_t)n * sizeof *kids);
+    for (int i = 0; i < n; i++)
+        kids[i] = ot_build(h, "#{pid => ~p, id => {worker, ~i}}", pid(1000 + (uint32_t)i), i);
+    ot_term t = ot_build(h, "#{pid => ~p, name => big_sup, type => supervisor, children => ~p}", pid(999),
+                         ot_listv(h, (size_t)n, kids));
+    free(kids);
+    return t;
+}
+
+Test(mermaid, big_trees_stay_within_the_budget)
+{
+    char *out = tree(wide_tree(2000), NULL);
+    cr_assert(strlen(out) <= 45000, "%zu", strlen(out));
+    cr_assert(strstr(out, "0(big_sup):::root ---> 1("), "%s", out);
+    const char *more = strstr(out, "more[\"… ");
+    cr_assert(more, "no note of the nodes left out");
+    unsigned hidden = 0;
+    cr_assert_eq(sscanf(more, "more[\"… %u more nodes\"]", &hidden), 1);
+    size_t shown = 0;
+    for (const char *p = out; (p = strstr(p, " ---> ")); p++)
+        shown++;
+    cr_assert_eq(shown + hidden, 2000, "%zu shown + %u hidden", shown, hidden);
+    free(out);
+    ot_tree_opts o = {.max_bytes = SIZE_MAX};
+    out = tree(wide_tree(2000), &o);
+    cr_assert_null(strstr(out, "more["));
+    free(out);
+    /* a budget too small for any edge still draws the root */
+    o.max_bytes = 10;
+    out = tree(wide_tree(3), &o);
+    cr_assert(strstr(out, "\n0(big_sup):::root\nmore[\"… 3 more nodes\"]:::notstarted\n"), "%s", out);
+    free(out);
+}
+
 Test(mermaid, bad_trees_are_refused_with_a_reason)
 {
     const char *bad[] = {
@@ -973,6 +1009,11 @@ static void fixture_cases(vc_dir *dir)
         " messages => [[<<\"0\">>, <<\"1\">>, <<\"INFO: hello\">>, <<\"solid\">>],"
         "  [<<\"0\">>, <<\"1\">>, <<\"INFO: hello\">>, <<\"solid\">>], [<<\"0\">>, <<\"1\">>, <<\"INFO: hello\">>, <<\"solid\">>],"
         "  [<<\"0\">>, <<\"1\">>, ~s, <<\"note\">>]]}", "\xe2\x80\xa6 47 more events"));
+    free(out);
+    /* a tree cut at the byte budget is still a diagram */
+    ot_tree_opts to = {.max_bytes = 3000};
+    out = tree(wide_tree(200), &to);
+    mcase(dir, "capped-tree", ".mmd", out, ot_build(h, "#{kind => mermaid, valid => true, diagram => <<\"flowchart-v2\">>}"));
     free(out);
     /* the validator must reject what Mermaid rejects */
     mcase(dir, "negative-semicolon", ".mmd", "sequenceDiagram\nparticipant 0 AS a;b;\n",
