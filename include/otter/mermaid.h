@@ -88,8 +88,8 @@ typedef struct ot_seq_opts {
                                  (as inspect's :limit); 0 = 10 */
     size_t max_label;         /* longest label or name, in characters, before
                                  it is cut with "…"; 0 = 120 */
-    ot_term targets;          /* a list of pids and names: keep only events
-                                 from or to one of them; OT_NONE = all */
+    ot_term targets;          /* a pid or a list of pids (or names): keep only
+                                 events from or to one of them; OT_NONE = all */
     ot_seq_label_fn label;    /* custom labels, or NULL */
     void *label_arg;          /* passed to label */
 } ot_seq_opts;
@@ -142,6 +142,9 @@ typedef struct ot_tree_opts {
     size_t print_limit;       /* items per collection when printing ids and
                                  labels; 0 = 10 */
     size_t max_label;         /* longest node text in characters; 0 = 120 */
+    size_t max_bytes;         /* stop adding edges before the text passes this
+                                 size and draw a node "… N more nodes";
+                                 0 = 45,000 (Mermaid's limit is 50,000) */
 } ot_tree_opts;
 
 /* ot_mermaid_tree: a Mermaid graph of a supervision tree in Kino's format

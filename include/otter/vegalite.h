@@ -127,7 +127,8 @@ typedef struct ot_vl_scatter_opts {
  * process, reductions against memory on log scales, colour by status,
  * tooltip pid. Above that, processes are counted into log-scale bins of
  * reductions x memory x status, and each bin becomes one point sized by
- * its count, with fields count, reductions and memory (the bin's centre),
+ * its count, with fields count, reductions and memory (where the point is
+ * drawn: the bin's centre, statuses sharing a bin side by side),
  * reductions_min/_max, memory_min/_max, reductions_total, memory_total
  * (sums over the bin: totals are kept exactly), status and pid (one
  * process of the bin) — so a node with a million processes draws a few

@@ -95,11 +95,13 @@ static bin *bins_get(bins *t, int32_t kx, int32_t ky, ot_term status)
     return &t->b[j];
 }
 
-/* A row's value for key, given as an atom or a string key. */
-static ot_term row_get(ot_heap *h, ot_term row, const char *key)
+/* A row's value for key, given as an atom (looked up first) or a string. */
+static ot_term row_get(ot_heap *h, ot_term row, ot_term atom, const char *key)
 {
-    ot_term v = ot__viz_get(row, key);
-    if (v == OT_NONE && ot_is_map(row))
+    if (!ot_is_map(row))
+        return OT_NONE;
+    ot_term v = ot_map_get(row, atom);
+    if (v == OT_NONE)
         v = ot_map_get(row, ot_string(h, key));
     return v;
 }
@@ -121,6 +123,21 @@ static int cmp_bin(const void *a, const void *b)
     return ot_compare(x->status, y->status);
 }
 
+/* Where in its bin a status's point goes: side by side, within the middle
+ * 60% of the bin, so that statuses sharing a bin do not hide each other. */
+static double status_offset(const ot_term *sts, size_t nst, ot_term status)
+{
+    for (size_t i = 0; i < nst; i++)
+        if (ot_equal(sts[i], status))
+            return ((i + 0.5) / nst - 0.5) * 0.6;
+    return 0;
+}
+
+static int cmp_term(const void *a, const void *b)
+{
+    return ot_compare(*(const ot_term *)a, *(const ot_term *)b);
+}
+
 static ot_term log_axis(ot_heap *h, const char *title)
 {
     return ot_build(h, "#{type => quantitative, scale => #{type => log, base => 10}, title => ~s}", title);
@@ -131,9 +148,11 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
 {
     bins t = {0};
     ot_term fail = OT_NONE;
+    const ot_term a_red = ot_atom("reductions"), a_mem = ot_atom("memory"),
+                  a_status = ot_atom("status"), a_pid = ot_atom("pid");
     for (ot_term l = processes; l != OT_NIL; l = ot_tl(l)) {
         ot_term row = ot_hd(l);
-        ot_term r = row_get(h, row, "reductions"), m = row_get(h, row, "memory");
+        ot_term r = row_get(h, row, a_red, "reductions"), m = row_get(h, row, a_mem, "memory");
         double rd, md;
         if (!ot_is_number(r) || !ot_is_number(m)) {
             fail = ot__vl_fail("a process row has no numeric reductions and memory");
@@ -141,7 +160,7 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
         }
         ot_get_double(r, &rd);
         ot_get_double(m, &md);
-        ot_term status = row_get(h, row, "status");
+        ot_term status = row_get(h, row, a_status, "status");
         if (status == OT_NONE)
             status = OT_ATOM(NIL);
         bin *b = bins_get(&t, bin_of(rd, per_decade), bin_of(md, per_decade), status);
@@ -150,7 +169,7 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
         if (b->count++ == 0) {
             b->rmin = b->rmax = r;
             b->mmin = b->mmax = m;
-            b->pid = row_get(h, row, "pid");
+            b->pid = row_get(h, row, a_pid, "pid");
             if (b->pid == OT_NONE)
                 b->pid = OT_ATOM(NIL);
         } else {
@@ -170,6 +189,18 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
                 t.b[k++] = t.b[i];
         if (k)
             qsort(t.b, k, sizeof *t.b, cmp_bin);
+        enum { MAX_STATUSES = 64 };
+        ot_term sts[MAX_STATUSES];
+        size_t nst = 0;
+        for (size_t i = 0; i < k; i++) {
+            bool seen = false;
+            for (size_t j = 0; j < nst && !seen; j++)
+                seen = ot_equal(sts[j], t.b[i].status);
+            if (!seen && nst < MAX_STATUSES)
+                sts[nst++] = t.b[i].status;
+        }
+        if (nst)
+            qsort(sts, nst, sizeof *sts, cmp_term);
         ot_term *rows = ot__malloc((k + 1) * sizeof *rows);
         if (!rows)
             goto out;
@@ -183,7 +214,7 @@ static ot_term aggregated(ot_heap *h, ot_term processes, size_t nproc, unsigned 
             const bin *b = &t.b[i];
             ot_term v[11] = {
                 ot_uint(h, b->count),
-                ot_float(h, pow(10.0, (b->kx + 0.5) / per_decade)),
+                ot_float(h, pow(10.0, (b->kx + 0.5 + status_offset(sts, nst, b->status)) / per_decade)),
                 ot_float(h, pow(10.0, (b->ky + 0.5) / per_decade)),
                 b->rmin, b->rmax, b->mmin, b->mmax,
                 sum_term(h, &b->r), sum_term(h, &b->m), b->status, b->pid};

@@ -43,6 +43,8 @@ typedef struct seq {
     ot_term *parts;
     bool *active;
     size_t nparts, capparts;
+    size_t *slots;        /* hash index of parts: position + 1, 0 = free */
+    size_t nslots;
     /* calls waiting for their reply */
     call *calls;
     size_t ncalls, capcalls;
@@ -99,8 +101,11 @@ static int read_event(seq *s, ot_term m, size_t pos, ev *e)
     return 0;
 }
 
+/* Is t one of the targets: a list of them, or a single one (a pid)? */
 static bool in_list(ot_term list, ot_term t)
 {
+    if (!ot_is_list(list))
+        return ot_equal(list, t);
     for (ot_term l = list; ot_is_list(l) && l != OT_NIL; l = ot_tl(l))
         if (ot_equal(ot_hd(l), t))
             return true;
@@ -123,7 +128,7 @@ static bool keep(seq *s, const ev *e)
         if (is_tagged(msg, 4, ot_atom("spawn_reply")))
             return false;
     }
-    if (s->o && s->o->targets != OT_NONE && ot_is_list(s->o->targets)) {
+    if (s->o && s->o->targets != OT_NONE) {
         if (!in_list(s->o->targets, e->from) && (e->to == OT_NONE || !in_list(s->o->targets, e->to)))
             return false;
     }
@@ -181,10 +186,34 @@ static void reason_label(seq *s, ot__strbuf *sb, ot_term r)
 
 static size_t find_part(const seq *s, ot_term t)
 {
-    for (size_t i = 0; i < s->nparts; i++)
-        if (ot_equal(s->parts[i], t))
-            return i;
+    if (!s->nslots)
+        return SIZE_MAX;
+    for (size_t j = ot_hash(t) & (s->nslots - 1); s->slots[j]; j = (j + 1) & (s->nslots - 1))
+        if (ot_equal(s->parts[s->slots[j] - 1], t))
+            return s->slots[j] - 1;
     return SIZE_MAX;
+}
+
+/* Indexes parts[i]; grows the index to keep it at most half full. */
+static bool index_part(seq *s, size_t i)
+{
+    if ((s->nparts + 1) * 2 > s->nslots) {
+        size_t n = s->nslots ? 2 * s->nslots : 64;
+        size_t *ns = ot__calloc(n, sizeof *ns);
+        if (!ns)
+            return false;
+        ot__free(s->slots);
+        s->slots = ns;
+        s->nslots = n;
+        for (size_t k = 0; k < s->nparts; k++)
+            if (k != i)
+                index_part(s, k);
+    }
+    size_t j = ot_hash(s->parts[i]) & (s->nslots - 1);
+    while (s->slots[j])
+        j = (j + 1) & (s->nslots - 1);
+    s->slots[j] = i + 1;
+    return true;
 }
 
 /* The text after "AS": self(), a registered name, label<br/><pid>, or the
@@ -252,9 +281,14 @@ static size_t part_index(seq *s, ot_term p, ot__strbuf *decl, size_t *pending)
         s->active = na;
         s->capparts = cap;
     }
-    i = s->nparts++;
+    i = s->nparts;
     s->parts[i] = p;
     s->active[i] = false;
+    if (!index_part(s, i)) {
+        decl->failed = true;
+        return 0;
+    }
+    s->nparts++;
     (*pending)++;
     ot__sb_printf(decl, "participant %zu AS ", i);
     part_text(s, decl, p);
@@ -503,6 +537,7 @@ ssize_t ot_mermaid_seq(ot_term trace, const ot_seq_opts *opts, char **out,
     ot__sb_free(&s.part_lines);
     ot__sb_free(&s.msg_lines);
     ot__free(s.parts);
+    ot__free(s.slots);
     ot__free(s.active);
     ot__free(s.calls);
     size_t len;

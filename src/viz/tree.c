@@ -337,7 +337,7 @@ static void app_node(tree *t, ot__strbuf *sb, const char *what, ot_term pid)
     ot__sb_puts(sb, "):::supervisor");
 }
 
-static int render(tree *t, ot_term in, unsigned flags, ot__strbuf *out)
+static int render(tree *t, ot_term in, unsigned flags, size_t max_bytes, ot__strbuf *out)
 {
     ot_term root = in, tables = OT_NONE, app = OT_NONE;
     if (ot_is_map(in) && ot__viz_get(in, "root") != OT_NONE) {
@@ -392,22 +392,38 @@ static int render(tree *t, ot_term in, unsigned flags, ot__strbuf *out)
         [E_SUP] = " ---> ", [E_LINK] = " -..- ", [E_OWNER] = " -- owner --> ",
         [E_HEIR] = " -. heir .-> ",
     };
+    /* within the budget: the edges in order, then what was left out */
+    const size_t reserve = sizeof CLASSDEFS + 64;
+    size_t budget = max_bytes > reserve ? max_bytes - reserve : 0;
+    bool cut = false;
     for (size_t i = 0; i < t->ne; i++) {
         const tedge *e = &t->edges[i];
         if (i > 0 && e->k1 == t->edges[i - 1].k1 && e->k2 == t->edges[i - 1].k2)
             continue;   /* a supervision edge wins over a link */
+        size_t need = t->nodes[e->a].len + strlen(ops[e->kind]) + t->nodes[e->b].len + 1;
+        if (out->len + need > budget) {
+            cut = true;
+            break;
+        }
         put_node(t, out, e->a);
         ot__sb_puts(out, ops[e->kind]);
         put_node(t, out, e->b);
         ot__sb_putc(out, '\n');
         t->nodes[e->a].in_edge = t->nodes[e->b].in_edge = true;
     }
+    size_t hidden = 0;
     for (size_t i = 0; i < t->n; i++) {
-        if (!t->nodes[i].in_edge) {
-            put_node(t, out, i);
-            ot__sb_putc(out, '\n');
+        if (t->nodes[i].in_edge)
+            continue;
+        if (cut && i > 0) {
+            hidden++;
+            continue;
         }
+        put_node(t, out, i);   /* a lone root */
+        ot__sb_putc(out, '\n');
     }
+    if (hidden)
+        ot__sb_printf(out, "more[\"… %zu more node%s\"]:::notstarted\n", hidden, hidden == 1 ? "" : "s");
     ot__sb_puts(out, CLASSDEFS);
     return out->failed || t->texts.failed ? -ENOMEM : 0;
 }
@@ -425,7 +441,8 @@ ssize_t ot_mermaid_tree(ot_term in, const ot_tree_opts *opts, char **out, ot_mer
     t.limit = opts && opts->print_limit ? opts->print_limit : 10;
     t.max_label = opts && opts->max_label ? opts->max_label : 120;
     ot__strbuf sb = {0};
-    int rc = render(&t, in, opts ? opts->flags : 0, &sb);
+    int rc = render(&t, in, opts ? opts->flags : 0, opts && opts->max_bytes ? opts->max_bytes : 45000,
+                    &sb);
     ot__free(t.nodes);
     ot__free(t.edges);
     ot__sb_free(&t.texts);

@@ -42,7 +42,7 @@ ot_term ot__viz_get(ot_term m, const char *key);
  * undefined, [] ? */
 bool ot__viz_absent(ot_term v);
 
-/* Vega-Lite helpers shared by vegalite.c and charts.c. */
+/* Vega-Lite functions shared by vegalite.c and charts.c. */
 ot_term ot__vl_fail(const char *why);          /* sets ot_vl_error(); OT_NONE */
 ot_term ot__vl_key(ot_heap *h, const char *s); /* a spec key: a binary */
 ot_term ot__vl_opts(ot_heap *h, ot_term opts); /* options as a converted map */

@@ -24,6 +24,16 @@ static void setup(void) { h = ot_heap_new(); }
 static void teardown(void) { ot_heap_free(h); }
 TestSuite(mermaid, .init = setup, .fini = teardown, .timeout = 300);
 
+/* Cases for the validator; with in_browser set, Chromium draws them too. */
+static bool in_browser;
+
+static void mcase(vc_dir *d, const char *name, const char *ext, const char *text, ot_term expect)
+{
+    if (in_browser)
+        expect = ot_map_put(h, expect, ot_atom("browser"), OT_ATOM(TRUE));
+    vc_case(d, name, ext, text, expect);
+}
+
 static ot_term pid(uint32_t id)
 {
     return ot_pid(h, ot_atom("nonode@nohost"), id, 0, 0);
@@ -245,6 +255,10 @@ Test(mermaid, time_order_is_stable_and_targets_filter)
     out = seq(t, &o);
     cr_assert(strstr(out, "m1") && strstr(out, "m3") && !strstr(out, "m2") && !strstr(out, "m4"), "%s", out);
     free(out);
+    o.targets = b;   /* one pid, as Kino's seq_trace(pid, fun) */
+    out = seq(t, &o);
+    cr_assert(strstr(out, "m1") && strstr(out, "m3") && !strstr(out, "m2") && !strstr(out, "m4"), "%s", out);
+    free(out);
 }
 
 Test(mermaid, cap_and_byte_budget)
@@ -271,6 +285,30 @@ Test(mermaid, cap_and_byte_budget)
     o.max_events = 1;
     out = seq(ot_list(h, 2, ev, ev), &o);
     cr_assert(strstr(out, "… 1 more event\n"), "%s", out);
+    free(out);
+}
+
+Test(mermaid, many_participants)
+{
+    enum { N = 3000 };
+    ot_term *evs = malloc(N * sizeof *evs);
+    for (uint32_t i = 0; i < N; i++)
+        evs[i] = ot_build(h, "#{type => send, from => ~p, to => ~p, msg => m}", pid(i), pid(i + 1));
+    ot_seq_opts o = {.flags = OT_SEQ_NO_INIT, .max_events = N, .max_bytes = SIZE_MAX};
+    char *out = seq(ot_listv(h, N, evs), &o);
+    free(evs);
+    /* every pid once, numbered in order of appearance, every event drawn */
+    char want[64];
+    for (uint32_t i = 0; i <= N; i += 97) {
+        snprintf(want, sizeof want, "participant %u AS #35;PID<0.%u.0>;\n", i, i);
+        cr_assert(strstr(out, want), "%s missing", want);
+        if (i < N) {
+            snprintf(want, sizeof want, "\n%u->>%u: INFO: m\n", i, i + 1);
+            cr_assert(strstr(out, want), "%s missing", want);
+        }
+    }
+    cr_assert_null(strstr(out, "more event"));
+    cr_assert_null(strstr(out, "participant 3001 "));
     free(out);
 }
 
@@ -387,6 +425,42 @@ Test(mermaid, app_tree_lines_and_lone_root)
         "supervisor_ancestor(#PID<0.49.0>):::supervisor ---> 0;\n"
         "0(kernel_sup):::root\n"
         "classDef root ", 150), "%s", out);
+    free(out);
+}
+
+static ot_term wide_tree(int n)
+{
+    ot_term *kids = malloc((size_t)n * sizeof *kids);
+    for (int i = 0; i < n; i++)
+        kids[i] = ot_build(h, "#{pid => ~p, id => {worker, ~i}}", pid(1000 + (uint32_t)i), i);
+    ot_term t = ot_build(h, "#{pid => ~p, name => big_sup, type => supervisor, children => ~p}", pid(999),
+                         ot_listv(h, (size_t)n, kids));
+    free(kids);
+    return t;
+}
+
+Test(mermaid, big_trees_stay_within_the_budget)
+{
+    char *out = tree(wide_tree(2000), NULL);
+    cr_assert(strlen(out) <= 45000, "%zu", strlen(out));
+    cr_assert(strstr(out, "0(big_sup):::root ---> 1("), "%s", out);
+    const char *more = strstr(out, "more[\"… ");
+    cr_assert(more, "no note of the nodes left out");
+    unsigned hidden = 0;
+    cr_assert_eq(sscanf(more, "more[\"… %u more nodes\"]", &hidden), 1);
+    size_t shown = 0;
+    for (const char *p = out; (p = strstr(p, " ---> ")); p++)
+        shown++;
+    cr_assert_eq(shown + hidden, 2000, "%zu shown + %u hidden", shown, hidden);
+    free(out);
+    ot_tree_opts o = {.max_bytes = SIZE_MAX};
+    out = tree(wide_tree(2000), &o);
+    cr_assert_null(strstr(out, "more["));
+    free(out);
+    /* a budget too small for any edge still draws the root */
+    o.max_bytes = 10;
+    out = tree(wide_tree(3), &o);
+    cr_assert(strstr(out, "\n0(big_sup):::root\nmore[\"… 3 more nodes\"]:::notstarted\n"), "%s", out);
     free(out);
 }
 
@@ -674,7 +748,7 @@ static void random_trace(vc_dir *d, int k)
                               ot_listv(h, nact, actors), ot_listv(h, nmsg, msgs));
     char name[32];
     snprintf(name, sizeof name, "random-trace-%d", k);
-    vc_case(d, name, ".mmd", out, expect);
+    mcase(d, name, ".mmd", out, expect);
     free(out);
 }
 
@@ -864,18 +938,18 @@ static void random_tree(vc_dir *d, int k)
                               ot_listv(h, g->nm, g->markdown));
     char name[32];
     snprintf(name, sizeof name, "random-tree-%d", k);
-    vc_case(d, name, ".mmd", out, expect);
+    mcase(d, name, ".mmd", out, expect);
     free(out);
     free(g);
 }
 
 /* Every adversarial text as a participant, a message and a node. */
-static void escape_cases(vc_dir *d)
+static void escape_cases(vc_dir *d, bool variants)
 {
     for (size_t i = 0; i < sizeof pieces / sizeof *pieces; i++) {
         char buf[160];
         snprintf(buf, sizeof buf, "a%sb", pieces[i]);
-        const char *texts[3] = {pieces[i], buf, NULL};
+        const char *texts[3] = {pieces[i], variants ? buf : NULL, NULL};
         for (int j = 0; texts[j]; j++) {
             char *esc;
             const char *t = texts[j];
@@ -886,30 +960,28 @@ static void escape_cases(vc_dir *d)
             ot_term expect = ot_build(h, "#{kind => mermaid, valid => true, actors => [[<<\"0\">>, ~p]],"
                                          " messages => [[<<\"0\">>, <<\"0\">>, ~p, <<\"solid\">>]]}",
                                       want_text, want_text);
-            vc_case(d, "escape-seq", ".mmd", text, expect);
+            mcase(d, "escape-seq", ".mmd", text, expect);
             snprintf(text, sizeof text, "graph TD;\n0(\"%s\"):::worker ---> 1(\"%s\"):::worker\n", esc, esc);
             expect = ot_build(h, "#{kind => mermaid, valid => true,"
                                  " vertices => [[<<\"0\">>, ~p, <<\"worker\">>], [<<\"1\">>, ~p, <<\"worker\">>]]}",
                               want_text, want_text);
-            vc_case(d, "escape-graph", ".mmd", text, expect);
+            mcase(d, "escape-graph", ".mmd", text, expect);
             free(esc);
             cr_assert(ot_mermaid_escape(t, strlen(t), OT_MERMAID_MARKDOWN, &esc) >= 0);
             snprintf(text, sizeof text, "graph TD;\n0(x) -- owner --> 1[(\"`%s\n**_public_**`\")]:::ets\n", esc);
             expect = ot_build(h, "#{kind => mermaid, valid => true, markdown => [[<<\"1\">>, ~p, <<\"public\">>]]}",
                               want_text);
-            vc_case(d, "escape-markdown", ".mmd", text, expect);
+            mcase(d, "escape-markdown", ".mmd", text, expect);
             free(esc);
         }
     }
 }
 
-Test(mermaid, real_mermaid_accepts_and_shows_everything)
+/* Kino's fixtures, a capped trace, and cases the validator must reject. */
+static void fixture_cases(vc_dir *dir)
 {
-    vc_dir d;
-    vc_open(&d);
-    /* fixtures */
     char *out = seq(ping_pong(), NULL);
-    vc_case(&d, "ping-pong", ".mmd", out, ot_build(h,
+    mcase(dir, "ping-pong", ".mmd", out, ot_build(h,
         "#{kind => mermaid, valid => true, diagram => <<\"sequence\">>,"
         " actors => [[<<\"0\">>, <<\"self()\">>], [<<\"1\">>, <<\"#PID<0.234.0>\">>]],"
         " messages => [[<<\"0\">>, <<\"1\">>, <<\"SPAWN\">>, <<\"solid\">>], [<<\"1\">>, <<>>, <<>>, <<\"activate\">>],"
@@ -918,7 +990,7 @@ Test(mermaid, real_mermaid_accepts_and_shows_everything)
     free(out);
     ot_term agent;
     out = tree(kino_tree(&agent), NULL);
-    vc_case(&d, "kino-sup-tree", ".mmd", out, ot_build(h,
+    mcase(dir, "kino-sup-tree", ".mmd", out, ot_build(h,
         "#{kind => mermaid, valid => true, diagram => <<\"flowchart-v2\">>,"
         " vertices => [[<<\"0\">>, <<\"supervisor_parent\">>, <<\"root\">>], [<<\"1\">>, <<\"ets_owner\">>, <<\"worker\">>],"
         "  [<<\"2\">>, <<\"ets_heir\">>, <<\"worker\">>], [<<\"3\">>, <<\"Agent\\n<0.201.0>\">>, <<\"worker\">>]],"
@@ -933,22 +1005,51 @@ Test(mermaid, real_mermaid_accepts_and_shows_everything)
         evs[i] = ev;
     ot_seq_opts o = {.max_events = 3};
     out = seq(ot_listv(h, 50, evs), &o);
-    vc_case(&d, "capped", ".mmd", out, ot_build(h, "#{kind => mermaid, valid => true,"
+    mcase(dir, "capped", ".mmd", out, ot_build(h, "#{kind => mermaid, valid => true,"
         " messages => [[<<\"0\">>, <<\"1\">>, <<\"INFO: hello\">>, <<\"solid\">>],"
         "  [<<\"0\">>, <<\"1\">>, <<\"INFO: hello\">>, <<\"solid\">>], [<<\"0\">>, <<\"1\">>, <<\"INFO: hello\">>, <<\"solid\">>],"
         "  [<<\"0\">>, <<\"1\">>, ~s, <<\"note\">>]]}", "\xe2\x80\xa6 47 more events"));
     free(out);
+    /* a tree cut at the byte budget is still a diagram */
+    ot_tree_opts to = {.max_bytes = 3000};
+    out = tree(wide_tree(200), &to);
+    mcase(dir, "capped-tree", ".mmd", out, ot_build(h, "#{kind => mermaid, valid => true, diagram => <<\"flowchart-v2\">>}"));
+    free(out);
     /* the validator must reject what Mermaid rejects */
-    vc_case(&d, "negative-semicolon", ".mmd", "sequenceDiagram\nparticipant 0 AS a;b;\n",
+    mcase(dir, "negative-semicolon", ".mmd", "sequenceDiagram\nparticipant 0 AS a;b;\n",
             ot_build(h, "#{kind => mermaid, valid => false}"));
-    vc_case(&d, "negative-quote", ".mmd", "graph TD;\n0(\"a \"b\" c\"):::root\n",
+    mcase(dir, "negative-quote", ".mmd", "graph TD;\n0(\"a \"b\" c\"):::root\n",
             ot_build(h, "#{kind => mermaid, valid => false}"));
-    vc_case(&d, "negative-wrong-text", ".mmd", "sequenceDiagram\nparticipant 0 AS x#59;;\n",
+    mcase(dir, "negative-wrong-text", ".mmd", "sequenceDiagram\nparticipant 0 AS x#59;;\n",
             ot_build(h, "#{kind => mermaid, valid => false, actors => [[<<\"0\">>, <<\"y\">>]]}"));
-    escape_cases(&d);
+}
+
+/* Everything through mermaid's parser: every text shown as it is. */
+Test(mermaid, real_mermaid_parses_and_shows_everything)
+{
+    vc_dir d;
+    vc_open(&d);
+    in_browser = false;
+    fixture_cases(&d);
+    escape_cases(&d, true);
     for (int k = 0; k < 150; k++)
         random_trace(&d, k);
     for (int k = 0; k < 150; k++)
+        random_tree(&d, k);
+    vc_run(&d);
+}
+
+/* Fewer cases, drawn by mermaid.render in headless Chromium as well. */
+Test(mermaid, chromium_draws_the_text)
+{
+    vc_dir d;
+    vc_open(&d);
+    in_browser = true;
+    fixture_cases(&d);
+    escape_cases(&d, false);
+    for (int k = 0; k < 10; k++)
+        random_trace(&d, k);
+    for (int k = 0; k < 10; k++)
         random_tree(&d, k);
     vc_run(&d);
 }

@@ -163,3 +163,58 @@ export async function checkVegaLite(spec) {
     return { ok: false, why: `vega: ${e.message}` };
   }
 }
+
+// ------------------------------------------------------------------ chromium
+
+let browserApi = null;
+
+// A headless Chromium page with mermaid loaded from web/node_modules (the
+// final word on what a diagram shows). Every request is refused: the page
+// must need nothing from the network.
+export async function loadBrowser() {
+  if (browserApi) return browserApi;
+  const req = requireFromWeb();
+  const exe = process.env.OTTER_CHROMIUM || '/usr/bin/chromium';
+  if (!fs.existsSync(exe)) throw new MissingDeps(`${exe} is missing: run scripts/deps.sh (Debian's chromium)`);
+  if (!fs.existsSync(path.join(webDir, 'node_modules', 'playwright-core', 'package.json')))
+    throw new MissingDeps('web/node_modules/playwright-core is missing: run scripts/deps.sh');
+  const pw = await load(req, 'playwright-core');
+  const chromium = pw.chromium || pw.default.chromium;
+  const browser = await chromium.launch({
+    executablePath: exe, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const page = await browser.newPage();
+  await page.route('**/*', (route) => route.abort());
+  await page.setContent('<!doctype html><html><body><div id="out"></div></body></html>');
+  await page.addScriptTag({ path: path.join(webDir, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js') });
+  await page.evaluate(() => window.mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' }));
+  browserApi = { browser, page, n: 0 };
+  return browserApi;
+}
+
+export async function closeBrowser() {
+  if (browserApi) await browserApi.browser.close();
+  browserApi = null;
+}
+
+// Renders a diagram with mermaid.render in Chromium; returns the text of
+// every label drawn (actors, messages, notes, nodes, edge labels).
+export async function renderInBrowser(text) {
+  const b = await loadBrowser();
+  const id = `d${b.n++}`;
+  return b.page.evaluate(async ([id, text]) => {
+    const out = document.getElementById('out');
+    try {
+      const { svg } = await window.mermaid.render(id, text);
+      out.innerHTML = svg;
+    } catch (e) {
+      return { error: String(e && e.message || e) };
+    }
+    const sel = 'text.actor, text.messageText, text.noteText, .nodeLabel, .edgeLabel';
+    const labels = [...out.querySelectorAll(sel)].map((e) => e.textContent);
+    out.innerHTML = '';
+    return { labels };
+  }, [id, text]);
+}

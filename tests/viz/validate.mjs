@@ -11,6 +11,8 @@
 //    "actors": [[id, text], ...], "messages": [[from, to, text, type], ...],
 //    "vertices": [[id, text, class], ...], "markdown": [[id, name, protection]],
 //    "edges": [[from, to, kind], ...]}
+// and "browser": true to render it in headless Chromium too and find
+// every participant's and node's text among the labels drawn;
 //   {"kind": "vegalite", "valid": true, "rows": n, "sums": {"field": total},
 //    "dataset": "name"}
 // A case with "valid": false must fail some check (so a validator that
@@ -19,8 +21,8 @@
 // the npm packages are missing.
 import fs from 'node:fs';
 import path from 'node:path';
-import { MissingDeps, loadMermaid, displayed, markupIn, markdownParts, checkVegaLite }
-  from './lib.mjs';
+import { MissingDeps, loadMermaid, displayed, markupIn, markdownParts, checkVegaLite,
+  renderInBrowser, closeBrowser } from './lib.mjs';
 
 const MAX_TEXT = 50000;   // Mermaid's default maxTextSize
 
@@ -122,6 +124,31 @@ function byIds(a, b) {
   return String(a[2]).localeCompare(String(b[2]));
 }
 
+// A drawn label compared without white space and control characters: SVG
+// text shows a CR as a space, HTML labels drop it, and white space is
+// already compared exactly on the parsed diagram. What this check catches
+// is an entity left undecoded, markup taken as markup, or text lost.
+const squash = (s) => s.replace(/[\s\u200b\x00-\x1f\x7f]+/g, '');
+
+// Renders in Chromium and looks for every expected text among the labels:
+// a sequence diagram draws each line of a name as its own text, a
+// flowchart draws a node's lines in one HTML label.
+async function checkBrowser(text, want) {
+  const r = await renderInBrowser(text);
+  if (r.error) throw new Error(`mermaid.render in Chromium: ${r.error}`);
+  const drawn = new Set(r.labels.map(squash));
+  const expect = [];
+  for (const [, t] of want.actors || []) for (const line of t.split('\n')) expect.push(line);
+  for (const [, , t, type] of want.messages || [])
+    if (type !== 'activate' && type !== 'deactivate') for (const line of t.split('\n')) expect.push(line);
+  for (const [, t] of want.vertices || []) expect.push(t.replace(/\n/g, ''));
+  for (const [, n, p] of want.markdown || []) expect.push(n.replace(/\n/g, '') + (p ?? ''));
+  for (const t of expect) {
+    if (!drawn.has(squash(t)))
+      throw new Error(`Chromium drew no label ${JSON.stringify(t)} (drawn: ${JSON.stringify([...drawn].slice(0, 12))})`);
+  }
+}
+
 function sumField(rows, field) {
   let s = 0;
   for (const r of rows) s += Number(r[field]);
@@ -160,7 +187,10 @@ async function main() {
       let check;
       if (want.kind === 'mermaid') {
         const text = fs.readFileSync(path.join(dir, `${name}.mmd`), 'utf8');
-        check = () => checkMermaid(text, want);
+        check = async () => {
+          await checkMermaid(text, want);
+          if (want.browser) await checkBrowser(text, want);
+        };
       } else if (want.kind === 'vegalite') {
         const spec = JSON.parse(fs.readFileSync(path.join(dir, `${name}.vl.json`), 'utf8'));
         check = () => checkSpec(spec, want);
@@ -176,6 +206,7 @@ async function main() {
       console.log(`not ok - ${name}: ${e.message}`);
     }
   }
+  await closeBrowser();
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed || passed === 0 ? 1 : 0);
 }

@@ -58,7 +58,8 @@ static inline void vc_case(vc_dir *d, const char *name, const char *ext, const c
 }
 
 /* vc_run: validates every case written, asserts that all passed, and
- * removes the directory. */
+ * removes the directory (kept, and named on stderr, if OTTER_VIZ_KEEP is
+ * set: `node tests/viz/validate.mjs DIR` then checks it again). */
 static inline void vc_run(vc_dir *d)
 {
     char cmd[1400];
@@ -82,6 +83,10 @@ static inline void vc_run(vc_dir *d)
               "expected \"%d passed, 0 failed\" (see the lines above)",
               status, d->count);
     free(out);
+    if (getenv("OTTER_VIZ_KEEP")) {
+        fprintf(stderr, "cases kept in %s\n", d->path);
+        return;
+    }
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->path);
     cr_assert_eq(system(cmd), 0);
 }
