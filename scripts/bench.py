@@ -167,6 +167,12 @@ REGISTRY = [
           otter=otter("bench_procs", "counting", "1000000"),
           beam=erl("bench_procs", "counting", "1000000"),
           results=[higher("counting_msgs_per_s", "msg/s", 2)]),
+    # Supervisors (bench/c/bench_sup.c, bench/erl/bench_sup.erl): 1,000
+    # rounds of a supervisor restarting a crashing child 100 times.
+    Bench("supervisor_restart",
+          otter=otter("bench_sup", "restart", "100", "1000"),
+          beam=erl("bench_sup", "restart", "100", "1000"),
+          results=[lower("supervisor_restart_us", "us", 0.5)]),
 ]
 
 
