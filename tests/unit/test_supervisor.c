@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "otter/introspect.h"
 #include "otter/supervisor.h"
@@ -861,4 +864,76 @@ Test(supervisor, same_answers_as_beam)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert(system(cmd) == 0);
     free(dir);
+}
+
+/* ---------------------------------------------------------------- memory */
+
+/* Many start_child / terminate_child / delete_child rounds and calls: the
+ * supervisor's process heap is compacted, so its memory stays bounded,
+ * and its children survive every compaction intact. */
+static void churn_body(void *arg)
+{
+    (void)arg;
+    ot_heap *h = ot_heap_new();
+    ot_child_spec k[] = {W("keep", "plain")};
+    k[0].arg = ot_build(ot_proc_heap(), "{keep, plain, [some, longer, argument, list]}");
+    ot_term sup = start_sup(OT_ONE_FOR_ONE, 10, k, 1);
+    ot_term keep = child_pid(sup, "keep");
+    int64_t peak = 0;
+    for (int i = 0; i < 3000; i++) {
+        ot_term r;
+        ot_child_spec c = {.id = ot_tuple(h, 2, A_("c"), ot_int(h, i)), .start = start_worker,
+                           .arg = ot_build(h, "{c, plain}"), .restart = OT_TRANSIENT};
+        CHECK(ot_supervisor_start_child(h, sup, &c, &r) == 0 && ot_tuple_get(r, 0) == OT_ATOM(OK));
+        CHECK(ot_supervisor_terminate_child(h, sup, c.id, &r) == 0);
+        CHECK(ot_supervisor_delete_child(h, sup, c.id, &r) == 0);
+        ot_supervisor_which_children(h, sup, &r);
+        ot_supervisor_count_children(h, sup, &r);
+        int64_t mem = 0;
+        ot_get_int64(ot_tuple_get(ot_process_info(h, sup, OT_ATOM(MEMORY)), 1), &mem);
+        if (i >= 100 && mem > peak)
+            peak = mem;
+        ot_heap_reset(h);
+    }
+    CHECK(peak < 512 * 1024, "supervisor memory grew to %lld bytes", (long long)peak);
+    ot_term r;
+    ot_supervisor_get_childspec(h, sup, A_("keep"), &r);
+    ot_term start = ot_map_get(ot_tuple_get(r, 1), A_("start"));
+    text_is(ot_hd(ot_tuple_get(start, 2)), "{keep,plain,[some,longer,argument,list]}");
+    CHECK(child_pid(sup, "keep") == keep);
+    crash(keep, "boom");
+    ot_sleep(1);
+    ot_term again = OT_NONE;
+    for (int i = 0; i < 1000 && (again == OT_NONE || again == keep || !ot_is_pid(again)); i++) {
+        again = child_pid(sup, "keep");
+        ot_yield();
+    }
+    CHECK(ot_is_pid(again) && again != keep, "restarted from its kept spec");
+    stop_sup(sup);
+    ot_heap_free(h);
+}
+
+Test(supervisor, state_stays_compact) { pt_run(churn_body, NULL, 2); }
+
+/* Supervisors still running when the node stops are killed: their state
+ * is on their process heaps, so nothing leaks (LeakSanitizer watches). */
+static void left_running_body(void *arg)
+{
+    (void)arg;
+    ot_child_spec k[] = {W("a", "plain"), {.id = A_("inner"), .start = start_inner, .type = OT_SUPERVISOR}};
+    ot_sup_opts o = {.strategy = OT_ONE_FOR_ALL};
+    ot_term sup;
+    CHECK(ot_supervisor_start_link(&o, k, 2, NULL, &sup) == 0);
+    ot_unlink(sup);
+    ot_term r;
+    ot_child_spec more = W("b", "plain");
+    ot_supervisor_start_child(NULL, sup, &more, &r);
+}
+
+Test(supervisor, killed_at_the_end_leaks_nothing)
+{
+    pt_run(left_running_body, NULL, 2);
+#if defined(__SANITIZE_ADDRESS__)
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "leaks: see the report above");
+#endif
 }
