@@ -372,6 +372,22 @@ static void otter_body(void *arg)
     ot_send(A_("otter_logger"), ot_build(ot_proc_heap(), "{log, warning, {some, term}}"));
     CHECK(ot_call(NULL, A_("otter_logger"), A_("sync"), 5000, &r) == 0);
     CHECK(ot_log(ot_int(NULL, 1), "x") == -EINVAL);
+
+    /* with the logger running, supervisors report */
+    ot_child_spec k[] = {{.id = A_("reporter_child"), .start = start_app_worker, .arg = A_("rep")}};
+    CHECK(ot_supervisor_start_link(NULL, k, 1, NULL, &sup) == 0);
+    ot_supervisor_which_children(NULL, sup, &r);
+    ot_term old = ot_tuple_get(ot_hd(r), 1);
+    ot_exit_signal(old, A_("kill"));
+    ot_term now = old;
+    while (now == old || !ot_is_pid(now)) {
+        ot_yield();
+        ot_supervisor_which_children(NULL, sup, &r);
+        now = ot_tuple_get(ot_hd(r), 1);
+    }
+    CHECK(ot_call(NULL, A_("otter_logger"), A_("sync"), 5000, &r) == 0);
+    ot_unlink(sup);
+    ot_supervisor_stop(sup, OT_NONE, 5000);
     ot_application_stop_all();
 }
 
@@ -396,6 +412,8 @@ Test(application, otter_application)
     char *out = tu_run(cmd, NULL, 0, &len, &status);
     cr_assert(strstr(out, "[info] hello from the otter test\n"), "stderr: %s", out);
     cr_assert(strstr(out, "[warning] {some,term}\n"), "stderr: %s", out);
+    cr_assert(strstr(out, "[error] supervisor report: supervisor <0."), "stderr: %s", out);
+    cr_assert(strstr(out, "context child_terminated, reason killed, offender id reporter_child"), "stderr: %s", out);
     free(out);
     unlink(path);
     free(path);
