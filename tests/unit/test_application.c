@@ -322,6 +322,68 @@ static void tree_body(void *arg)
 
 Test(application, master_child_root_supervisor) { run(tree_body); }
 
+/* ---------------------------------------------------------------- concurrent starts */
+
+/* A start callback that waits for `go`: two callers asking to start it
+ * meanwhile both get the result of that one start (as BEAM's start_req). */
+static ot_term slow_start(ot_heap *h, void *data)
+{
+    (void)data;
+    ot_register(A_("slow_starter"), ot_self());
+    ot_msg_free(ot_receive(A_("go"), OT_INFINITY, NULL));
+    ot_unregister(A_("slow_starter"));
+    ot_term sup;
+    return ot_supervisor_start_link(NULL, NULL, 0, h, &sup) == 0 ? sup : ot_tuple(h, 2, OT_ATOM(ERROR), sup);
+}
+
+static const ot_app_spec slow = {.name = "slow", .vsn = "1", .start = slow_start};
+
+static void starter(void *arg)
+{
+    (void)arg;
+    ot_term r;
+    int rc = ot_application_start(NULL, A_("slow"), &r);
+    ot_send(ot_whereis(A_("tlog")), ot_tuple(ot_proc_heap(), 2, A_("start_result"), ot_int(NULL, rc)));
+}
+
+static bool waits_in_receive(ot_term pid)
+{
+    ot_term cf = ot_process_info(ot_proc_heap(), pid, OT_ATOM(CURRENT_FUNCTION));
+    return ot_equal(ot_tuple_get(cf, 1), ot_build(ot_proc_heap(), "{otter, 'receive', 3}"));
+}
+
+static void concurrent_body(void *arg)
+{
+    (void)arg;
+    ot_register(A_("tlog"), ot_self());
+    CHECK(ot_application_load(&slow) == 0);
+    ot_term p1 = ot_spawn(starter, NULL);
+    while (ot_whereis(A_("slow_starter")) == OT_NONE)
+        ot_yield();
+    ot_term master;
+    CHECK(ot_application_get_master(A_("slow"), &master) == 0, "a starting application has its master");
+    text_is(mine(ot_application_which_applications(NULL)), "[]");
+    ot_term p2 = ot_spawn(starter, NULL);
+    while (ot_is_alive(p2) && !waits_in_receive(p2))
+        ot_yield();
+    ot_send(A_("slow_starter"), A_("go"));
+    ot_term b[1];
+    for (int i = 0; i < 2; i++) {
+        ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{start_result, R}"), 5000, b);
+        CHECK(m != NULL);
+        if (m)
+            text_is(b[0], "0");
+        ot_msg_free(m);
+    }
+    (void)p1;
+    text_is(mine(ot_application_which_applications(NULL)), "[{slow,[],\"1\"}]");
+    ot_term r;
+    CHECK(ot_application_start(NULL, A_("slow"), &r) == -EALREADY);
+    CHECK(ot_application_stop_all() == 1);
+}
+
+Test(application, concurrent_starts_share_one_result) { run(concurrent_body); }
+
 /* ---------------------------------------------------------------- otter's own application */
 
 static ot_term start_extra(ot_heap *h, ot_term arg, void *data)
