@@ -898,7 +898,21 @@ static ot_term otter_app_start(ot_heap *h, void *data)
     ot_term r;
     int rc = ot_supervisor_start_link(&o, kids, n, h, &r);
     ot__free(kids);
-    return rc == 0 ? r : ot_tuple(h, 2, OT_ATOM(ERROR), r);
+    if (rc != 0)
+        return ot_tuple(h, 2, OT_ATOM(ERROR), r);
+    /* Children registered while otter_sup was starting: ot_otter_add_child
+     * did not see otter_sup yet, so they are started here (a child both
+     * sides start answers already_started, which is fine). */
+    for (size_t i = n - 1;; i++) {
+        pthread_mutex_lock(&extra_lock);
+        ot_child_spec c = i < n_extra ? extra[i] : (ot_child_spec){0};
+        pthread_mutex_unlock(&extra_lock);
+        if (!c.start)
+            break;
+        ot_term ignored;
+        ot_supervisor_start_child(h, r, &c, &ignored);
+    }
+    return r;
 }
 
 static const ot_app_spec otter_app = {
