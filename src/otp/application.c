@@ -113,6 +113,8 @@ static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct loaded *loaded;
 static size_t n_loaded, cap_loaded;
 
+static const ot_app_spec otter_app;
+
 static const ot_app_spec *spec_of(ot_term app)
 {
     const ot_app_spec *s = NULL;
@@ -121,6 +123,9 @@ static const ot_app_spec *spec_of(ot_term app)
         if (loaded[i].name == app)
             s = loaded[i].spec;
     pthread_mutex_unlock(&load_lock);
+    /* otter's own application is always known, as kernel is on BEAM */
+    if (!s && app == A.otter && ot_application_load(&otter_app) == 0)
+        s = &otter_app;
     return s;
 }
 
@@ -600,11 +605,13 @@ static int ctl_request(ot_heap *h, ot_term tag, ot_term app, ot_term *out)
 
 int ot_application_start(ot_heap *h, ot_term app, ot_term *reason)
 {
+    atoms();
     return ctl_request(h, A.start_application, app, reason);
 }
 
 int ot_application_ensure_started(ot_heap *h, ot_term app, ot_term *reason)
 {
+    atoms();
     int rc = ctl_request(h, A.start_application, app, reason);
     if (rc == -EALREADY)
         return set_out(reason, 0, OT_ATOM(OK));
@@ -613,6 +620,7 @@ int ot_application_ensure_started(ot_heap *h, ot_term app, ot_term *reason)
 
 int ot_application_stop(ot_heap *h, ot_term app, ot_term *reason)
 {
+    atoms();
     return ctl_request(h, A.stop_application, app, reason);
 }
 
