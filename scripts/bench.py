@@ -182,6 +182,12 @@ REGISTRY = [
           otter=otter("bench_ets", "lookup", "1000000", "2000000"),
           beam=erl("bench_ets", "lookup", "1000000", "2000000"),
           results=[lower("ets_lookup_ns", "ns", 0.5)]),
+    # Supervisors (bench/c/bench_sup.c, bench/erl/bench_sup.erl): 1,000
+    # rounds of a supervisor restarting a crashing child 100 times.
+    Bench("supervisor_restart",
+          otter=otter("bench_sup", "restart", "100", "1000"),
+          beam=erl("bench_sup", "restart", "100", "1000"),
+          results=[lower("supervisor_restart_us", "us", 0.5)]),
 ]
 
 
