@@ -16,6 +16,8 @@ packages=(
   erlang-base erlang-dev elixir    # the real peers: term oracle, twins, nodes
   python3                          # test summary and benchmark report
   nodejs                           # a second JSON reader in the tests
+  libmicrohttpd-dev                # the dashboard's HTTP server
+  chromium                         # the dashboard's browser tests (headless)
 )
 
 missing=()

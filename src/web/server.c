@@ -17,7 +17,8 @@
  *     origin cannot send without a CORS preflight this server never
  *     grants; its body is bounded by max_request_bytes too;
  *   - every response has the security headers (a Content-Security-Policy
- *     that allows only 'self', nosniff, no framing, no referrer).
+ *     that allows only 'self' — plus inline styles, which Mermaid needs —,
+ *     nosniff, no framing, no referrer).
  * Requests run on the server's threads; the node's processes are never
  * blocked by a slow or hostile client. */
 #include <arpa/inet.h>
@@ -35,10 +36,14 @@
 #include "base/alloc.h"
 #include "web/web_internal.h"
 
-/* What the page may load and talk to: only this server. Vega runs with
- * its expression interpreter (no eval); charts draw on canvas. */
+/* What the page may load and talk to: only this server. Scripts come only
+ * from it (no inline script, no eval: Vega runs with its expression
+ * interpreter). Styles may also be inline: Mermaid lays a diagram out by
+ * setting style attributes and writes a <style> into every SVG, and does
+ * not work otherwise; the page inserts only Mermaid's sanitised SVG and
+ * sets every other text as text. */
 static const char CSP[] =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'";
 
