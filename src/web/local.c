@@ -267,7 +267,7 @@ static int local_scan(void *ctx, ot_dash_scan_fn fn, void *arg)
     fn_cache *cache = ot__calloc(1, sizeof *cache);
     if (!cache)
         return -ENOMEM;
-    char label[160], scratch[112], cur[112];
+    char label[160], scratch[112];
     ot_print_opts po = {.syntax = OT_SYNTAX_ELIXIR, .limit = 10};
     int rc = 0;
     uint32_t end = ot__proc_ids_end();
@@ -295,9 +295,7 @@ static int local_scan(void *ctx, ot_dash_scan_fn fn, void *arg)
             switch (atomic_load_explicit(&p->where, memory_order_relaxed)) {
             case OT__IN_RECEIVE: r.current_function = "otter:receive/3"; break;
             case OT__IN_SLEEP: r.current_function = "otter:sleep/1"; break;
-            default:
-                snprintf(cur, sizeof cur, "%s", ic);
-                r.current_function = cur;
+            default: r.current_function = ic;
             }
         }
         r.status = status_text(st);

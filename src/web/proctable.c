@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "otter/introspect.h"
+#include "term/term_internal.h"
 #include "web/web_internal.h"
 
 static const char *COLS[OW_COL_COUNT] = {
@@ -44,66 +45,111 @@ static int64_t now_us(void)
 
 /* ---------------------------------------------------------------- reductions' change */
 
+typedef struct red_slot {
+    uint64_t key;       /* 0: empty */
+    uint64_t val;
+} red_slot;
+
 typedef struct red_table {
-    uint64_t *keys;     /* pid hash | 1; 0: empty */
-    uint64_t *vals;
+    red_slot *slots;    /* other nodes' pids, hashed */
     size_t cap, n;
+    red_slot *direct;   /* local pids, at their process id: a walk in pid
+                           order then reads and writes it in order */
+    size_t ndirect;
     int64_t at_us;
 } red_table;
 
 static pthread_mutex_t red_lock = PTHREAD_MUTEX_INITIALIZER;
 static red_table red_prev;
 
+static uint64_t red_key(ot_term pid, size_t *home)
+{
+    uint64_t h = ot_hash(pid) | 1;
+    *home = (size_t)h;
+    return h;
+}
+
 static void red_free(red_table *t)
 {
-    ot__free(t->keys);
-    ot__free(t->vals);
+    ot__free(t->slots);
+    ot__free(t->direct);
     memset(t, 0, sizeof *t);
 }
 
-static bool red_put(red_table *t, uint64_t key, uint64_t val)
+static bool red_alloc(red_table *t, size_t cap)
 {
-    if (!t->keys || (t->n + 1) * 2 > t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        uint64_t *k = ot__calloc(cap, sizeof *k), *v = ot__malloc(cap * sizeof *v);
-        if (!k || !v) {
-            ot__free(k);
-            ot__free(v);
-            return false;
+    t->slots = ot__calloc(cap, sizeof *t->slots);
+    t->cap = t->slots ? cap : 0;
+    t->n = 0;
+    return t->slots != NULL;
+}
+
+static bool red_put(red_table *t, ot_term pid, uint64_t val)
+{
+    if (ot__is_lpid(pid)) {
+        size_t id = ot__lpid_id(pid);
+        if (id >= t->ndirect) {
+            size_t n = t->ndirect ? t->ndirect : 1024;
+            while (n <= id)
+                n *= 2;
+            red_slot *d = ot__realloc(t->direct, n * sizeof *d);
+            if (!d)
+                return false;
+            memset(d + t->ndirect, 0, (n - t->ndirect) * sizeof *d);
+            t->direct = d;
+            t->ndirect = n;
         }
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->keys[i])
-                continue;
-            size_t j = t->keys[i] & (cap - 1);
-            while (k[j])
-                j = (j + 1) & (cap - 1);
-            k[j] = t->keys[i];
-            v[j] = t->vals[i];
-        }
-        ot__free(t->keys);
-        ot__free(t->vals);
-        t->keys = k;
-        t->vals = v;
-        t->cap = cap;
+        t->direct[id].key = pid;
+        t->direct[id].val = val;
+        return true;
     }
-    size_t j = key & (t->cap - 1);
-    while (t->keys[j] && t->keys[j] != key)
+    if (!t->slots || (t->n + 1) * 2 > t->cap) {
+        red_table g;
+        if (!red_alloc(&g, t->cap ? t->cap * 2 : 1024))
+            return false;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slots[i].key)
+                continue;
+            size_t j = (size_t)t->slots[i].key & (g.cap - 1);
+            while (g.slots[j].key)
+                j = (j + 1) & (g.cap - 1);
+            g.slots[j] = t->slots[i];
+            g.n++;
+        }
+        ot__free(t->slots);
+        t->slots = g.slots;
+        t->cap = g.cap;
+        t->n = g.n;
+    }
+    size_t home;
+    uint64_t key = red_key(pid, &home);
+    size_t j = home & (t->cap - 1);
+    while (t->slots[j].key && t->slots[j].key != key)
         j = (j + 1) & (t->cap - 1);
-    if (!t->keys[j])
+    if (!t->slots[j].key)
         t->n++;
-    t->keys[j] = key;
-    t->vals[j] = val;
+    t->slots[j].key = key;
+    t->slots[j].val = val;
     return true;
 }
 
-static bool red_get(const red_table *t, uint64_t key, uint64_t *val)
+static bool red_get(const red_table *t, ot_term pid, uint64_t *val)
 {
+    if (ot__is_lpid(pid)) {
+        size_t id = ot__lpid_id(pid);
+        if (id >= t->ndirect || t->direct[id].key != pid)
+            return false;
+        *val = t->direct[id].val;
+        return true;
+    }
     if (!t->cap)
         return false;
-    size_t j = key & (t->cap - 1);
-    while (t->keys[j]) {
-        if (t->keys[j] == key) {
-            *val = t->vals[j];
+    size_t home;
+    uint64_t key = red_key(pid, &home);
+    size_t j = home & (t->cap - 1);
+    while (t->slots[j].key) {
+        if (t->slots[j].key == key) {
+            *val = t->slots[j].val;
             return true;
         }
         j = (j + 1) & (t->cap - 1);
@@ -278,17 +324,19 @@ static int collect(const ot_dash_proc *p, void *arg)
 {
     query_state *s = arg;
     s->total++;
-    uint64_t h = ot_hash(p->pid) | 1;
     uint64_t before = 0;
-    bool has_delta = s->prev && red_get(s->prev, h, &before);
-    if (s->keep_reds && !red_put(&s->next, h, p->reductions)) {
+    bool has_delta = s->prev && red_get(s->prev, p->pid, &before);
+    if (s->keep_reds && !red_put(&s->next, p->pid, p->reductions)) {
         red_free(&s->next);
         s->keep_reds = false;
     }
     char pid_text[64];
-    pid_print(p->pid, pid_text, sizeof pid_text);
-    if (s->q->search && *s->q->search && !matches(p, pid_text, s->q->search))
-        return 0;
+    pid_text[0] = 0;
+    if (s->q->search && *s->q->search) {
+        pid_print(p->pid, pid_text, sizeof pid_text);
+        if (!matches(p, pid_text, s->q->search))
+            return 0;
+    }
     s->matched++;
     if (s->k == 0)
         return 0;
@@ -309,6 +357,8 @@ static int collect(const ot_dash_proc *p, void *arg)
     if (s->n == s->k && row_cmp(&r, &s->heap[0], s->q->sort, s->q->desc) >= 0)
         return 0; /* not among the best k */
     /* Admitted: own the strings. */
+    if (!pid_text[0])
+        pid_print(p->pid, pid_text, sizeof pid_text);
     r.label = dup(p->label);
     r.ic = dup(p->initial_call);
     r.cf = dup(p->current_function);
@@ -469,8 +519,14 @@ int ow_proc_table(const ot_dash_source *src, const ow_proc_query *q, json_t **ou
     }
     pthread_mutex_lock(&red_lock);
     s.prev = &red_prev;
+    /* Size the next table for the processes there are, once. */
+    if (red_prev.ndirect) {
+        /* As big as last time, at once (it grows as needed). */
+        s.next.direct = ot__calloc(red_prev.ndirect, sizeof *s.next.direct);
+        s.next.ndirect = s.next.direct ? red_prev.ndirect : 0;
+    }
     int rc = ow_proc_walk(src, collect, &s);
-    int64_t interval_us = red_prev.cap ? t0 - red_prev.at_us : 0;
+    int64_t interval_us = red_prev.at_us ? t0 - red_prev.at_us : 0;
     if (rc == 0 && s.keep_reds) {
         red_free(&red_prev);
         red_prev = s.next;
