@@ -77,6 +77,12 @@ def higher(name, unit, goal):
     return Result(name, unit, "higher", goal)
 
 
+def info(name, unit):
+    """A figure with no BEAM twin and no goal, reported for information
+    (benches with beam=None are "otter only": only the otter side runs)."""
+    return Result(name, unit, "info", 0)
+
+
 def erl(module, *args):
     """The command that runs Erlang twin `module` with string arguments:
     bench_util:main(module, [args]) on a fresh node, halted afterwards."""
@@ -188,6 +194,16 @@ REGISTRY = [
           otter=otter("bench_sup", "restart", "100", "1000"),
           beam=erl("bench_sup", "restart", "100", "1000"),
           results=[lower("supervisor_restart_us", "us", 0.5)]),
+    # The dashboard (bench/c/bench_web.c): no BEAM twin, reported for
+    # information. web_top50 is GET /api/processes?sort=memory&limit=50
+    # over HTTP on a node with a million (hibernated) processes, and the
+    # walk's own time as the server reports it; web_sampling is the CPU
+    # the memory sampler (every 200 ms, into the live chart and the event
+    # stream) costs, per second of wall time, over an idle node's.
+    Bench("web_top50", otter=otter("bench_web", "top50", "1000000"), beam=None,
+          results=[info("web_top50_1m_ms", "ms"), info("web_top50_1m_walk_ms", "ms")]),
+    Bench("web_sampling", otter=otter("bench_web", "sampling", "200"), beam=None,
+          results=[info("web_sampling_cpu_us_per_s", "us/s"), info("web_sampling_us_per_sample", "us")]),
 ]
 
 
@@ -232,7 +248,7 @@ def run_once(argv, env, timeout, side):
 def run_pair(bench, runs, build, beam_dir, env):
     """Runs a pair interleaved, otter then BEAM, `runs` times. A side that
     fails once is not run again (its error is kept); the other side goes on."""
-    sides = {"otter": Side(), "beam": Side()}
+    sides = {"otter": Side(), "beam": Side()} if bench.beam else {"otter": Side()}
     argvs = {s: [a.replace("{build}", str(build)).replace("{beam}", str(beam_dir))
                  for a in getattr(bench, s)]
              for s in sides}
@@ -264,6 +280,9 @@ def summarise(bench, result, sides, runs):
     entry = {"name": result.name, "bench": bench.name, "unit": result.unit,
              "better": result.better, "goal": result.goal, "runs": runs}
     for s in ("otter", "beam"):
+        if s not in sides:  # an otter-only bench
+            entry.update({s: None, s + "_min": None, s + "_max": None, s + "_values": []})
+            continue
         vals = sides[s].values.get(result.name, [])
         entry[s] = statistics.median(vals) if vals else None
         entry[s + "_min"] = min(vals) if vals else None
@@ -277,7 +296,7 @@ def summarise(bench, result, sides, runs):
             entry.setdefault("warnings", []).append(f"{s} printed no RESULT line for it")
     o, b = entry["otter"], entry["beam"]
     entry["ratio"] = o / b if o is not None and b else None
-    if entry["ratio"] is None:
+    if entry["ratio"] is None or result.better == "info":
         entry["met"] = None
     elif result.better == "lower":
         entry["met"] = entry["ratio"] <= result.goal
@@ -292,6 +311,8 @@ def summarise(bench, result, sides, runs):
 def compare_checks(bench, sides):
     """The CHECK values both sides printed, and whether they agree (a value
     only one side printed is not compared)."""
+    if "beam" not in sides:
+        return []
     o, b = sides["otter"].checks, sides["beam"].checks
     return [{"bench": bench.name, "name": k, "otter": o[k], "beam": b[k],
              "same": o[k] == b[k]}
@@ -312,6 +333,8 @@ def print_table(entries, checks):
                   for s in ("otter", "beam")}
         goal = ("<=" if e["better"] == "lower" else ">=") + f"{e['goal']:g}"
         verdict = {True: "met", False: "MISSED", None: "no data"}[e["met"]]
+        if e["better"] == "info":
+            goal, verdict = "-", "info" if e["otter"] is not None else "no data"
         if e["noisy"]:
             verdict += " (noisy)"
         ratio = f"{e['ratio']:.3g}" if e["ratio"] is not None else "-"
@@ -342,6 +365,8 @@ def markdown(doc):
                     if e[s] is not None else "—") for s in ("otter", "beam")}
         goal = ("≤ " if e["better"] == "lower" else "≥ ") + f"{e['goal']:g}"
         verdict = {True: "met", False: "**missed**", None: "no data"}[e["met"]]
+        if e["better"] == "info":
+            goal, verdict = "—", "information (no BEAM twin)"
         if e.get("noisy"):
             verdict += " (noisy)"
         ratio = f"{e['ratio']:.3g}" if e["ratio"] is not None else "—"

@@ -17,7 +17,8 @@ packages=(
   python3                          # test summary and benchmark report
   nodejs                           # a second JSON reader in the tests; runs the
                                    # Mermaid / Vega-Lite validators (tests/viz/)
-  chromium                         # headless browser for the dashboard's tests
+  libmicrohttpd-dev                # the dashboard's HTTP server
+  chromium                         # headless browser: reports and dashboard tests
 )
 
 missing=()
