@@ -243,33 +243,6 @@ int ot_dashboard_add_trace(const char *title, ot_term trace)
     return id;
 }
 
-#ifdef OW_HAVE_MERMAID
-/* The recorder's term (otter/trace.h) in the shape the renderer reads
- * (otter/mermaid.h): root -> self, participants -> processes, EXIT/DOWN
- * -> exit/down with the reason. */
-static ot_term trace_for_mermaid(ot_heap *h, ot_term rec)
-{
-    ot_term events = OT_NIL, rev = OT_NIL;
-    for (ot_term l = ot_map_get(rec, ot_atom("events")); ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
-        ot_term e = ot_hd(l), type = ot_map_get(e, ot_atom("type"));
-        if (type == OT_ATOM(EXIT) || type == OT_ATOM(DOWN)) {
-            e = ot_map_put(h, e, ot_atom("type"), ot_atom(type == OT_ATOM(EXIT) ? "exit" : "down"));
-            e = ot_map_put(h, e, ot_atom("reason"), ot_map_get(e, ot_atom("msg")));
-        }
-        rev = ot_cons(h, e, rev);
-    }
-    for (; rev != OT_NIL && rev != OT_NONE; rev = ot_tl(rev))
-        events = ot_cons(h, ot_hd(rev), events);
-    ot_term m = ot_build(h, "#{events => ~t}", events);
-    ot_term root = ot_map_get(rec, ot_atom("root"));
-    if (root != OT_NONE)
-        m = ot_map_put(h, m, ot_atom("self"), root);
-    ot_term parts = ot_map_get(rec, ot_atom("participants"));
-    if (parts != OT_NONE)
-        m = ot_map_put(h, m, ot_atom("processes"), parts);
-    return m;
-}
-#endif
 
 json_t *ow_traces_json(void)
 {
@@ -287,7 +260,8 @@ json_t *ow_traces_json(void)
         ot_heap *h = ot_heap_new();
         char *text = NULL;
         ot_mermaid_error err = {0};
-        ssize_t len = h ? ot_mermaid_seq(trace_for_mermaid(h, r->trace), NULL, &text, &err) : -ENOMEM;
+        ot_seq_opts seq_opts = {.flags = OT_SEQ_REPLIES};
+        ssize_t len = h ? ot_mermaid_seq(r->trace, &seq_opts, &text, &err) : -ENOMEM;
         if (len >= 0)
             json_object_set_new(o, "mermaid", json_stringn(text, (size_t)len));
         else
