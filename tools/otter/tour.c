@@ -10,11 +10,17 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <otter/application.h>
+#include <otter/dashboard.h>
 #include <otter/ets.h>
 #include <otter/introspect.h>
 #include <otter/livechart.h>
@@ -40,6 +46,9 @@ static struct {
     int failures;           /* outputs that could not be made */
     ot_livechart *memory;   /* the live memory chart */
     ot_term memory_listener;
+    bool serve;             /* --serve: the dashboard runs during and after the tour */
+    int signal_fd;          /* SIGINT/SIGTERM, read by the tour's process */
+    ot_heap *traces;        /* traces kept for the dashboard */
 } tour;
 
 static const char *cell_code(const char *slug)
@@ -139,6 +148,7 @@ static void progress(const char *what, long done, long total)
 }
 
 #define S_PROCESSES "Processes all the way down"
+#define S_SUPERVISORS "Supervisors: a special type of process"
 #define S_INSPECT "Inspecting processes"
 #define S_MEMORY "Tracking memory usage"
 
@@ -186,6 +196,35 @@ static void cell_seq_trace_ping_pong(void)
     ot_mermaid_error err;
     ssize_t n = ot_mermaid_seq(trace, NULL, &text, &err);
     show_mermaid("seq-trace-ping-pong", n, text, &err);
+    if (tour.serve)
+        ot_dashboard_add_trace("ping/pong", trace);
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: app-tree */
+static void cell_app_tree(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_term tree;
+    int rc = ot_app_tree(h, ot_atom("otter"), NULL, &tree);   /* render_app_tree(:otter) */
+    if (rc != 0) {
+        show_text("app-tree", "no tree: %s", ot_strerror(rc));
+    } else {
+        char *text;
+        ot_mermaid_error err;
+        ssize_t n = ot_mermaid_tree(tree, NULL, &text, &err);
+        show_mermaid("app-tree", n, text, &err);
+    }
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: started-applications */
+static void cell_started_applications(void)
+{
+    ot_heap *h = ot_heap_new();
+    show_term("started-applications", ot_application_which_applications(h));
     ot_heap_free(h);
 }
 /* end cell */
@@ -255,10 +294,13 @@ static void cell_memory_listen(void)
 {
     ot_heap *h = ot_heap_new();
     ot_vl_memory_opts o = {.window = 1000};
-    tour.memory = ot_livechart_new(ot_vl_memory_chart(h, OT_NIL, &o), 1000);
-    tour.memory_listener = ot_listen(200, sample_memory, tour.memory);   /* Kino.listen(200, fn) */
-    show_text("memory-listen", "sampling memory every 200 ms (listener %s)",
-              tour.memory_listener == OT_NONE ? "failed" : "started");
+    if (!tour.memory)   /* (with --serve, the dashboard's chart and sampler) */
+        tour.memory = ot_livechart_new(ot_vl_memory_chart(h, OT_NIL, &o), 1000);
+    if (!tour.serve)
+        tour.memory_listener = ot_listen(200, sample_memory, tour.memory);   /* Kino.listen(200, fn) */
+    show_text("memory-listen", "sampling memory every 200 ms (%s)",
+              tour.serve ? "the dashboard's sampler"
+              : tour.memory_listener == OT_NONE ? "the listener failed" : "listener started");
     ot_heap_free(h);
 }
 /* end cell */
@@ -326,15 +368,48 @@ static void cell_memory_chart(void)
 
 /* ================================================================ the tour */
 
+/* Waits for SIGINT or SIGTERM without holding a scheduler. */
+static void wait_for_signal(void)
+{
+    for (;;) {
+        if (ot_wait_fd(tour.signal_fd, OT_FD_READ, OT_INFINITY) < 0)
+            return;
+        struct signalfd_siginfo si;
+        if (read(tour.signal_fd, &si, sizeof si) == (ssize_t)sizeof si)
+            return;
+    }
+}
+
 static void tour_process(void *arg)
 {
     (void)arg;
+    /* otter's own services, as kernel is on BEAM: the application tree
+     * and started applications below show them. */
+    ot_otter_start();
+    if (tour.serve) {
+        ot_dashboard_opts o = {.tour = true};
+        const char *url;
+        int rc = ot_dashboard_start(&o, &url);
+        if (rc != 0) {
+            fprintf(stderr, "otter tour: the dashboard did not start: %s\n", ot_strerror(rc));
+            tour.failures++;
+            tour.serve = false;
+        } else {
+            printf("dashboard: %s\n", url);
+            tour.memory = ot_dashboard_memory_chart();
+        }
+    }
     cell(S_PROCESSES, "self()", "self");
     cell_self();
     cell(S_PROCESSES, "spawn a child, send :ping, receive :pong", "ping-pong");
     cell_ping_pong();
     cell(S_PROCESSES, "Kino.Process.render_seq_trace(ping/pong)", "seq-trace-ping-pong");
     cell_seq_trace_ping_pong();
+
+    cell(S_SUPERVISORS, "Kino.Process.render_app_tree(:otter)", "app-tree");
+    cell_app_tree();
+    cell(S_SUPERVISORS, "Application.started_applications()", "started-applications");
+    cell_started_applications();
 
     cell(S_INSPECT, "Process.list() and Process.info(pid, [:reductions, :memory, :status])",
          "process-list");
@@ -355,18 +430,29 @@ static void tour_process(void *arg)
 
     if (tour.memory_listener != OT_NONE)
         ot_exit_signal(tour.memory_listener, ot_atom("kill"));
+    if (report_finish(tour.r, OTTER_WEB_DIR) != 0)
+        tour.failures++;
+    printf("\nreport: %s/index.html\n", report_dir(tour.r));
+    if (tour.serve) {
+        printf("\nThe dashboard shows this node live: %s\n(Ctrl-C stops it)\n", ot_dashboard_url());
+        wait_for_signal();
+        ot_dashboard_stop();
+        tour.memory = NULL;   /* the dashboard's */
+    }
 }
 
 static void help(FILE *f)
 {
     fprintf(f,
-            "usage: otter tour [--out DIR] [--quiet]\n\n"
+            "usage: otter tour [--out DIR] [--quiet] [--serve]\n\n"
             "Runs the notebook \"Runtime introspection with Mermaid and VegaLite\" cell by cell\n"
             "on a local otter node, printing each cell's output, and writes a report:\n"
             "DIR/NN-slug.{mmd,vl.json,txt,json}, DIR/index.json and DIR/index.html (open it\n"
             "in a browser; it works offline).\n\n"
             "  --out DIR   where to write the report (default: a new folder, printed at the end)\n"
             "  --quiet     print only the report's path\n"
+            "  --serve     also serve the live dashboard of the tour's node, from the\n"
+            "              start, and keep it running after the tour until Ctrl-C\n"
             "  --help      this text\n");
 }
 
@@ -375,6 +461,7 @@ int tour_main(int argc, char **argv)
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
+        {"serve", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -385,6 +472,7 @@ int tour_main(int argc, char **argv)
         switch (c) {
         case 'o': out = optarg; break;
         case 'q': tour.quiet = true; break;
+        case 's': tour.serve = true; break;
         case 'h': help(stdout); return TOOL_OK;
         default:
             return tool_usage_error("tour", "unknown option or missing value: %s", argv[optind - 1]);
@@ -393,6 +481,21 @@ int tour_main(int argc, char **argv)
     if (optind < argc)
         return tool_usage_error("tour", "unexpected argument: %s", argv[optind]);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    tour.signal_fd = -1;
+    if (tour.serve) {
+        /* Blocked in every thread (the schedulers inherit the mask) and
+         * read by the tour's process from a signalfd. */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        tour.signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (tour.signal_fd < 0) {
+            perror("otter tour: signalfd");
+            return TOOL_FAILED;
+        }
+    }
     tour.r = report_open(out);
     if (!tour.r)
         return TOOL_FAILED;
@@ -401,9 +504,8 @@ int tour_main(int argc, char **argv)
         fprintf(stderr, "otter tour: the tour's process failed (%d)\n", rc);
         tour.failures++;
     }
-    if (report_finish(tour.r, OTTER_WEB_DIR) != 0)
-        tour.failures++;
-    printf("\nreport: %s/index.html\n", report_dir(tour.r));
+    if (tour.signal_fd >= 0)
+        close(tour.signal_fd);
     report_free(tour.r);
     ot_livechart_free(tour.memory);
     if (tour.failures)
