@@ -2,8 +2,54 @@
  * behaviour (see include/otter/call.h). */
 #include <errno.h>
 
-#include "otter/call.h"
-#include "term/term_internal.h"
+#include <pthread.h>
+
+#include "otp/otp_internal.h"
+
+/* ---------------------------------------------------------------- atoms */
+
+static ot__otp_atoms atoms;
+static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
+
+static void atoms_make(void)
+{
+    atoms.system = ot_atom("system");
+    atoms.get_state = ot_atom("get_state");
+    atoms.get_status = ot_atom("get_status");
+    atoms.terminate = ot_atom("terminate");
+    atoms.suspend = ot_atom("suspend");
+    atoms.resume = ot_atom("resume");
+    atoms.ack = ot_atom("ack");
+    atoms.nack = ot_atom("nack");
+    atoms.already_started = ot_atom("already_started");
+    atoms.bad_call = ot_atom("bad_call");
+    atoms.bad_cast = ot_atom("bad_cast");
+    atoms.bad_return_value = ot_atom("bad_return_value");
+    atoms.calling_self = ot_atom("calling_self");
+    atoms.ignore = ot_atom("ignore");
+    atoms.status = ot_atom("status");
+    atoms.module = ot_atom("module");
+    atoms.gen_server = ot_atom("gen_server");
+    atoms.header = ot_atom("header");
+    atoms.data = ot_atom("data");
+    atoms.unknown_system_msg = ot_atom("unknown_system_msg");
+    atoms.system_limit = ot_atom("system_limit");
+    atoms.start = ot_atom("$otter_start");
+    atoms.get = ot_atom("get");
+    atoms.update = ot_atom("update");
+    atoms.get_and_update = ot_atom("get_and_update");
+    atoms.cast = ot_atom("cast");
+    atoms.exit = ot_atom("exit");
+    atoms.shutdown_timeout = ot_atom("shutdown_timeout");
+}
+
+const ot__otp_atoms *ot__otp_atoms_get(void)
+{
+    pthread_once(&atoms_once, atoms_make);
+    return &atoms;
+}
+
+/* ---------------------------------------------------------------- call */
 
 /* What the caller waits for: {Tag, Reply}, or the DOWN of its monitor. */
 struct awaiting {
@@ -35,12 +81,17 @@ static int fail(ot_term *result, int err, ot_term reason)
     return err;
 }
 
-int ot_call(ot_heap *h, ot_term server, ot_term request, int64_t timeout_ms, ot_term *result)
+int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int64_t timeout_ms,
+                ot_term *result)
 {
-    if (!ot_self() || (!h && !(h = ot_proc_heap())))
+    ot_term self = ot_self();
+    if (!self || (!h && !(h = ot_proc_heap())))
         return fail(result, -EPERM, OT_ATOM(BADARG));
     if ((!ot_is_pid(server) && !ot_is_atom(server)) || request == OT_NONE)
         return fail(result, -EINVAL, OT_ATOM(BADARG));
+    /* gen:call refuses to wait for itself: the reply could never come. */
+    if (server == self || (ot_is_atom(server) && ot_whereis(server) == self))
+        return fail(result, -EDEADLK, OT__A->calling_self);
 
     /* The monitor's reference is the call's tag: one reference does both
      * jobs, as in gen:call. Small terms live on a heap in this frame. */
@@ -49,7 +100,7 @@ int ot_call(ot_heap *h, ot_term server, ot_term request, int64_t timeout_ms, ot_
     ot__heap_init_fixed(&local, mem, sizeof mem / sizeof mem[0]);
     ot_term tag = ot_monitor(&local, server);
     ot_term msg = tag == OT_NONE ? OT_NONE
-        : ot_tuple(&local, 3, OT_ATOM(GEN_CALL), ot_tuple(&local, 2, ot_self(), tag), request);
+        : ot_tuple(&local, 3, label, ot_tuple(&local, 2, self, tag), request);
     if (msg == OT_NONE) {
         if (tag != OT_NONE)
             ot_demonitor(tag, true);
@@ -91,6 +142,11 @@ int ot_call(ot_heap *h, ot_term server, ot_term request, int64_t timeout_ms, ot_
     if (result)
         *result = reply;
     return 0;
+}
+
+int ot_call(ot_heap *h, ot_term server, ot_term request, int64_t timeout_ms, ot_term *result)
+{
+    return ot__call_as(h, server, OT_ATOM(GEN_CALL), request, timeout_ms, result);
 }
 
 int ot_cast(ot_term server, ot_term request)
