@@ -167,6 +167,20 @@ REGISTRY = [
           otter=otter("bench_procs", "counting", "1000000"),
           beam=erl("bench_procs", "counting", "1000000"),
           results=[higher("counting_msgs_per_s", "msg/s", 2)]),
+] + [
+    # Behaviours (bench/c/bench_otp.c, bench/erl/bench_otp.erl): a call to
+    # a server beside gen_server:call, and a million idle servers beside
+    # plain (not hibernated) gen_servers; goals from the behaviours' issue.
+    # idle_servers_start_ns (gen_server:start/3 per server) is information.
+    Bench("server_call",
+          otter=otter("bench_otp", "server_call"),
+          beam=erl("bench_otp", "server_call"),
+          results=[lower("server_call_ns", "ns", 0.33)]),
+    Bench("idle_servers",
+          otter=otter("bench_otp", "idle_servers", "1000000"),
+          beam=erl("bench_otp", "idle_servers", "1000000"),
+          results=[lower("idle_servers_bytes", "B", 0.25),
+                   lower("idle_servers_start_ns", "ns", 0.5)]),
 ]
 
 
