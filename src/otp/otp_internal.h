@@ -26,4 +26,10 @@ const ot__otp_atoms *ot__otp_atoms_get(void);
 int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int64_t timeout_ms,
                 ot_term *result);
 
+/* ot__term_block_new: a copy of t in one new malloc'd block of exactly
+ * its size (*block NULL when t is immediate); OT_NONE if memory runs out.
+ * ot__term_block_free frees such a block (NULL is a no-op). */
+ot_term ot__term_block_new(ot_term t, uint64_t **block);
+void ot__term_block_free(uint64_t *block);
+
 #endif

@@ -32,15 +32,17 @@ struct srv {
     ot_term starter;        /* who waits for the ack */
     uint64_t *term_block;   /* malloc'd: an ot_heap header, then pub.term's words */
     uint64_t *arg_block;    /* the same for pub.arg */
+    ot_msg *msg;            /* the message being handled (freed by srv_gone
+                               if a callback ends the process) */
     uint8_t phase;          /* enum srv_phase */
     bool suspended;         /* sys:suspend: only system messages are handled */
 };
 
 /* ---------------------------------------------------------------- term state */
 
-/* The term state lives in one block: an ot_heap header over exactly the
- * words the term needs, so an idle server's term costs its own size. */
-static void term_block_free(uint64_t *block)
+/* Term blocks (otp_internal.h): an ot_heap header over exactly the words
+ * a term needs, so an idle server's term state costs its own size. */
+void ot__term_block_free(uint64_t *block)
 {
     if (!block)
         return;
@@ -48,9 +50,7 @@ static void term_block_free(uint64_t *block)
     ot__free(block);
 }
 
-/* A copy of t in a new block of exactly its size (*block NULL for an
- * immediate t). OT_NONE if memory runs out. */
-static ot_term term_block_new(ot_term t, uint64_t **block)
+ot_term ot__term_block_new(ot_term t, uint64_t **block)
 {
     *block = NULL;
     size_t words = ot__copy_words(t);
@@ -66,7 +66,7 @@ static ot_term term_block_new(ot_term t, uint64_t **block)
     ot__heap_init_fixed(h, b + hdr, words);
     ot_term copy = ot_copy(h, t);
     if (copy == OT_NONE) {
-        term_block_free(b);
+        ot__term_block_free(b);
         return OT_NONE;
     }
     *block = b;
@@ -79,10 +79,10 @@ int ot_server_set_term(ot_server *pub, ot_term t)
     if (!pub || t == OT_NONE)
         return -EINVAL;
     uint64_t *block;
-    ot_term copy = term_block_new(t, &block);
+    ot_term copy = ot__term_block_new(t, &block);
     if (copy == OT_NONE)
         return -ENOMEM;
-    term_block_free(s->term_block);
+    ot__term_block_free(s->term_block);
     s->term_block = block;
     pub->term = copy;
     return 0;
@@ -90,8 +90,8 @@ int ot_server_set_term(ot_server *pub, ot_term t)
 
 static void srv_free(struct srv *s)
 {
-    term_block_free(s->term_block);
-    term_block_free(s->arg_block);
+    ot__term_block_free(s->term_block);
+    ot__term_block_free(s->arg_block);
     ot__free(s);
 }
 
@@ -102,6 +102,7 @@ static void srv_free(struct srv *s)
 static void srv_gone(void *arg, ot_term pid, ot_term reason)
 {
     struct srv *s = arg;
+    ot_msg_free(s->msg);
     if (s->phase != SRV_RUNNING) {
         uint64_t mem[8];
         ot_heap local;
@@ -278,7 +279,9 @@ static void srv_loop(void *arg)
         ot_msg *m = s->suspended ? ot_receive_if(is_system, NULL, 0) : ot_receive(OT_NONE, 0, NULL);
         if (!m)
             ot_hibernate(srv_loop, s);
+        s->msg = m;
         dispatch(s, ot_msg_term(m));
+        s->msg = NULL;
         ot_msg_free(m);
         scratch_reset();
     }
@@ -391,7 +394,7 @@ int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
     s->pub.term = OT_ATOM(UNDEFINED);
     s->pub.parent = o.link ? self : OT_NONE;
     s->pub.name = o.name;
-    s->pub.arg = o.term_arg == OT_NONE ? OT_NIL : term_block_new(o.term_arg, &s->arg_block);
+    s->pub.arg = o.term_arg == OT_NONE ? OT_NIL : ot__term_block_new(o.term_arg, &s->arg_block);
     if (s->pub.arg == OT_NONE) {
         srv_free(s);
         return start_fail(result, -ENOMEM, a->system_limit);
