@@ -57,17 +57,35 @@ struct awaiting {
     bool down;
 };
 
+/* Is t the reference `ref`? Both are local references in practice, whose
+ * boxes are canonical: compared word by word before the general order. */
+static bool same_ref(ot_term t, ot_term ref)
+{
+    if (t == ref)
+        return true;
+    if (!ot__is_boxed(t) || ot__box_kind(t) != OT__B_REF)
+        return false;
+    const uint64_t *a = ot__box_ptr(t), *b = ot__box_ptr(ref);
+    if (a[0] != b[0])
+        return false;
+    size_t n = 3 + (ot__hdr_size(a[0]) + 1) / 2;
+    for (size_t i = 1; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 static bool reply_or_down(ot_term msg, void *ctx)
 {
     struct awaiting *w = ctx;
     if (!ot_is_tuple(msg))
         return false;
     size_t n = ot_tuple_arity(msg);
-    if (n == 2 && ot_equal(ot_tuple_get(msg, 0), w->tag)) {
+    if (n == 2 && same_ref(ot_tuple_get(msg, 0), w->tag)) {
         w->down = false;
         return true;
     }
-    if (n == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN) && ot_equal(ot_tuple_get(msg, 1), w->tag)) {
+    if (n == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN) && same_ref(ot_tuple_get(msg, 1), w->tag)) {
         w->down = true;
         return true;
     }

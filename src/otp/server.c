@@ -424,6 +424,17 @@ int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
             ot_unlink(pid);
         ot_exit_signal(pid, OT_ATOM(KILL));
         ot_msg_free(ot_receive_if(start_reply, &w, OT_INFINITY));
+        if (w.ack) {
+            /* It acked just before the kill: no nack will come, so wait
+             * for its end with a monitor (killed, or noproc if gone). */
+            uint64_t mem[16];
+            ot_heap local;
+            ot__heap_init_fixed(&local, mem, 16);
+            w.ref = ot_monitor(&local, pid);
+            if (w.ref != OT_NONE)
+                ot_msg_free(ot_receive_if(down_of, &w, OT_INFINITY));
+            ot__heap_release_fixed(&local);
+        }
         flush_exit(&w, o.link);
         return start_fail(result, -ETIMEDOUT, OT_ATOM(TIMEOUT));
     }
