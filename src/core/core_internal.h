@@ -323,6 +323,7 @@ typedef struct ot__timerheap {
     ot__timer *items;
     size_t n, cap;
     _Atomic size_t count;           /* n, readable without the lock */
+    size_t sweep_at;                /* n at which stale wakeups are swept */
 } ot__timerheap;
 
 /* ot__timer_wait: arms a wakeup of p (the current process) at deadline. */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "core/core_internal.h"
 #include "otp/otp_internal.h"
 #include "otter/introspect.h"
 #include "otter/server.h"
@@ -455,6 +456,29 @@ static void timeout_body(void *arg)
 }
 
 Test(server, call_timeout_and_late_reply) { run_counted(timeout_body, 2); }
+
+/* Calls with a timeout that are answered in time leave no timers behind
+ * for the length of the timeout (the runtime sweeps stale wakeups). */
+static size_t timers_pending(void)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < ot__rt->nscheds; i++)
+        n += atomic_load(&ot__rt->scheds[i].timers.count);
+    return n;
+}
+
+static void timers_body(void *arg)
+{
+    (void)arg;
+    ot_term srv = start_ok("ok");
+    for (int i = 0; i < 20000; i++)
+        CHECK(call_int(srv, "{add, ~l}", 1) == i + 1);
+    /* each call armed a 2 s wakeup; none of them is still due */
+    CHECK(timers_pending() <= 2 * 1024 + 8, "%zu timers pending", timers_pending());
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 2000, NULL) == 0);
+}
+
+Test(server, answered_calls_leave_no_timers) { run_counted(timers_body, 2); }
 
 static void dead_body(void *arg)
 {
