@@ -5,8 +5,9 @@
  * plain gen_server and prints the same RESULT and CHECK names.
  *
  *   server_call         ot_call round trips to a server whose handle_call
- *                       answers {add, I} with its new total: server_call_ns
- *                       per call (bu_measure: calibrated loop, best of
+ *                       answers {add, I} with its new total, no timeout
+ *                       (OT_INFINITY; the twin: gen_server:call/3 with
+ *                       infinity): server_call_ns per call (bu_measure: calibrated loop, best of
  *                       OTTER_BENCH_REPS). Before the clock, a fresh server
  *                       gets {add, I} for I = 1..1000: CHECK
  *                       server_call_total (its last reply) and

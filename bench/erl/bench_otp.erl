@@ -3,7 +3,9 @@
 %%
 %%   server_call           gen_server:call round trips to a plain gen_server
 %%                         (this module's callbacks): the request {add, 1},
-%%                         the reply the server's new total. server_call_ns
+%%                         the reply the server's new total, no timeout
+%%                         (infinity, as the otter side: neither arms a
+%%                         timer). server_call_ns
 %%                         per call, measured by bench_util:measure/3. Before
 %%                         the clock, a fresh server gets {add, I} for
 %%                         I = 1..1000: CHECK server_call_total is its last
@@ -80,7 +82,7 @@ job("idle_servers", Counts) ->
 %% ---------------------------------------------------------------- helpers
 
 calls(0, _Srv, _Req, Last) -> Last;
-calls(I, Srv, Req, _Last) -> calls(I - 1, Srv, Req, gen_server:call(Srv, Req)).
+calls(I, Srv, Req, _Last) -> calls(I - 1, Srv, Req, gen_server:call(Srv, Req, infinity)).
 
 start_idle(N, N, Sample) -> Sample;
 start_idle(I, N, Sample) ->
