@@ -66,7 +66,8 @@ static ot_server_ret adder_call(ot_server *s, ot_term req, ot_term from)
         ot_get_int64(ot_tuple_get(req, 1), &i);
         total += i;
         s->state = (void *)(intptr_t)total;
-        return OT_SRV_REPLY(ot_int(ot_proc_heap(), total));
+        /* A small integer is immediate (no heap), as Total + I is on BEAM. */
+        return OT_SRV_REPLY(ot_int(NULL, total));
     }
     return OT_SRV_REPLY(OT_ATOM(ERROR));
 }

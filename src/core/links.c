@@ -89,8 +89,13 @@ static bool rel_term_equal(ot_term a, ot_term b)
     if (a == b)
         return true;
     if (is_ref_box(a) && is_ref_box(b)) {
-        size_t n = ref_box_words(a);
-        return n == ref_box_words(b) && memcmp(ot__box_ptr(a), ot__box_ptr(b), n * sizeof(uint64_t)) == 0;
+        const uint64_t *x = ot__box_ptr(a), *y = ot__box_ptr(b);
+        if (x[0] != y[0])
+            return false;
+        for (size_t i = 1, n = ref_box_words(a); i < n; i++)
+            if (x[i] != y[i])
+                return false;
+        return true;
     }
     return ot_equal(a, b);
 }

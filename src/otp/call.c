@@ -107,8 +107,12 @@ int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int6
         return fail(result, -EPERM, OT_ATOM(BADARG));
     if ((!ot_is_pid(server) && !ot_is_atom(server)) || request == OT_NONE)
         return fail(result, -EINVAL, OT_ATOM(BADARG));
+    /* A name is looked up once, as gen:call does for a local name. */
+    ot_term pid = ot_is_atom(server) ? ot_whereis(server) : server;
+    if (pid == OT_NONE)
+        return fail(result, -ESRCH, OT_ATOM(NOPROC));
     /* gen:call refuses to wait for itself: the reply could never come. */
-    if (server == self || (ot_is_atom(server) && ot_whereis(server) == self))
+    if (pid == self)
         return fail(result, -EDEADLK, OT__A->calling_self);
 
     /* The monitor's reference is the call's tag: one reference does both
@@ -116,7 +120,7 @@ int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int6
     uint64_t mem[32];
     ot_heap local;
     ot__heap_init_fixed(&local, mem, sizeof mem / sizeof mem[0]);
-    ot_term tag = ot_monitor(&local, server);
+    ot_term tag = ot_monitor(&local, pid);
     ot_term msg = tag == OT_NONE ? OT_NONE
         : ot_tuple(&local, 3, label, ot_tuple(&local, 2, self, tag), request);
     if (msg == OT_NONE) {
@@ -125,15 +129,15 @@ int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int6
         ot__heap_release_fixed(&local);
         return fail(result, -ENOMEM, ot_atom("system_limit"));
     }
-    int rc = ot_send(server, msg);
-    if (rc != 0 && rc != -ENOENT) {
+    int rc = ot_send(pid, msg);
+    if (rc != 0) {
         ot_demonitor(tag, true);
         ot__heap_release_fixed(&local);
         return fail(result, rc == -ENOMEM ? -ENOMEM : -EINVAL,
                     rc == -ENOMEM ? ot_atom("system_limit") : OT_ATOM(BADARG));
     }
-    /* An unregistered name: the monitor has already delivered DOWN noproc,
-     * and the receive below takes it. */
+    /* A dead server: the monitor has already delivered DOWN noproc, and
+     * the receive below takes it. */
 
     struct awaiting w = {tag, false};
     ot_msg *m = ot_receive_if(reply_or_down, &w, timeout_ms);
@@ -210,12 +214,13 @@ int ot_reply(ot_term from, ot_term reply)
     ot_term pid = ot_tuple_get(from, 0);
     if (!ot_is_pid(pid))
         return -EINVAL;
+    ot_term tag = ot_tuple_get(from, 1);
     /* BEAM's [alias | ref] tag goes back as it came: the caller's receive
      * matches the whole tag. */
     uint64_t mem[4];
     ot_heap local;
     ot__heap_init_fixed(&local, mem, 4);
-    ot_term msg = ot_tuple(&local, 2, ot_tuple_get(from, 1), reply);
+    ot_term msg = ot_tuple(&local, 2, tag, reply);
     int rc = ot_send(pid, msg);
     ot__heap_release_fixed(&local);
     return rc;
