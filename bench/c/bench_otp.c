@@ -5,11 +5,15 @@
  * plain gen_server and prints the same RESULT and CHECK names.
  *
  *   server_call         ot_call round trips to a server whose handle_call
- *                       answers {add, I} with its new total, no timeout
- *                       (OT_INFINITY; the twin: gen_server:call/3 with
- *                       infinity): server_call_ns per call (bu_measure: calibrated loop, best of
- *                       OTTER_BENCH_REPS). Before the clock, a fresh server
- *                       gets {add, I} for I = 1..1000: CHECK
+ *                       answers {add, I} with its new total, with a 5 s
+ *                       timeout (gen_server:call/2's default; the twin
+ *                       calls gen_server:call/2): server_call_ns per call
+ *                       (bu_measure: calibrated loop, best of
+ *                       OTTER_BENCH_REPS). The same without a timeout
+ *                       (OT_INFINITY; gen_server:call/3 with infinity, so
+ *                       that neither side arms a timer):
+ *                       server_call_infinity_ns. Before the clock, a fresh
+ *                       server gets {add, I} for I = 1..1000: CHECK
  *                       server_call_total (its last reply) and
  *                       server_call_reply_sum (the sum of all replies).
  *   idle_servers N      N servers started one after another with
@@ -86,10 +90,10 @@ static ot_term start(intptr_t initial)
     return pid;
 }
 
-static int64_t call(ot_heap *h, ot_term srv, ot_term req)
+static int64_t call(ot_heap *h, ot_term srv, ot_term req, int64_t timeout)
 {
     ot_term r;
-    int rc = ot_call(h, srv, req, OT_INFINITY, &r);
+    int rc = ot_call(h, srv, req, timeout, &r);
     int64_t v = 0;
     if (rc != 0 || ot_get_int64(r, &v) != 0)
         bu_fail("ot_call", ot_strerror(rc));
@@ -108,6 +112,7 @@ static struct {
 typedef struct call_ctx {
     ot_term srv, req;
     ot_heap *h;
+    int64_t timeout;
 } call_ctx;
 
 static uint64_t calls(void *arg, uint64_t iters)
@@ -115,7 +120,7 @@ static uint64_t calls(void *arg, uint64_t iters)
     call_ctx *c = arg;
     uint64_t last = 0;
     for (uint64_t i = 0; i < iters; i++) {
-        last = (uint64_t)call(c->h, c->srv, c->req);
+        last = (uint64_t)call(c->h, c->srv, c->req, c->timeout);
         ot_heap_reset(c->h);
     }
     return last;
@@ -128,7 +133,7 @@ static void server_call_main(void *arg)
     ot_term check = start(0);
     long long last = 0, sum = 0;
     for (int i = 1; i <= 1000; i++) {
-        last = call(h, check, ot_tuple(h, 2, a_add, ot_int(NULL, i)));
+        last = call(h, check, ot_tuple(h, 2, a_add, ot_int(NULL, i)), 5000);
         sum += last;
         ot_heap_reset(h);
     }
@@ -139,9 +144,11 @@ static void server_call_main(void *arg)
     /* The request is built once and sent every time (each send copies it),
      * as the twin's. */
     ot_heap *rh = ot_heap_new();
-    call_ctx c = {start(0), ot_tuple(rh, 2, a_add, ot_int(NULL, 1)), h};
+    call_ctx c = {start(0), ot_tuple(rh, 2, a_add, ot_int(NULL, 1)), h, 5000};
     bu_config cfg = bu_config_init();
     out.value[0] = bu_measure("server_call", &cfg, calls, &c);
+    c.timeout = OT_INFINITY;
+    out.value[1] = bu_measure("server_call_infinity", &cfg, calls, &c);
     ot_heap_free(rh);
     ot_heap_free(h);
 }
@@ -170,7 +177,7 @@ static void idle_servers_main(void *arg)
     ot_heap *h = ot_heap_new();
     long long sum = 0;
     for (long k = 0; k < kept; k++) {
-        sum += call(h, sample[k], a_get);
+        sum += call(h, sample[k], a_get, 5000);
         ot_heap_reset(h);
     }
     ot_heap_free(h);
@@ -199,6 +206,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "server_call") == 0) {
         run(server_call_main);
         bu_result("server_call_ns", out.value[0], "ns");
+        bu_result("server_call_infinity_ns", out.value[1], "ns");
         bu_check("server_call_total", out.check[0]);
         bu_check("server_call_reply_sum", out.check[1]);
     } else if (strcmp(argv[1], "idle_servers") == 0) {

@@ -1,15 +1,16 @@
 %% bench_otp — the Erlang twin of bench/c/bench_otp.c: the same jobs, the
 %% same counts, the same RESULT and CHECK names.
 %%
-%%   server_call           gen_server:call round trips to a plain gen_server
-%%                         (this module's callbacks): the request {add, 1},
-%%                         the reply the server's new total, no timeout
-%%                         (infinity, as the otter side: neither arms a
-%%                         timer). server_call_ns
-%%                         per call, measured by bench_util:measure/3. Before
-%%                         the clock, a fresh server gets {add, I} for
-%%                         I = 1..1000: CHECK server_call_total is its last
-%%                         reply, server_call_reply_sum the sum of all
+%%   server_call           gen_server:call/2 round trips to a plain
+%%                         gen_server (this module's callbacks): the request
+%%                         {add, 1}, the reply the server's new total, the
+%%                         default 5 s timeout: server_call_ns per call,
+%%                         measured by bench_util:measure/3. The same with
+%%                         gen_server:call/3 and infinity (no timer, as
+%%                         otter's OT_INFINITY): server_call_infinity_ns.
+%%                         Before the clock, a fresh server gets {add, I}
+%%                         for I = 1..1000: CHECK server_call_total is its
+%%                         last reply, server_call_reply_sum the sum of all
 %%                         replies.
 %%   idle_servers N        N gen_servers started one after another with
 %%                         gen_server:start/3 (init returns {ok, I}), left
@@ -57,7 +58,11 @@ job("server_call", _Counts) ->
     Req = bench_util:id({add, 1}),
     Ns = bench_util:measure("server_call", fun(N) -> calls(N, Srv, Req, 0) end,
                             bench_util:config()),
+    NsInf = bench_util:measure("server_call_infinity",
+                               fun(N) -> calls_infinity(N, Srv, Req, 0) end,
+                               bench_util:config()),
     bench_util:result("server_call_ns", Ns, "ns"),
+    bench_util:result("server_call_infinity_ns", NsInf, "ns"),
     bench_util:check("server_call_total", Last),
     bench_util:check("server_call_reply_sum", Sum);
 
@@ -82,7 +87,11 @@ job("idle_servers", Counts) ->
 %% ---------------------------------------------------------------- helpers
 
 calls(0, _Srv, _Req, Last) -> Last;
-calls(I, Srv, Req, _Last) -> calls(I - 1, Srv, Req, gen_server:call(Srv, Req, infinity)).
+calls(I, Srv, Req, _Last) -> calls(I - 1, Srv, Req, gen_server:call(Srv, Req)).
+
+calls_infinity(0, _Srv, _Req, Last) -> Last;
+calls_infinity(I, Srv, Req, _Last) ->
+    calls_infinity(I - 1, Srv, Req, gen_server:call(Srv, Req, infinity)).
 
 start_idle(N, N, Sample) -> Sample;
 start_idle(I, N, Sample) ->
