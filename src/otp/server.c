@@ -473,9 +473,13 @@ int ot_server_stop(ot_heap *h, ot_term server, ot_term reason, int64_t timeout_m
         ot__heap_release_fixed(&local);
         return start_fail(result, -ENOMEM, a->system_limit);
     }
-    /* {system, {Self, Ref}, {terminate, Reason}}, as sys:terminate sends. */
-    ot_term msg = ot_tuple(&local, 3, a->system, ot_tuple(&local, 2, ot_self(), w.ref),
-                           ot_tuple(&local, 2, a->terminate, reason));
+    /* {system, {Self, Tag}, {terminate, Reason}}, as sys:terminate sends;
+     * the stop waits for the monitor's DOWN (proc_lib:stop), not the
+     * reply, so the tag is a reference of its own. */
+    ot_term tag = ot_make_ref(&local);
+    ot_term msg = tag == OT_NONE ? OT_NONE
+        : ot_tuple(&local, 3, a->system, ot_tuple(&local, 2, ot_self(), tag),
+                   ot_tuple(&local, 2, a->terminate, reason));
     int rc = msg == OT_NONE ? -ENOMEM : ot_send(server, msg);
     if (rc != 0 && rc != -ENOENT) {
         ot_demonitor(w.ref, true);
@@ -488,8 +492,9 @@ int ot_server_stop(ot_heap *h, ot_term server, ot_term reason, int64_t timeout_m
         ot__heap_release_fixed(&local);
         return start_fail(result, -ETIMEDOUT, OT_ATOM(TIMEOUT));
     }
-    /* The server's `ok` ({Ref, ok}) came before its DOWN: drop it. */
-    ot_msg_free(ot_receive_if(reply_of, &w, 0));
+    /* The server's `ok` ({Tag, ok}) came before its DOWN: drop it. */
+    struct start_wait tw = {OT_NONE, tag, false};
+    ot_msg_free(ot_receive_if(reply_of, &tw, 0));
     ot_term why = ot_tuple_get(ot_msg_term(m), 4);
     if (why == OT_ATOM(NOPROC))
         rc = -ESRCH;
