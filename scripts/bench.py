@@ -204,6 +204,22 @@ REGISTRY = [
           results=[info("web_top50_1m_ms", "ms"), info("web_top50_1m_walk_ms", "ms")]),
     Bench("web_sampling", otter=otter("bench_web", "sampling", "200"), beam=None,
           results=[info("web_sampling_cpu_us_per_s", "us/s"), info("web_sampling_us_per_sample", "us")]),
+    # Behaviours (bench/c/bench_otp.c, bench/erl/bench_otp.erl): a call to
+    # a server beside gen_server:call, and a million idle servers beside
+    # plain (not hibernated) gen_servers; goals from the behaviours' issue.
+    # server_call_ns uses gen_server:call/2's default 5 s timeout on both
+    # sides; server_call_infinity_ns (no timer on either side) and
+    # idle_servers_start_ns (gen_server:start/3 per server) are information.
+    Bench("server_call",
+          otter=otter("bench_otp", "server_call"),
+          beam=erl("bench_otp", "server_call"),
+          results=[lower("server_call_ns", "ns", 0.33),
+                   lower("server_call_infinity_ns", "ns", 0.33)]),
+    Bench("idle_servers",
+          otter=otter("bench_otp", "idle_servers", "1000000"),
+          beam=erl("bench_otp", "idle_servers", "1000000"),
+          results=[lower("idle_servers_bytes", "B", 0.25),
+                   lower("idle_servers_start_ns", "ns", 0.5)]),
 ]
 
 

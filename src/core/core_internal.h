@@ -30,6 +30,8 @@
 
 typedef struct ot__proc ot__proc;
 typedef struct ot__sched ot__sched;
+/* See ot__spawn_owned. */
+typedef void (*ot__exit_hook)(void *arg, ot_term pid, ot_term reason);
 
 /* ---------------------------------------------------------------- spinlock */
 
@@ -113,6 +115,11 @@ struct ot_msg {
  * terms (OT_NONE for absent ones); the copies are made. NULL on failure. */
 ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term);
 void ot__sig_free(ot__sig *s);
+/* ot__small_alloc / ot__small_free: a block of `bytes` from this thread's
+ * cache of signal-sized blocks (malloc above 512 bytes); free it with the
+ * same size, on any thread. Uninitialised; NULL if memory runs out. */
+void *ot__small_alloc(size_t bytes);
+void ot__small_free(void *b, size_t bytes);
 /* ot__sig_cache_flush: frees this thread's cache of signal blocks. */
 void ot__sig_cache_flush(void);
 /* ot__sig_depot_free: frees the blocks threads handed to the shared depot;
@@ -169,12 +176,13 @@ typedef struct ot__relset {
 /* A link or monitor entry kept by a process. */
 typedef struct ot__rel {
     struct ot__rel *next;
-    ot_term pid;            /* the other process */
+    ot_term pid;            /* the other process (boxed ones in words) */
     ot_term ref;            /* monitors: the reference (in words) */
     bool is_monitor;        /* entry in monitors (we watch pid) */
     bool is_monitored_by;   /* entry in monitored_by (pid watches us) */
-    uint32_t nwords;        /* size of words */
-    uint64_t words[];       /* copies of ref and of a boxed pid */
+    uint32_t nwords;        /* length of words */
+    uint64_t words[];       /* copies of ref and a boxed pid, in the same
+                               allocation (they hold no shared binary) */
 } ot__rel;
 
 struct ot__proc {
@@ -213,6 +221,8 @@ struct ot__proc {
     _Atomic uint32_t pins;
     ot_proc_fn fn;                  /* entry, or continuation after hibernate */
     void *arg;
+    ot__exit_hook on_exit;          /* see ot__spawn_owned; NULL: none */
+    void *on_exit_arg;
     const char *initial_call;       /* NULL: derived from fn */
     ot_term name;                   /* registered atom or OT_NONE */
     ot_term label;                  /* in meta_heap, or OT_NONE */
@@ -277,6 +287,20 @@ bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_te
 /* ot__send_signal_traced: as ot__send_signal, carrying trace token `trace`. */
 bool ot__send_signal_traced(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term,
                             uint16_t trace);
+/* ot__spawn_owned: ot_spawn_opt(fn, arg, o), where the new process owns
+ * arg from the start: hook(arg, pid, reason) runs once when the process is
+ * gone, whatever ended it (return, ot_exit, an exit signal, kill, a fault,
+ * even before its first instruction), so that a behaviour can free what
+ * its process owns (C has no garbage collector) and tell whoever waits on
+ * it. The hook runs on the scheduler's stack during teardown, after links,
+ * monitors and the name were dealt with, outside any process: it may free
+ * memory and send messages (ot_send), nothing else. reason is valid for
+ * the call only. OT_NONE if the process could not be made (the hook does
+ * not run: arg is still the caller's). */
+ot_term ot__spawn_owned(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, ot__exit_hook hook);
+/* ot__proc_on_exit: replaces the calling process's exit hook (NULL:
+ * none). No-op outside a process. */
+void ot__proc_on_exit(ot__exit_hook hook, void *arg);
 /* ot__proc_drop_stack: forgets p's frames (it exits or hibernates). */
 void ot__proc_drop_stack(ot__proc *p);
 /* Mailbox helpers for the exit path. */
@@ -322,6 +346,7 @@ typedef struct ot__timerheap {
     ot__timer *items;
     size_t n, cap;
     _Atomic size_t count;           /* n, readable without the lock */
+    size_t sweep_at;                /* n at which stale wakeups are swept */
 } ot__timerheap;
 
 /* ot__timer_wait: arms a wakeup of p (the current process) at deadline. */

@@ -142,6 +142,18 @@ static void sig_release(void *b, size_t bytes)
     sc->n[c]++;
 }
 
+/* The same caches serve other small blocks of the runtime that come and
+ * go as often as messages (the monitor entries of every gen:call). */
+void *ot__small_alloc(size_t bytes)
+{
+    return sig_alloc(bytes);
+}
+
+void ot__small_free(void *b, size_t bytes)
+{
+    sig_release(b, bytes);
+}
+
 void ot__sig_cache_flush(void)
 {
     sig_cache *sc = &tl_cache;
