@@ -40,7 +40,7 @@ static struct {
     pthread_mutex_t lock;
     void *batch[DEPOT_BATCHES];     /* lists of blocks, linked by first word */
     unsigned size[DEPOT_BATCHES];
-    unsigned n;
+    _Atomic unsigned n;             /* changed under lock; read unlocked as a hint */
 } depot[SIG_CLASSES] = {
     [0 ... SIG_CLASSES - 1] = {.lock = PTHREAD_MUTEX_INITIALIZER},
 };
@@ -56,11 +56,12 @@ static bool depot_give(sig_cache *sc, int c)
     for (unsigned i = 1; i < half; i++)
         last = *(void **)last;
     pthread_mutex_lock(&depot[c].lock);
-    bool ok = depot[c].n < DEPOT_BATCHES;
+    unsigned n = atomic_load_explicit(&depot[c].n, memory_order_relaxed);
+    bool ok = n < DEPOT_BATCHES;
     if (ok) {
-        depot[c].batch[depot[c].n] = first;
-        depot[c].size[depot[c].n] = half;
-        depot[c].n++;
+        depot[c].batch[n] = first;
+        depot[c].size[n] = half;
+        atomic_store_explicit(&depot[c].n, n + 1, memory_order_relaxed);
     }
     pthread_mutex_unlock(&depot[c].lock);
     if (ok) {
@@ -75,11 +76,12 @@ static bool depot_give(sig_cache *sc, int c)
 static bool depot_take(sig_cache *sc, int c)
 {
     pthread_mutex_lock(&depot[c].lock);
-    bool ok = depot[c].n > 0;
+    unsigned n = atomic_load_explicit(&depot[c].n, memory_order_relaxed);
+    bool ok = n > 0;
     if (ok) {
-        depot[c].n--;
-        sc->head[c] = depot[c].batch[depot[c].n];
-        sc->n[c] = depot[c].size[depot[c].n];
+        atomic_store_explicit(&depot[c].n, n - 1, memory_order_relaxed);
+        sc->head[c] = depot[c].batch[n - 1];
+        sc->n[c] = depot[c].size[n - 1];
     }
     pthread_mutex_unlock(&depot[c].lock);
     return ok;
@@ -91,14 +93,14 @@ void ot__sig_depot_free(void)
 {
     for (int c = 0; c < SIG_CLASSES; c++) {
         pthread_mutex_lock(&depot[c].lock);
-        for (unsigned i = 0; i < depot[c].n; i++) {
+        for (unsigned i = 0; i < atomic_load(&depot[c].n); i++) {
             for (void *b = depot[c].batch[i]; b;) {
                 void *next = *(void **)b;
                 ot__free(b);
                 b = next;
             }
         }
-        depot[c].n = 0;
+        atomic_store(&depot[c].n, 0);
         pthread_mutex_unlock(&depot[c].lock);
     }
 }
@@ -118,7 +120,8 @@ static void *sig_alloc(size_t bytes)
         return ot__malloc(bytes);
     sig_cache *sc = &tl_cache;
     void *b = sc->head[c];
-    if (!b && ot__sched_current() && depot[c].n && depot_take(sc, c))
+    if (!b && ot__sched_current() && atomic_load_explicit(&depot[c].n, memory_order_relaxed) &&
+        depot_take(sc, c))
         b = sc->head[c];
     if (b) {
         sc->head[c] = *(void **)b;
