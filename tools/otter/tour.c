@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <otter/agent.h>
 #include <otter/application.h>
 #include <otter/dashboard.h>
 #include <otter/ets.h>
@@ -26,6 +27,8 @@
 #include <otter/livechart.h>
 #include <otter/mermaid.h>
 #include <otter/process.h>
+#include <otter/supervisor.h>
+#include <otter/task.h>
 #include <otter/term.h>
 #include <otter/trace.h>
 #include <otter/vegalite.h>
@@ -198,6 +201,117 @@ static void cell_seq_trace_ping_pong(void)
     show_mermaid("seq-trace-ping-pong", n, text, &err);
     if (tour.serve)
         ot_dashboard_add_trace("ping/pong", trace);
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: seq-trace-async-stream */
+/* Each task sleeps 100..300 ms at random, then returns its input. */
+static ot_term sleepy(ot_term i, void *ctx, ot_heap *h)
+{
+    (void)ctx;
+    (void)h;
+    ot_sleep(100 + (int64_t)(ot_monotonic_ns() % 201));   /* Enum.random(100..300) */
+    return i;
+}
+
+static void async_stream(void *arg)
+{
+    (void)arg;
+    ot_heap *h = ot_proc_heap();
+    ot_term items[4];
+    for (int i = 0; i < 4; i++)
+        items[i] = ot_int(h, i + 1);                      /* 1..4 */
+    ot_task_stream_opts o = {.max_concurrency = 4};
+    ot_task_stream *s = ot_task_async_stream(items, 4, sleepy, NULL, &o);
+    ot_task_stream_run(s);                                /* Stream.run() */
+    ot_task_stream_close(s);
+}
+
+static void cell_seq_trace_async_stream(void)
+{
+    ot_heap *h = ot_heap_new();
+    int64_t t0 = ot_monotonic_ms();
+    ot_term trace = ot_seq_trace(h, async_stream, NULL, NULL);
+    int64_t took = ot_monotonic_ms() - t0;
+    char *text;
+    ot_mermaid_error err;
+    ot_seq_opts o = {.flags = OT_SEQ_REPLIES};
+    ssize_t n = ot_mermaid_seq(trace, &o, &text, &err);
+    show_mermaid("seq-trace-async-stream", n, text, &err);
+    show_text("async-stream-time", "4 tasks of 100..300 ms each took %lld ms together",
+              (long long)took);
+    if (tour.serve)
+        ot_dashboard_add_trace("Task.async_stream(1..4)", trace);
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: supervisor */
+/* {Task, fn -> Process.sleep(:infinity) end} */
+static ot_term sleep_forever(ot_term arg, void *ctx, ot_heap *h)
+{
+    (void)arg;
+    (void)ctx;
+    (void)h;
+    ot_msg_free(ot_receive(ot_atom("never sent"), OT_INFINITY, NULL));
+    return OT_ATOM(OK);
+}
+
+static ot_term start_task(ot_heap *h, ot_term arg, void *data)
+{
+    (void)h;
+    (void)data;
+    return ot_task_start_link(sleep_forever, arg, NULL);
+}
+
+/* {Agent, fn -> [] end} */
+static ot_term empty_list(ot_term arg, ot_heap *h)
+{
+    (void)arg;
+    (void)h;
+    return OT_NIL;
+}
+
+static ot_term start_agent(ot_heap *h, ot_term arg, void *data)
+{
+    (void)data;
+    ot_server_opts o = {.link = true};
+    ot_term pid;
+    return ot_agent_start(h, empty_list, arg, &o, &pid) == 0 ? pid : OT_NONE;
+}
+
+static ot_term supervisor;
+
+static void cell_supervisor(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_child_spec children[] = {
+        {.id = ot_atom("Task"), .start = start_task, .modules = ot_build(h, "['Elixir.Task']")},
+        {.id = ot_atom("Agent"), .start = start_agent, .modules = ot_build(h, "['Elixir.Agent']")},
+    };
+    ot_sup_opts o = {.strategy = OT_ONE_FOR_ONE};
+    int rc = ot_supervisor_start_link(&o, children, 2, h, &supervisor);
+    show_term("supervisor", rc == 0 ? ot_tuple(h, 2, OT_ATOM(OK), supervisor) : supervisor);
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: sup-tree */
+static void cell_sup_tree(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_term tree;
+    int rc = ot_sup_tree(h, supervisor, NULL, &tree);     /* render_sup_tree(supervisor) */
+    if (rc != 0) {
+        show_text("sup-tree", "no tree: %s", ot_strerror(rc));
+    } else {
+        char *text;
+        ot_mermaid_error err;
+        ot_tree_opts lr = {.flags = OT_TREE_LR};         /* as Livebook draws a returned supervisor */
+        ssize_t n = ot_mermaid_tree(tree, &lr, &text, &err);
+        show_mermaid("sup-tree", n, text, &err);
+    }
     ot_heap_free(h);
 }
 /* end cell */
@@ -406,6 +520,15 @@ static void tour_process(void *arg)
     cell(S_PROCESSES, "Kino.Process.render_seq_trace(ping/pong)", "seq-trace-ping-pong");
     cell_seq_trace_ping_pong();
 
+    cell(S_PROCESSES, "Kino.Process.render_seq_trace(Task.async_stream(1..4, sleep 100..300 ms))",
+         "seq-trace-async-stream");
+    cell_seq_trace_async_stream();
+
+    cell(S_SUPERVISORS, "Supervisor.start_link([{Task, ...}, {Agent, ...}], strategy: :one_for_one)",
+         "supervisor");
+    cell_supervisor();
+    cell(S_SUPERVISORS, "Kino.Process.render_sup_tree(supervisor)", "sup-tree");
+    cell_sup_tree();
     cell(S_SUPERVISORS, "Kino.Process.render_app_tree(:otter)", "app-tree");
     cell_app_tree();
     cell(S_SUPERVISORS, "Application.started_applications()", "started-applications");
