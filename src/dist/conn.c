@@ -386,6 +386,12 @@ static void writer_main(void *arg)
     ot_get_uint64(ot_tuple_get(a, 0), &gen);
     ot_get_int64(ot_tuple_get(a, 1), &fdv);
     int wfd = (int)fdv;
+    ot__owned *own = ot__owned_new();
+    if (!own) {
+        ot__conn_lost(d, gen, "out of memory");
+        ot__fd_close(wfd);
+        return;
+    }
     ot__buf mine = {0};
     for (;;) {
         ot_msg_free(ot_receive(OT_NONE, OT_INFINITY, NULL));
@@ -406,6 +412,7 @@ static void writer_main(void *arg)
             ot__buf t = d->out;
             d->out = mine;
             mine = t;
+            own->buf = mine; /* tracked while it is ours */
             pthread_mutex_unlock(&d->lock);
             int rc = ot__sock_write_all(wfd, mine.d, mine.len, 0);
             if (rc) {
@@ -416,11 +423,13 @@ static void writer_main(void *arg)
             atomic_fetch_add_explicit(&d->bytes_out, mine.len, memory_order_relaxed);
             atomic_store_explicit(&d->last_tx_ns, ot__now_ns(), memory_order_relaxed);
             mine.len = 0;
+            own->buf = mine;
         }
         if (gone)
             break;
     }
-    ot__buf_free(&mine);
+    own->buf = mine;
+    ot__owned_free(own);
     pthread_mutex_lock(&d->lock);
     if (d->wfd == wfd)
         d->wfd = -1;
@@ -455,20 +464,23 @@ static uint32_t be32(const uint8_t *p)
 static void reader_loop(ot__dnode *d, uint64_t gen, int fd)
 {
     ot__proc *self = ot__proc_current();
-    ot__buf in = {0};
-    ot_heap *h = ot_heap_new();
+    /* Its memory is tracked: a reader killed when the runtime stops
+     * cannot free it itself. */
+    ot__owned *own = ot__owned_new();
+    ot__buf *in = own ? &own->buf : NULL;
+    ot_heap *h = own ? (own->heap = ot_heap_new()) : NULL;
     size_t max_packet = ot__self_node.max_packet;
     size_t max_depth = ot__self_node.max_depth;
     const char *why = NULL;
     char whybuf[160];
-    if (!h || !ot__buf_reserve(&in, 65536)) {
+    if (!h || !ot__buf_reserve(in, 65536)) {
         why = "out of memory";
         goto out;
     }
     for (;;) {
         if (gen_of(d) != gen)
             goto out; /* replaced or disconnected: someone else told everyone */
-        ssize_t r = ot__sock_recv(fd, in.d + in.len, in.cap - in.len);
+        ssize_t r = ot__sock_recv(fd, in->d + in->len, in->cap - in->len);
         if (r == -EINTR)
             continue;
         if (r == 0) {
@@ -502,28 +514,28 @@ static void reader_loop(ot__dnode *d, uint64_t gen, int fd)
             }
             continue;
         }
-        in.len += (size_t)r;
+        in->len += (size_t)r;
         atomic_store_explicit(&d->last_rx_ns, now, memory_order_relaxed);
         atomic_fetch_add_explicit(&d->bytes_in, (uint64_t)r, memory_order_relaxed);
 
         /* Every whole packet in the buffer. */
         size_t off = 0;
         int64_t served = 0;
-        while (in.len - off >= 4) {
-            size_t n = be32(in.d + off);
+        while (in->len - off >= 4) {
+            size_t n = be32(in->d + off);
             if (n > max_packet) {
                 snprintf(whybuf, sizeof whybuf, "packet of %zu bytes over the limit (%zu)", n,
                          max_packet);
                 why = whybuf;
                 goto out;
             }
-            if (in.len - off - 4 < n)
+            if (in->len - off - 4 < n)
                 break; /* the rest of it has not arrived */
             served++;
             if (n) {
                 ot__dmsg m;
                 const char *bad = NULL;
-                int rc = ot__packet_decode(h, in.d + off + 4, n, max_depth, &m, &bad);
+                int rc = ot__packet_decode(h, in->d + off + 4, n, max_depth, &m, &bad);
                 if (!rc)
                     rc = ot__dist_dispatch(d, &m, &bad);
                 ot_heap_reset(h);
@@ -537,18 +549,18 @@ static void reader_loop(ot__dnode *d, uint64_t gen, int fd)
             off += 4 + n;
         }
         if (off) {
-            memmove(in.d, in.d + off, in.len - off);
-            in.len -= off;
+            memmove(in->d, in->d + off, in->len - off);
+            in->len -= off;
         }
         /* Room for the rest of a packet that did not fit. */
-        if (in.len >= 4) {
-            size_t n = be32(in.d);
-            if (n + 4 > in.cap && !ot__buf_reserve(&in, n + 4 - in.len)) {
+        if (in->len >= 4) {
+            size_t n = be32(in->d);
+            if (n + 4 > in->cap && !ot__buf_reserve(in, n + 4 - in->len)) {
                 why = "out of memory for a large packet";
                 goto out;
             }
         }
-        if (in.cap - in.len < 1024 && !ot__buf_reserve(&in, 65536)) {
+        if (in->cap - in->len < 1024 && !ot__buf_reserve(in, 65536)) {
             why = "out of memory";
             goto out;
         }
@@ -556,8 +568,7 @@ static void reader_loop(ot__dnode *d, uint64_t gen, int fd)
     }
 out:
     ot__conn_lost(d, gen, why);
-    ot__buf_free(&in);
-    ot_heap_free(h);
+    ot__owned_free(own);
     pthread_mutex_lock(&d->lock);
     if (d->fd == fd)
         d->fd = -1;
@@ -930,7 +941,7 @@ int ot_disconnect(ot_term node)
     pthread_mutex_unlock(&d->lock);
     if (!up)
         return -ENOTCONN;
-    lose(d, g, "disconnected", -ENOTCONN);
+    lose(d, g, NULL, -ENOTCONN); /* asked for: nothing to log */
     return 0;
 }
 

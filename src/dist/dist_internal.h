@@ -358,6 +358,17 @@ void ot__sock_setup(int fd);
 void ot__fd_track(int fd);
 void ot__fd_close(int fd);
 void ot__fd_close_all(void);
+/* Memory of connection processes, tracked for the same reason: a buffer
+ * and a heap, freed by their process, or all at once when the runtime
+ * stops. */
+typedef struct ot__owned {
+    struct ot__owned *next, *prev;
+    ot__buf buf;
+    ot_heap *heap;
+} ot__owned;
+ot__owned *ot__owned_new(void);
+void ot__owned_free(ot__owned *o);
+void ot__owned_free_all(void);
 
 /* Fault injection for tests (sock.c): with `every` > 0, one call in
  * `every` of ot__sock_recv/ot__sock_send fails with EINTR, or moves at

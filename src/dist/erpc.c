@@ -231,7 +231,7 @@ int ot_erpc_call(ot_heap *h, ot_term node, ot_term m, ot_term f, ot_term args, i
             } else if (n == 3 && tag == OT_ATOM(THROW)) {
                 rc = OT_RPC_THROW;
                 *result = ot_copy(h, v);
-            } else if (n == 3 && tag == OT_ATOM(EXIT)) {
+            } else if (n == 3 && tag == ot_atom("exit")) {
                 rc = OT_RPC_EXIT;
                 *result = ot_copy(h, v);
             } else if (n == 4 && tag == OT_ATOM(ERROR)) {

@@ -24,6 +24,7 @@ static void runtime_stopped(void)
     /* Every process is gone: close what their owners could not. */
     atomic_store(&ot__self_node.alive, false);
     ot__fd_close_all();
+    ot__owned_free_all();
     ot__dnodes_free();
     pthread_mutex_lock(&ot__self_node.lock);
     ot__self_node.epmd_fd = ot__self_node.listen_fd = -1;
@@ -103,6 +104,64 @@ static void put_chars(ot_term chars)
     }
 }
 
+/* io_lib:format(Format, Args) for the directives programs print with:
+ * ~n ~~ ~p ~w ~s ~a ~b ~B ~i and the rest printed as terms; widths and
+ * precisions are skipped. Enough for the output of a remote call to be
+ * read, not a full io_lib. */
+static void put_format(ot_term fmt, ot_term args)
+{
+    char text[4096];
+    size_t n = 0;
+    if (ot_is_atom(fmt)) {
+        const char *t = ot_atom_text(fmt, &n);
+        n = n < sizeof text ? n : sizeof text - 1;
+        memcpy(text, t, n);
+    } else if (ot_is_binary(fmt)) {
+        const uint8_t *b = ot_binary_data(fmt, &n);
+        n = n < sizeof text ? n : sizeof text - 1;
+        memcpy(text, b, n);
+    } else {
+        for (ot_term l = fmt; ot_is_list(l) && l != OT_NIL && n < sizeof text - 1; l = ot_tl(l)) {
+            int64_t c = 0;
+            ot_get_int64(ot_hd(l), &c);
+            text[n++] = c > 0 && c < 128 ? (char)c : '?';
+        }
+    }
+    text[n] = 0;
+    ot_print_opts erl = {.syntax = OT_SYNTAX_ERLANG};
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] != '~' || i + 1 >= n) {
+            fputc(text[i], stdout);
+            continue;
+        }
+        i++;
+        while (i < n && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.' || text[i] == '-' ||
+                         text[i] == 't' || text[i] == 'l'))
+            i++;
+        char d = i < n ? text[i] : 0;
+        if (d == 'n') {
+            fputc('\n', stdout);
+            continue;
+        }
+        if (d == '~') {
+            fputc('~', stdout);
+            continue;
+        }
+        if (!ot_is_list(args) || args == OT_NIL)
+            break;
+        ot_term a = ot_hd(args);
+        args = ot_tl(args);
+        if (d == 'i')
+            continue;
+        if (d == 's' && !ot_is_atom(a))
+            put_chars(a);
+        else if (d == 's' || d == 'a')
+            fputs(ot_atom_text(a, NULL) ? ot_atom_text(a, NULL) : "", stdout);
+        else
+            ot_fprint(stdout, a, &erl);
+    }
+}
+
 /* The group leader of processes this node spawns elsewhere (erpc calls):
  * their output is written to this program's stdout, other io requests
  * are refused, as a node without a terminal would. */
@@ -123,6 +182,15 @@ static void group_leader_main(void *arg)
             } else if (tag == ot_atom("put_chars") && ot_tuple_arity(req) == 2) {
                 put_chars(ot_tuple_get(req, 1));
                 reply = OT_ATOM(OK);
+            } else if (tag == ot_atom("put_chars") && ot_tuple_arity(req) >= 4) {
+                /* {put_chars, [Encoding,] io_lib, format, [Format, Args]} */
+                size_t k = ot_tuple_arity(req) - 3;
+                ot_term fa = ot_tuple_get(req, k + 2);
+                if (ot_tuple_get(req, k) == ot_atom("io_lib") &&
+                    ot_tuple_get(req, k + 1) == ot_atom("format") && ot_list_length(fa) == 2) {
+                    put_format(ot_hd(fa), ot_hd(ot_tl(fa)));
+                    reply = OT_ATOM(OK);
+                }
             }
             fflush(stdout);
             ot_send(from, ot_tuple(h, 3, ot_atom("io_reply"), as, reply));

@@ -233,7 +233,7 @@ static void worker_main(void *arg)
         switch (c) {
         case OT_RPC_RETURN: ot_exit(ot_tuple(h, 3, ref, OT_ATOM(RETURN), r));
         case OT_RPC_THROW: ot_exit(ot_tuple(h, 3, ref, OT_ATOM(THROW), r));
-        case OT_RPC_EXIT: ot_exit(ot_tuple(h, 3, ref, OT_ATOM(EXIT), r));
+        case OT_RPC_EXIT: ot_exit(ot_tuple(h, 3, ref, ot_atom("exit"), r));
         case OT_RPC_ERROR: ot_exit(ot_tuple(h, 4, ref, OT_ATOM(ERROR), r, stack));
         }
     }

@@ -296,3 +296,57 @@ void ot__fd_close_all(void)
     fds = NULL;
     pthread_mutex_unlock(&fds_lock);
 }
+
+/* ---------------------------------------------------------------- owned memory */
+
+static pthread_mutex_t owned_lock = PTHREAD_MUTEX_INITIALIZER;
+static ot__owned *owned;
+
+ot__owned *ot__owned_new(void)
+{
+    ot__owned *o = ot__calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    pthread_mutex_lock(&owned_lock);
+    o->next = owned;
+    if (owned)
+        owned->prev = o;
+    owned = o;
+    pthread_mutex_unlock(&owned_lock);
+    return o;
+}
+
+static void owned_release(ot__owned *o)
+{
+    ot__buf_free(&o->buf);
+    ot_heap_free(o->heap);
+    ot__free(o);
+}
+
+void ot__owned_free(ot__owned *o)
+{
+    if (!o)
+        return;
+    pthread_mutex_lock(&owned_lock);
+    if (o->prev)
+        o->prev->next = o->next;
+    else
+        owned = o->next;
+    if (o->next)
+        o->next->prev = o->prev;
+    pthread_mutex_unlock(&owned_lock);
+    owned_release(o);
+}
+
+void ot__owned_free_all(void)
+{
+    pthread_mutex_lock(&owned_lock);
+    ot__owned *o = owned;
+    owned = NULL;
+    pthread_mutex_unlock(&owned_lock);
+    while (o) {
+        ot__owned *n = o->next;
+        owned_release(o);
+        o = n;
+    }
+}

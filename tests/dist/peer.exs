@@ -11,17 +11,49 @@ defmodule Peer do
   # A GenServer for calls from otter: answers {:double, n} and :whoami.
   defmodule Echo do
     use GenServer
+    def start_link(arg), do: GenServer.start_link(__MODULE__, arg)
     def init(arg), do: {:ok, arg}
     def handle_call({:double, n}, _from, s), do: {:reply, 2 * n, s}
     def handle_call(:whoami, {pid, _}, s), do: {:reply, {node(), pid}, s}
   end
 
-  # Waits for a message matching a predicate (as the tests need it).
+  # A selective receive with a predicate: takes the oldest message for
+  # which fun is true, leaving the others in the mailbox; :timeout after
+  # `timeout` ms.
   def await(fun, timeout \\ 5000) do
-    receive do
-      m -> if fun.(m), do: m, else: await(fun, timeout)
-    after
-      timeout -> :timeout
+    await_until(fun, System.monotonic_time(:millisecond) + timeout)
+  end
+
+  defp await_until(fun, deadline) do
+    {:messages, msgs} = Process.info(self(), :messages)
+
+    case Enum.find(msgs, :none, fun) do
+      :none ->
+        if System.monotonic_time(:millisecond) >= deadline do
+          :timeout
+        else
+          Process.sleep(5)
+          await_until(fun, deadline)
+        end
+
+      m ->
+        receive do
+          ^m -> m
+        end
+    end
+  end
+
+  # Signals between nodes travel on their own: a check of their effect
+  # waits (up to 3 s) until fun gives something other than nil, false, []
+  # or :timeout, and returns that (or the last value).
+  def eventually(fun, tries \\ 300) do
+    v = fun.()
+
+    if v in [nil, false, [], :timeout] and tries > 0 do
+      Process.sleep(10)
+      eventually(fun, tries - 1)
+    else
+      v
     end
   end
 
