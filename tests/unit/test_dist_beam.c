@@ -530,3 +530,253 @@ Test(dist_beam, killed_peer_fires_noconnection, .timeout = 180)
     pt_run(killed_body, NULL, 2);
     peer_stop(PEER);
 }
+
+/* ---------------------------------------------------------------- cookies */
+
+static void bad_cookie_body(void *arg)
+{
+    (void)arg;
+    start_node("otck");
+    ot_heap *h = ot_proc_heap();
+    ot_term beam = ot_atom(PEER->node);
+    /* otter -> BEAM with the wrong cookie: refused */
+    CHECK(ot_connect(beam) == -EACCES);
+    CHECK(!ot_is_connected(beam) && ot_nodes(h) == OT_NIL);
+    /* BEAM -> otter with the wrong cookie: refused too */
+    reply_is(pe_evalf(PEER, 20000, "o = :\"%s\"; Node.connect(o)", node_text()), "false");
+    reply_is(pe_eval(PEER, "Node.list(:hidden)", 20000), "[]");
+    /* nothing else was disturbed: with the peer using our cookie for us
+     * (Node.set_cookie/2), it connects, and we reach it too */
+    reply_is(pe_evalf(PEER, 20000, "Node.set_cookie(o, :%s); Node.connect(o)", COOKIE), "true");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :erlang, :node, [])", 20000), text(ot_node()));
+    ot_term r;
+    CHECK(ot_erpc_call(h, beam, ot_atom("erlang"), ot_atom("node"), OT_NIL, 5000, &r) == 0 && r == beam);
+}
+
+Test(dist_beam, wrong_cookie_refused_both_ways, .timeout = 180)
+{
+    /* otter's log goes to a file, to check what it says */
+    char *log = tu_mktemp(".log");
+    int saved = dup(2);
+    int fd = open(log, O_WRONLY | O_TRUNC);
+    dup2(fd, 2);
+    close(fd);
+    PEER = start_peer("exck", "peercookie");
+    pt_run(bad_cookie_body, NULL, 2);
+    peer_stop(PEER);
+    dup2(saved, 2);
+    close(saved);
+    size_t n;
+    int st;
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "cat %s", log);
+    char *text_log = tu_run(cmd, NULL, 0, &n, &st);
+    cr_assert(strstr(text_log, "rejected: invalid challenge reply"), "log: %s", text_log);
+    cr_assert(strstr(text_log, "invalid challenge ack") || strstr(text_log, "refused by the peer"),
+              "log: %s", text_log);
+    free(text_log);
+    unlink(log);
+    free(log);
+}
+
+/* ---------------------------------------------------------------- garbage */
+
+static int raw_connect(void)
+{
+    int fd = ot__sock_connect_addr(htonl(INADDR_LOOPBACK), (uint16_t)ot_node_port(),
+                                   ot__now_ns() + 5 * INT64_C(1000000000));
+    CHECK(fd >= 0, "%s", ot_strerror(fd));
+    return fd;
+}
+
+/* Did the node close the socket (within 10 s)? */
+static bool closed_by_node(int fd)
+{
+    int64_t deadline = ot__now_ns() + 10 * INT64_C(1000000000);
+    for (;;) {
+        uint8_t b[512];
+        ssize_t r = ot__sock_recv(fd, b, sizeof b);
+        if (r == 0 || r == -ECONNRESET || r == -EPIPE)
+            return true;
+        if (r > 0 || r == -EINTR)
+            continue;
+        if (r != -EAGAIN)
+            return true;
+        int64_t left = deadline - ot__now_ns();
+        if (left <= 0 || ot_wait_fd(fd, OT_FD_READ, left / 1000000 + 1) <= 0)
+            return false;
+    }
+}
+
+static void send_raw(int fd, const void *p, size_t n)
+{
+    ot__sock_write_all(fd, p, n, ot__now_ns() + 5 * INT64_C(1000000000));
+}
+
+/* Plays a node named `name` through the handshake; true if accepted. */
+static bool fake_handshake(int fd, const char *name, const char *cookie, bool good_digest)
+{
+    int64_t dl = ot__now_ns() + 5 * INT64_C(1000000000);
+    uint8_t b[512];
+    size_t n = strlen(name);
+    b[0] = 'N';
+    for (int i = 0; i < 8; i++)
+        b[1 + i] = (uint8_t)(OT__DFLAGS_OURS >> (56 - 8 * i));
+    b[9] = 0, b[10] = 0, b[11] = 0, b[12] = 7;
+    b[13] = (uint8_t)(n >> 8), b[14] = (uint8_t)n;
+    memcpy(b + 15, name, n);
+    if (ot__hs_send(fd, b, 15 + n, dl))
+        return false;
+    size_t len;
+    char status[32];
+    if (ot__hs_recv(fd, b, sizeof b, &len, dl) || ot__hs_parse_status(b, len, status, sizeof status) ||
+        strcmp(status, "ok"))
+        return false;
+    ot__hs_name ch;
+    if (ot__hs_recv(fd, b, sizeof b, &len, dl) || ot__hs_parse_challenge(b, len, &ch))
+        return false;
+    uint8_t reply[21] = {'r', 0, 0, 0, 9};
+    ot__hs_digest(cookie, ch.challenge, reply + 5);
+    if (!good_digest)
+        reply[7] ^= 1;
+    if (ot__hs_send(fd, reply, sizeof reply, dl))
+        return false;
+    uint8_t got[16], want[16];
+    if (ot__hs_recv(fd, b, sizeof b, &len, dl) || ot__hs_parse_ack(b, len, got))
+        return false;
+    ot__hs_digest(cookie, 9, want);
+    return memcmp(got, want, 16) == 0;
+}
+
+static void forwarder(void *arg)
+{
+    ot_term to = T(arg);
+    for (;;) {
+        ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+        ot_send(to, ot_msg_term(m));
+        ot_msg_free(m);
+    }
+}
+
+static bool connected_to(const char *name)
+{
+    ot_term a = ot_atom(name);
+    for (int i = 0; i < 500; i++) {
+        if (!ot_is_connected(a))
+            return false;
+        ot_sleep(10);
+    }
+    return true;
+}
+
+static void garbage_body(void *arg)
+{
+    (void)arg;
+    peer_unique_name("otgarb", my_name, sizeof my_name);
+    ot_node_opts o = {.name = my_name, .cookie = COOKIE, .max_packet = 1 << 20};
+    CHECK(ot_node_start_opt(&o) == 0);
+    ot_heap *h = ot_proc_heap();
+    size_t procs_before = ot_process_count();
+    ot_spawn_opts fo = {.name = ot_atom("probe")};
+    ot_spawn_opt(forwarder, P(ot_self()), &fo);
+    uint64_t seed = 7;
+
+    /* random bytes, before any handshake */
+    for (int round = 0; round < 20; round++) {
+        int fd = raw_connect();
+        uint8_t junk[300];
+        size_t n = 1 + tu_rng(&seed) % sizeof junk;
+        for (size_t i = 0; i < n; i++)
+            junk[i] = (uint8_t)tu_rng(&seed);
+        send_raw(fd, junk, n);
+        shutdown(fd, SHUT_WR);
+        CHECK(closed_by_node(fd), "round %d", round);
+        ot__fd_close(fd);
+    }
+    /* a length that promises more than comes, then silence: the set-up
+     * time limit closes it (7 s) — here we just hang up */
+    int fd = raw_connect();
+    send_raw(fd, "\xff\xff" "N", 3);
+    ot__fd_close(fd);
+    /* the version-5 handshake */
+    fd = raw_connect();
+    send_raw(fd, "\x00\x0an\x00\x05\x00\x00\x00\x00" "a@b", 12);
+    CHECK(closed_by_node(fd));
+    ot__fd_close(fd);
+    /* a peer lacking mandatory capabilities is told not_allowed */
+    fd = raw_connect();
+    uint8_t sn[32] = {'N', 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 1, 0, 3, 'a', '@', 'b'};
+    ot__hs_send(fd, sn, 18, ot__now_ns() + INT64_C(5000000000));
+    uint8_t b[64];
+    size_t len = 0;
+    CHECK(ot__hs_recv(fd, b, sizeof b, &len, ot__now_ns() + INT64_C(5000000000)) == 0 && len == 12 &&
+          !memcmp(b, "snot_allowed", 12));
+    CHECK(closed_by_node(fd));
+    ot__fd_close(fd);
+    /* a wrong digest */
+    char fake[64];
+    snprintf(fake, sizeof fake, "fake%d@vm", (int)getpid());
+    fd = raw_connect();
+    CHECK(!fake_handshake(fd, fake, COOKIE, false));
+    CHECK(closed_by_node(fd));
+    ot__fd_close(fd);
+    CHECK(ot_nodes(h) == OT_NIL);
+
+    /* after a good handshake: bad packets close the connection */
+    struct {
+        const char *what;
+        uint8_t bytes[40];
+        size_t n;
+    } bad[] = {
+        {"no 112", {0, 0, 0, 3, 1, 2, 3}, 7},
+        {"a bad term", {0, 0, 0, 4, 112, 131, 104, 9}, 8},
+        {"not a tuple", {0, 0, 0, 3, 112, 131, 106}, 7},
+        {"unknown operation", {0, 0, 0, 6, 112, 131, 104, 1, 97, 99}, 10},
+        {"over max_packet", {0, 0x20, 0, 0, 112}, 5},
+        {"atom cache header", {0, 0, 0, 2, 68, 0}, 6},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fd = raw_connect();
+        CHECK(fake_handshake(fd, fake, COOKIE, true), "%s", bad[i].what);
+        CHECK(ot_is_connected(ot_atom(fake)), "%s", bad[i].what);
+        send_raw(fd, bad[i].bytes, bad[i].n);
+        CHECK(closed_by_node(fd), "%s", bad[i].what);
+        ot__fd_close(fd);
+        CHECK(!connected_to(fake), "%s", bad[i].what);
+    }
+    /* a good message goes through; a signal claiming another node's
+     * sender closes the connection */
+    fd = raw_connect();
+    CHECK(fake_handshake(fd, fake, COOKIE, true));
+    ot__buf out = {0};
+    ot_term fp = ot_pid(h, ot_atom(fake), 1, 0, 7);
+    ot__packet_put(&out, ot_build(h, "{6, ~p, '', probe}", fp), ot_atom("hello_from_fake"));
+    send_raw(fd, out.d, out.len);
+    ot_msg *m = ot_receive(ot_atom("hello_from_fake"), 5000, NULL);
+    CHECK(m != NULL);
+    ot_msg_free(m);
+    out.len = 0;
+    ot_term liar = ot_pid(h, ot_atom("someone@else"), 1, 0, 7);
+    ot__packet_put(&out, ot_build(h, "{1, ~p, ~p}", liar, ot_whereis(ot_atom("probe"))), OT_NONE);
+    send_raw(fd, out.d, out.len);
+    CHECK(closed_by_node(fd));
+    ot__fd_close(fd);
+    ot__buf_free(&out);
+
+    /* the node answers normally afterwards */
+    ot_sleep(100);
+    CHECK(ot_is_alive(ot_whereis(ot_atom("probe"))));
+    CHECK(ot_process_count() <= procs_before + 2, "%zu -> %zu", procs_before, ot_process_count());
+    reply_is(pe_evalf(PEER, 20000, "o = :\"%s\"; :erpc.call(o, :erlang, :node, [])", node_text()), text(ot_node()));
+    reply_is(pe_eval(PEER, "send({:probe, o}, :still_fine); :ok", 20000), ":ok");
+    m = ot_receive(ot_atom("still_fine"), 5000, NULL);
+    CHECK(m != NULL);
+    ot_msg_free(m);
+}
+
+Test(dist_beam, garbage_closes_only_its_connection, .timeout = 180)
+{
+    PEER = start_peer("exgarb", COOKIE);
+    pt_run(garbage_body, NULL, 2);
+    peer_stop(PEER);
+}
