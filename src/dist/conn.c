@@ -521,15 +521,16 @@ static void reader_loop(ot__dnode *d, uint64_t gen, int fd)
         /* Every whole packet in the buffer. */
         size_t off = 0;
         int64_t served = 0;
-        while (in->len - off >= 4) {
-            size_t n = be32(in->d + off);
-            if (n > max_packet) {
-                snprintf(whybuf, sizeof whybuf, "packet of %zu bytes over the limit (%zu)", n,
-                         max_packet);
+        for (;;) {
+            size_t n = 0;
+            int got = ot__packet_next(in->d + off, in->len - off, max_packet, &n);
+            if (got < 0) {
+                snprintf(whybuf, sizeof whybuf, "packet of %u bytes over the limit (%zu)",
+                         be32(in->d + off), max_packet);
                 why = whybuf;
                 goto out;
             }
-            if (in->len - off - 4 < n)
+            if (got == 0)
                 break; /* the rest of it has not arrived */
             served++;
             if (n) {

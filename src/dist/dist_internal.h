@@ -271,6 +271,12 @@ typedef struct ot__dmsg {
     ot_term gl;           /* SPAWN_REQUEST: group leader */
 } ot__dmsg;
 
+/* ot__packet_next: the framing of an established connection: is there a
+ * whole packet at the start of buf[0..len)? 1 with *n its data length (0
+ * for a tick; the packet takes 4 + *n bytes), 0 if more bytes are needed
+ * (*n set once the length is known), -E2BIG if it announces more than max. */
+int ot__packet_next(const uint8_t *buf, size_t len, size_t max, size_t *n);
+
 /* ot__packet_decode: decodes the data of one packet (after its 4-byte
  * length; a tick has none and is not passed here) into *m on h. Returns 0,
  * or a negative errno with *why set to a static description: -EBADMSG for

@@ -11,6 +11,19 @@
 
 #include "dist/dist_internal.h"
 
+/* ---------------------------------------------------------------- framing */
+
+int ot__packet_next(const uint8_t *buf, size_t len, size_t max, size_t *n)
+{
+    if (len < 4)
+        return 0;
+    size_t k = (size_t)buf[0] << 24 | (size_t)buf[1] << 16 | (size_t)buf[2] << 8 | buf[3];
+    if (k > max)
+        return -E2BIG;
+    *n = k;
+    return len - 4 >= k ? 1 : 0;
+}
+
 /* ---------------------------------------------------------------- decode */
 
 static bool is_int(ot_term t) { return ot_is_int(t); }
