@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev         # libFuzzer and sanitizer runtimes for fuzzing
   libcriterion-dev                 # C unit tests
   libjansson-dev zlib1g-dev        # JSON, compressed terms
+  libssl-dev                       # libcrypto: the distribution handshake's digest
   erlang-base erlang-dev elixir    # the real peers: term oracle, twins, nodes
   python3                          # test summary and benchmark report
   nodejs                           # a second JSON reader in the tests; runs the

@@ -108,11 +108,14 @@ OT_API ot_heap *ot_proc_heap(void);
  * ot_msg_free when done with the term (and with any binds into it). */
 typedef struct ot_msg ot_msg;
 
-/* ot_send: sends a copy of msg to `to`: a pid, or an atom naming a
- * registered process. Sending to a pid of a process that has exited is not
- * an error (the message is dropped, as in Erlang). Returns 0, -ENOENT if no
- * process is registered under the atom, -EINVAL for a bad destination or
- * message, -ENOMEM. May be called from any thread, inside a process or not. */
+/* ot_send: sends a copy of msg to `to`: a pid, an atom naming a
+ * registered process, or {name, node}. A pid or {name, node} of another
+ * node goes through the distribution layer (include/otter/node.h), which
+ * connects first if needed; without a started node that gives -ENOTSUP.
+ * Sending to a pid of a process that has exited is not an error (the
+ * message is dropped, as in Erlang). Returns 0, -ENOENT if no process is
+ * registered under the atom, -EINVAL for a bad destination or message,
+ * -ENOMEM. May be called from any thread, inside a process or not. */
 OT_API int ot_send(ot_term to, ot_term msg);
 
 /* ot_receive: takes the oldest message in the mailbox that matches
@@ -162,7 +165,8 @@ OT_API bool ot_trap_exit(bool on);
 OT_API int ot_link(ot_term pid);
 OT_API int ot_unlink(ot_term pid);
 
-/* ot_monitor: monitors pid (or an atom naming a registered process); when
+/* ot_monitor: monitors pid (or an atom naming a registered process, or
+ * {name, node}, which may name another node); when
  * it exits the caller gets {:DOWN, ref, :process, pid, reason} (noproc at
  * once if it is not alive). Returns the reference, built on h (or the
  * process heap when h is NULL), or OT_NONE on bad input. */

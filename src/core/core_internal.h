@@ -465,6 +465,32 @@ double ot__ns_per_cycle(void);
 /* ot__io_shutdown: stops the poller and the blocking-call threads. */
 void ot__io_shutdown(void);
 
+/* ---------------------------------------------------------------- other nodes */
+
+/* Signals for processes of other nodes (remote.c). The distribution layer
+ * installs a hook table when the node starts; src/core never calls into
+ * src/dist directly. `signal` takes a signal of `kind` (OT__SIG_*) from
+ * `from` (a local pid, or OT_NONE outside a process) for `to` (a pid of
+ * another node, or {name, node}); ref and term as in ot__sig. It returns
+ * true when it took the signal (queued for the node, or answered locally,
+ * e.g. with a noconnection exit), false if `to` cannot be reached at all
+ * (an earlier life of this node). It may be called from any thread,
+ * including a scheduler tearing a process down, and must not block.
+ * `runtime_stopped` is called by ot_run once every process has exited and
+ * the schedulers have stopped. */
+typedef struct ot__remote_hooks {
+    bool (*signal)(uint32_t kind, ot_term from, ot_term to, ot_term ref, ot_term term);
+    void (*runtime_stopped)(void);
+} ot__remote_hooks;
+void ot__remote_hooks_set(const ot__remote_hooks *h);
+/* ot__is_remote: is `to` a pid that is not immediate (another node), or
+ * {name, node} with another node? */
+bool ot__is_remote(ot_term to);
+/* ot__remote_signal: hands a signal to the hooks; false without them. */
+bool ot__remote_signal(uint32_t kind, ot_term from, ot_term to, ot_term ref, ot_term term);
+bool ot__remote_available(void);
+void ot__remote_runtime_stopped(void);
+
 /* ---------------------------------------------------------------- clock */
 
 int64_t ot__now_ns(void);

@@ -418,7 +418,7 @@ void ot__rels_on_exit(ot__proc *p, ot_term reason)
             ot__send_signal_traced(r->pid, OT__SIG_DOWN, p->pid, r->ref, reason, p->trace);
             break;
         case REL_MONITOR:
-            if (ot_is_pid(r->pid))
+            if (ot_is_pid(r->pid) || ot__is_remote(r->pid)) /* {name, node}: another node's */
                 ot__send_signal(r->pid, OT__SIG_DEMONITOR, p->pid, r->ref, OT_NONE);
             break;
         }
@@ -450,7 +450,9 @@ int ot_link(ot_term pid)
         ot__rel *r = rel_find(p, REL_LINK, pid, OT_NONE, true);
         if (r)
             rel_free(r);
-        receive_exit(p, pid, OT_ATOM(NOPROC), true, 0);
+        /* as in ot_monitor: noconnection when no distribution layer runs */
+        bool remote = !ot__is_lpid(pid) && !ot__remote_available();
+        receive_exit(p, pid, remote ? OT_ATOM(NOCONNECTION) : OT_ATOM(NOPROC), true, 0);
         if (p->exit_reason != OT_NONE)
             ot__proc_exit_now(p, p->exit_reason);
     }
@@ -476,7 +478,13 @@ int ot_unlink(ot_term pid)
 ot_term ot_monitor(ot_heap *h, ot_term target)
 {
     ot__proc *p = ot__proc_current();
-    if (!p || (!ot_is_pid(target) && !ot__is_atom(target)))
+    if (!p)
+        return OT_NONE;
+    /* {name, node()} is the local name; {name, other} goes to that node */
+    if (ot_is_tuple(target) && !ot__is_remote(target) && ot_tuple_arity(target) == 2 &&
+        ot__is_atom(ot_tuple_get(target, 0)) && ot_tuple_get(target, 1) == ot__local_node())
+        target = ot_tuple_get(target, 0);
+    if (!ot_is_pid(target) && !ot__is_atom(target) && !ot__is_remote(target))
         return OT_NONE;
     if (!h)
         h = ot_proc_heap();
@@ -497,7 +505,10 @@ ot_term ot_monitor(ot_heap *h, ot_term target)
     rel_push(p, r);
     if (pid == OT_NONE || !ot__send_signal(pid, OT__SIG_MONITOR, p->pid, ref, OT_NONE)) {
         rel_find(p, REL_MONITOR, OT_NONE, ref, true);
-        down_message(p, ref, item, OT_ATOM(NOPROC), 0);
+        /* the distribution layer answers unreachable nodes itself; without
+         * it, another node's process is behind a connection that is not there */
+        bool remote = pid != OT_NONE && ot__is_remote(pid) && !ot__remote_available();
+        down_message(p, ref, item, remote ? OT_ATOM(NOCONNECTION) : OT_ATOM(NOPROC), 0);
         rel_free(r);
     }
     ot__proc_charge(p, 1);
@@ -512,7 +523,7 @@ int ot_demonitor(ot_term ref, bool flush)
     ot__rel *r = rel_find(p, REL_MONITOR, OT_NONE, ref, true);
     int rc = 0;
     if (r) {
-        ot_term pid = ot__is_lpid(r->pid) ? r->pid : OT_NONE;
+        ot_term pid = ot__is_lpid(r->pid) || ot__is_remote(r->pid) ? r->pid : OT_NONE;
         if (pid == OT_NONE && ot_is_tuple(r->pid))
             pid = ot_whereis(ot_tuple_get(r->pid, 0));
         if (pid != OT_NONE)

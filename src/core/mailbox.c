@@ -181,9 +181,10 @@ ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term)
 {
     size_t wr = term_words(ref);
     size_t wt = term_words(term);
-    if (wr == SIZE_MAX || wt == SIZE_MAX)
+    size_t wf = term_words(from);   /* a pid of another node is boxed */
+    if (wr == SIZE_MAX || wt == SIZE_MAX || wf == SIZE_MAX)
         return NULL;
-    size_t bytes = sizeof(ot__sig) + (wr + wt) * sizeof(uint64_t);
+    size_t bytes = sizeof(ot__sig) + (wr + wt + wf) * sizeof(uint64_t);
     ot__sig *s = sig_alloc(bytes);
     if (!s)
         return NULL;
@@ -191,13 +192,16 @@ ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term)
     s->kind = (uint16_t)kind;
     s->trace = 0;
     s->from = from;
-    s->nwords = (uint32_t)(wr + wt);
+    s->nwords = (uint32_t)(wr + wt + wf);
     ot_heap h;
-    ot__heap_init_fixed(&h, s->words, wr + wt);
+    ot__heap_init_fixed(&h, s->words, wr + wt + wf);
     s->ref = ref == OT_NONE ? OT_NONE : ot_copy(&h, ref);
     s->term = term == OT_NONE ? OT_NONE : ot_copy(&h, term);
+    if (wf)
+        s->from = ot_copy(&h, from);
     s->offheap = h.offheap;
-    if ((ref != OT_NONE && s->ref == OT_NONE) || (term != OT_NONE && s->term == OT_NONE)) {
+    if ((ref != OT_NONE && s->ref == OT_NONE) || (term != OT_NONE && s->term == OT_NONE) ||
+        (wf && s->from == OT_NONE)) {
         ot__heap_release_fixed(&h);
         sig_release(s, bytes);
         return NULL;
@@ -281,6 +285,8 @@ bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_te
 bool ot__send_signal_traced(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term,
                             uint16_t trace)
 {
+    if (!ot__is_lpid(to) && ot__is_remote(to))
+        return ot__remote_signal(kind, from, to, ref, term); /* another node */
     ot__sig *s = ot__sig_new(kind, from, ref, term);
     if (!s)
         return false;
@@ -360,12 +366,23 @@ int ot_send(ot_term to, ot_term msg)
         pid = ot_whereis(to);
         if (pid == OT_NONE)
             return -ENOENT;
-    } else if (!ot_is_pid(to)) {
+    } else if (ot__is_remote(to)) {
+        /* another node's pid, or {name, node}: the distribution layer's */
+        ot__proc *me = ot__proc_current();
+        if (!ot__remote_available())
+            return -ENOTSUP;
+        ot__remote_signal(OT__SIG_MSG, me ? me->pid : OT_NONE, to, OT_NONE, msg);
+        if (me)
+            ot__proc_charge(me, 1);
+        return 0;
+    } else if (ot_is_tuple(to) && ot_tuple_arity(to) == 2 && ot__is_atom(ot_tuple_get(to, 0))) {
+        pid = ot_whereis(ot_tuple_get(to, 0)); /* {name, node()} */
+        if (pid == OT_NONE)
+            return -ENOENT;
+    } else {
         return -EINVAL;
     }
     ot__proc *self = ot__proc_current();
-    if (!ot__is_lpid(pid))
-        return -ENOTSUP; /* remote pids come with the distribution layer */
     ot__sig *s = ot__sig_new(OT__SIG_MSG, self ? self->pid : OT_NONE, OT_NONE, msg);
     if (!s)
         return -ENOMEM;

@@ -686,6 +686,7 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
     ot__runtime_last_exit();
     for (unsigned i = 0; i < started; i++)
         pthread_join(rt->scheds[i].thread, NULL);
+    ot__remote_runtime_stopped(); /* the distribution layer closes its sockets */
     ot__io_shutdown();
     ot__registry_shutdown();
     ot__proc_table_free();

@@ -1,0 +1,92 @@
+# peer.exs — a BEAM node that otter's distribution tests drive.
+#
+#   elixir --sname NAME --cookie COOKIE tests/dist/peer.exs
+#
+# Prints "READY <node>" once up, then reads one line of Elixir code at a
+# time from stdin, evaluates it (bindings are kept from line to line) and
+# prints one line: "=> <inspect(result)>" or "!! <error>". End of stdin
+# (the test closed it, or died) halts the node, so a failed test never
+# leaves a node behind. `Peer.*` helpers below are available to the code.
+defmodule Peer do
+  # A GenServer for calls from otter: answers {:double, n} and :whoami.
+  defmodule Echo do
+    use GenServer
+    def start_link(arg), do: GenServer.start_link(__MODULE__, arg)
+    def init(arg), do: {:ok, arg}
+    def handle_call({:double, n}, _from, s), do: {:reply, 2 * n, s}
+    def handle_call(:whoami, {pid, _}, s), do: {:reply, {node(), pid}, s}
+  end
+
+  # A selective receive with a predicate: takes the oldest message for
+  # which fun is true, leaving the others in the mailbox; :timeout after
+  # `timeout` ms.
+  def await(fun, timeout \\ 5000) do
+    await_until(fun, System.monotonic_time(:millisecond) + timeout)
+  end
+
+  defp await_until(fun, deadline) do
+    {:messages, msgs} = Process.info(self(), :messages)
+
+    case Enum.find(msgs, :none, fun) do
+      :none ->
+        if System.monotonic_time(:millisecond) >= deadline do
+          :timeout
+        else
+          Process.sleep(5)
+          await_until(fun, deadline)
+        end
+
+      m ->
+        receive do
+          ^m -> m
+        end
+    end
+  end
+
+  # Signals between nodes travel on their own: a check of their effect
+  # waits (up to 3 s) until fun gives something other than nil, false, []
+  # or :timeout, and returns that (or the last value).
+  def eventually(fun, tries \\ 300) do
+    v = fun.()
+
+    if v in [nil, false, [], :timeout] and tries > 0 do
+      Process.sleep(10)
+      eventually(fun, tries - 1)
+    else
+      v
+    end
+  end
+
+  def one_line(text), do: String.replace(text, "\n", "\\n")
+end
+
+# The test closes stdin to stop us; a test that crashed closes it too.
+me = self()
+{:ok, _} = Agent.start_link(fn -> me end, name: Peer.Main)
+IO.puts("READY #{node()}")
+
+loop = fn loop, binding ->
+  case IO.gets("") do
+    :eof ->
+      System.halt(0)
+
+    {:error, _} ->
+      System.halt(0)
+
+    line ->
+      {out, binding} =
+        try do
+          {value, binding} = Code.eval_string(line, binding)
+          {"=> " <> inspect(value, limit: :infinity, printable_limit: :infinity), binding}
+        rescue
+          e -> {"!! " <> Exception.format(:error, e, __STACKTRACE__), binding}
+        catch
+          kind, reason -> {"!! " <> Exception.format(kind, reason, __STACKTRACE__), binding}
+        end
+
+      IO.puts(Peer.one_line(out))
+      loop.(loop, binding)
+  end
+end
+
+loop.(loop, [])
