@@ -22,10 +22,12 @@
 #include <otter/agent.h>
 #include <otter/application.h>
 #include <otter/dashboard.h>
+#include <otter/erpc.h>
 #include <otter/ets.h>
 #include <otter/introspect.h>
 #include <otter/livechart.h>
 #include <otter/mermaid.h>
+#include <otter/node.h>
 #include <otter/process.h>
 #include <otter/supervisor.h>
 #include <otter/task.h>
@@ -51,6 +53,9 @@ static struct {
     ot_term memory_listener;
     bool serve;             /* --serve: the dashboard runs during and after the tour */
     int signal_fd;          /* SIGINT/SIGTERM, read by the tour's process */
+    const char *node_arg;   /* --node: the node the remote cells look at (default: itself) */
+    const char *cookie_arg; /* --cookie: its cookie */
+    ot_term node;           /* that node, once connected */
     ot_heap *traces;        /* traces kept for the dashboard */
 } tour;
 
@@ -152,7 +157,8 @@ static void progress(const char *what, long done, long total)
 
 #define S_PROCESSES "Processes all the way down"
 #define S_SUPERVISORS "Supervisors: a special type of process"
-#define S_INSPECT "Inspecting processes"
+#define S_REMOTE "Connecting to a remote node"
+#define S_INSPECT "Inspecting remote processes"
 #define S_MEMORY "Tracking memory usage"
 
 /* ================================================================ cells */
@@ -343,19 +349,83 @@ static void cell_started_applications(void)
 }
 /* end cell */
 
+/* cell: node-cookie */
+static void cell_node_cookie(void)
+{
+    ot_heap *h = ot_heap_new();
+    show_term("node", ot_node());                         /* IO.puts node() */
+    show_term("cookie", ot_get_cookie());                 /* IO.puts Node.get_cookie() */
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: connect */
+static void cell_connect(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_term node = tour.node_arg ? ot_atom(tour.node_arg) : ot_node();   /* read_text(default: node()) */
+    if (tour.cookie_arg)
+        ot_set_node_cookie(node, tour.cookie_arg);        /* Node.set_cookie(node, cookie) */
+    int rc = ot_connect(node);                            /* true = Node.connect(node) */
+    show_text("connect", "Node.connect(%s): %s", ot_atom_text(node, NULL),
+              rc == 0 ? "true" : ot_strerror(rc));
+    tour.node = rc == 0 ? node : OT_NONE;
+    ot_heap_free(h);
+}
+/* end cell */
+
+/* cell: node-spawn */
+/* A function other nodes may spawn: C cannot ship a closure, so
+ * Node.spawn names a registered function. */
+static ot_rpc_class print_node(ot_heap *h, ot_term args, ot_term *result, void *arg)
+{
+    (void)args;
+    (void)arg;
+    char text[256];
+    ot_print(text, sizeof text, ot_node(), NULL);
+    printf("%s\n", text);                                /* IO.inspect(node()) */
+    *result = ot_node();
+    (void)h;
+    return OT_RPC_RETURN;
+}
+
+static void cell_node_spawn(void)
+{
+    ot_heap *h = ot_heap_new();
+    ot_rpc_register("tour", "print_node", 0, print_node, NULL);
+    int err = 0;
+    ot_term pid = ot_spawn_remote(h, tour.node, ot_atom("tour"), ot_atom("print_node"), OT_NIL, &err);
+    if (pid == OT_NONE)
+        show_text("node-spawn", "Node.spawn failed: %s", ot_strerror(err));
+    else
+        show_term("node-spawn", pid);
+    ot_sleep(50);
+    ot_heap_free(h);
+}
+/* end cell */
+
 /* cell: process-list */
+/* :erpc.call(node, Process, :info, [pid, keys]) and inspect(pid) there,
+ * for every pid of :erpc.call(node, Process, :list, []). */
+static ot_term remote(ot_heap *h, const char *mod, const char *fun, ot_term args)
+{
+    ot_term r;
+    int rc = ot_erpc_call(h, tour.node, ot_atom(mod), ot_atom(fun), args, 5000, &r);
+    return rc == 0 ? r : OT_NONE;
+}
+
 static ot_term process_rows(ot_heap *h)
 {
     ot_term keys = ot_build(h, "[reductions, memory, status]");
+    ot_term pids = remote(h, "Elixir.Process", "list", OT_NIL);
     ot_term rows = OT_NIL;
-    for (ot_term l = ot_processes(h); l != OT_NIL; l = ot_tl(l)) {
+    for (ot_term l = pids; ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
         ot_term pid = ot_hd(l);
-        ot_term info = ot_process_info(h, pid, keys);   /* Process.info(pid, keys) */
-        if (info == OT_NONE || info == OT_ATOM(UNDEFINED))
-            continue;                                  /* it exited meanwhile */
-        char text[64];
-        ot_print(text, sizeof text, pid, NULL);         /* inspect(pid) */
-        ot_term row = ot_build(h, "#{pid => ~s}", text);
+        ot_term info = remote(h, "Elixir.Process", "info", ot_list(h, 2, pid, keys));
+        ot_term text = remote(h, "Elixir.Kernel", "inspect", ot_list(h, 1, pid));
+        if (!ot_is_list(info) || info == OT_NIL || !ot_is_binary(text))
+            continue;                                     /* it exited meanwhile */
+        ot_term row = ot_build(h, "#{pid => ~t}", text);
         for (ot_term i = info; i != OT_NIL; i = ot_tl(i))
             row = ot_map_put(h, row, ot_tuple_get(ot_hd(i), 0), ot_tuple_get(ot_hd(i), 1));
         rows = ot_cons(h, row, rows);
@@ -367,7 +437,8 @@ static void cell_process_list(void)
 {
     ot_heap *h = ot_heap_new();
     ot_term rows = process_rows(h);
-    show_text("process-count", "%zd processes", ot_list_length(rows));
+    show_text("process-count", "%zd processes on %s", ot_list_length(rows),
+              ot_atom_text(tour.node, NULL));
     show_term("processes", rows);
     ot_heap_free(h);
 }
@@ -500,6 +571,15 @@ static void tour_process(void *arg)
     /* otter's own services, as kernel is on BEAM: the application tree
      * and started applications below show them. */
     ot_otter_start();
+    /* A distributed node, as a Livebook runtime is: a unique short name,
+     * the default cookie (~/.erlang.cookie). */
+    char name[64];
+    snprintf(name, sizeof name, "otter_tour_%d", (int)getpid());
+    int nrc = ot_node_start(name, OT_NODE_SHORT, NULL);
+    if (nrc != 0)
+        fprintf(stderr, "otter tour: no distribution (%s): the node stays nonode@nohost\n",
+                ot_strerror(nrc));
+    tour.node = OT_NONE;
     if (tour.serve) {
         ot_dashboard_opts o = {.tour = true};
         const char *url;
@@ -534,11 +614,20 @@ static void tour_process(void *arg)
     cell(S_SUPERVISORS, "Application.started_applications()", "started-applications");
     cell_started_applications();
 
-    cell(S_INSPECT, "Process.list() and Process.info(pid, [:reductions, :memory, :status])",
-         "process-list");
-    cell_process_list();
-    cell(S_INSPECT, "The processes on a scatter plot", "process-scatter");
-    cell_process_scatter();
+    cell(S_REMOTE, "node() and Node.get_cookie()", "node-cookie");
+    cell_node_cookie();
+    cell(S_REMOTE, "Node.set_cookie(node, cookie) and Node.connect(node)", "connect");
+    cell_connect();
+    if (tour.node != OT_NONE) {
+        cell(S_REMOTE, "Node.spawn(node, fn -> IO.inspect(node()) end)", "node-spawn");
+        cell_node_spawn();
+        cell(S_INSPECT,
+             ":erpc.call(node, Process, :list / :info, ...) and inspect(pid) for every process",
+             "process-list");
+        cell_process_list();
+        cell(S_INSPECT, "The processes on a scatter plot", "process-scatter");
+        cell_process_scatter();
+    }
 
     cell(S_MEMORY, ":erlang.memory()", "memory");
     cell_memory();
@@ -567,7 +656,7 @@ static void tour_process(void *arg)
 static void help(FILE *f)
 {
     fprintf(f,
-            "usage: otter tour [--out DIR] [--quiet] [--serve]\n\n"
+            "usage: otter tour [--out DIR] [--quiet] [--serve] [--node NODE [--cookie C]]\n\n"
             "Runs the notebook \"Runtime introspection with Mermaid and VegaLite\" cell by cell\n"
             "on a local otter node, printing each cell's output, and writes a report:\n"
             "DIR/NN-slug.{mmd,vl.json,txt,json}, DIR/index.json and DIR/index.html (open it\n"
@@ -576,6 +665,9 @@ static void help(FILE *f)
             "  --quiet     print only the report's path\n"
             "  --serve     also serve the live dashboard of the tour's node, from the\n"
             "              start, and keep it running after the tour until Ctrl-C\n"
+            "  --node NODE the node the remote cells connect to and inspect, an otter or\n"
+            "              Erlang/Elixir node (default: the tour's own node, as the notebook)\n"
+            "  --cookie C  that node's cookie (default: ~/.erlang.cookie)\n"
             "  --help      this text\n");
 }
 
@@ -585,6 +677,8 @@ int tour_main(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
         {"serve", no_argument, NULL, 's'},
+        {"node", required_argument, NULL, 'n'},
+        {"cookie", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
@@ -596,6 +690,8 @@ int tour_main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'q': tour.quiet = true; break;
         case 's': tour.serve = true; break;
+        case 'n': tour.node_arg = optarg; break;
+        case 'c': tour.cookie_arg = optarg; break;
         case 'h': help(stdout); return TOOL_OK;
         default:
             return tool_usage_error("tour", "unknown option or missing value: %s", argv[optind - 1]);
