@@ -3,7 +3,7 @@
 #   make run      the notebook tour on a local node, then its live dashboard (otter tour --serve)
 #   make test     every test, C tests under ASan + UBSan
 #   make bench    otter beside BEAM, results in bench/results/latest.json
-#   make fuzz     libFuzzer on the term decoder (FUZZ_SECONDS=60)
+#   make fuzz     libFuzzer on the term decoder and the distribution parsers (FUZZ_SECONDS=60 each)
 #   make install  the library, headers, pkg-config file and the otter program
 
 BUILD       ?= build
@@ -51,6 +51,8 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 	mkdir -p $(FUZZ_BUILD)/corpus && cp tests/fuzz/corpus/* $(FUZZ_BUILD)/corpus/
 	$(FUZZ_BUILD)/tests/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus
+	mkdir -p $(FUZZ_BUILD)/corpus_dist && cp tests/fuzz/corpus_dist/* $(FUZZ_BUILD)/corpus_dist/
+	$(FUZZ_BUILD)/tests/fuzz/fuzz_dist -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD)/corpus_dist
 
 install: all
 	meson install -C $(BUILD)
