@@ -1,6 +1,7 @@
 /* main.c — the otter command: one program, a subcommand per job.
  *
- *   otter tour [--out DIR] [--quiet]    the notebook, cell by cell, on a local node
+ *   otter tour [--out DIR] [--serve]    the notebook, cell by cell, on a local node
+ *   otter node --sname NAME [--demo]    a node that runs until stopped
  *   otter --help | --version
  *
  * Every subcommand has --help; exit codes are in tool.h. */
@@ -20,6 +21,7 @@ static const struct {
     const char *what;
 } subcommands[] = {
     {"tour", tour_main, "walk the notebook cell by cell on a local node and write a report"},
+    {"node", node_main, "run an otter node (for otter and Erlang/Elixir nodes to connect to)"},
 };
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
 
