@@ -20,6 +20,7 @@ static const struct {
     const char *what;
 } subcommands[] = {
     {"tour", tour_main, "walk the notebook cell by cell on a local node and write a report"},
+    {"ps", ps_main, "list a node's processes, sorted (table, JSON or Vega-Lite)"},
 };
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
 

@@ -17,5 +17,6 @@ int tool_usage_error(const char *sub, const char *fmt, ...) __attribute__((forma
 /* Subcommands: each takes the arguments after its name (argv[0] is the
  * subcommand) and returns an exit code. */
 int tour_main(int argc, char **argv);
+int ps_main(int argc, char **argv);
 
 #endif
