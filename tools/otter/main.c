@@ -21,6 +21,8 @@ static const struct {
 } subcommands[] = {
     {"tour", tour_main, "walk the notebook cell by cell on a local node and write a report"},
     {"ps", ps_main, "list a node's processes, sorted (table, JSON or Vega-Lite)"},
+    {"memory", memory_main, "sample a node's erlang:memory() (table, JSON or Vega-Lite)"},
+    {"apps", apps_main, "list the applications running on a node"},
 };
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
 
