@@ -20,5 +20,7 @@ int tour_main(int argc, char **argv);
 int ps_main(int argc, char **argv);
 int memory_main(int argc, char **argv);
 int apps_main(int argc, char **argv);
+int sup_tree_main(int argc, char **argv);
+int app_tree_main(int argc, char **argv);
 
 #endif
