@@ -39,7 +39,7 @@ for (const f of files) {
   } else if (f.endsWith('.json')) {
     let v;
     try { v = JSON.parse(text); } catch (e) { report(false, f, e.message); continue; }
-    const fails = Object.entries(props).filter(([p, check]) => f.includes(p) && !check(v)).map(([p]) => p);
+    const fails = Object.entries(props).filter(([p, check]) => f.startsWith(p) && !check(v)).map(([p]) => p);
     report(fails.length === 0, f, fails.length ? `property ${fails.join(', ')}` : '');
   } else if (f.endsWith('.mmd')) {
     const { mermaid } = await loadMermaid();
