@@ -22,6 +22,11 @@ static const struct {
 } subcommands[] = {
     {"tour", tour_main, "walk the notebook cell by cell on a local node and write a report"},
     {"node", node_main, "run an otter node (for otter and Erlang/Elixir nodes to connect to)"},
+    {"ps", ps_main, "list a node's processes, sorted (table, JSON or Vega-Lite)"},
+    {"memory", memory_main, "sample a node's erlang:memory() (table, JSON or Vega-Lite)"},
+    {"apps", apps_main, "list the applications running on a node"},
+    {"sup-tree", sup_tree_main, "draw a supervision tree on a node (Mermaid)"},
+    {"app-tree", app_tree_main, "draw an application's supervision tree on a node (Mermaid)"},
 };
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
 

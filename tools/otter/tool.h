@@ -18,5 +18,10 @@ int tool_usage_error(const char *sub, const char *fmt, ...) __attribute__((forma
  * subcommand) and returns an exit code. */
 int tour_main(int argc, char **argv);
 int node_main(int argc, char **argv);
+int ps_main(int argc, char **argv);
+int memory_main(int argc, char **argv);
+int apps_main(int argc, char **argv);
+int sup_tree_main(int argc, char **argv);
+int app_tree_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,127 @@
+#!/bin/sh
+# run.sh OTTER OTTER_PEER OUTDIR — the introspection subcommands of the
+# otter command against a real Elixir node and a real otter node (both
+# started here with unique names and a cookie of their own, and always
+# stopped), then check.mjs validates the JSON, Vega-Lite and Mermaid saved.
+set -u
+otter=$1 peer=$2 out=$3
+host=$(hostname -s)
+tag=$$
+cookie="cli_cookie_$tag"
+beam="cli_beam_$tag@$host"
+on="cli_otter_$tag@$host"
+rm -rf "$out" && mkdir -p "$out/files"
+fail=0 n=0
+elixir_pid= peer_pid=
+cleanup() {
+    [ -n "$elixir_pid" ] && kill "$elixir_pid" 2>/dev/null
+    [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
+    exec 4>&- 2>/dev/null
+    rm -f "$out/peer.in"
+}
+trap cleanup EXIT INT TERM
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; sed 's/^/#   /' "$out/err" | head -5; }
+
+# expect CODE NAME FILE|- ARGS...: runs otter ARGS, wants exit code CODE;
+# saves stdout as FILE under files/ (unless -).
+expect() {
+    code=$1 name=$2 file=$3
+    shift 3
+    "$otter" "$@" >"$out/stdout" 2>"$out/err"
+    rc=$?
+    if [ "$rc" -eq "$code" ]; then ok "$name (exit $rc)"; else bad "$name: exit $rc, wanted $code"; fi
+    [ "$file" != - ] && cp "$out/stdout" "$out/files/$file"
+    return 0
+}
+# stderr_has TEXT NAME: the last command's stderr says TEXT.
+stderr_has() {
+    if grep -qF -- "$1" "$out/err"; then ok "$2"; else bad "$2: stderr lacks '$1'"; fi
+}
+
+# ---------------------------------------------------------------- arguments
+for sub in ps memory apps sup-tree app-tree; do
+    expect 0 "$sub --help" - "$sub" --help
+done
+expect 2 "ps without NODE" - ps
+stderr_has "give NODE" "ps without NODE says so"
+expect 2 "ps --format bad" - ps "$beam" --format xml
+stderr_has "--format takes table, json or vega-lite" "ps --format bad says which"
+expect 2 "ps --top 0" - ps "$beam" --top 0
+expect 2 "ps --sort bad" - ps "$beam" --sort size
+expect 2 "memory --count x" - memory "$beam" --count x
+expect 2 "memory --interval 0" - memory "$beam" --interval 0
+expect 2 "apps extra argument" - apps "$beam" extra
+expect 2 "sup-tree without NAME" - sup-tree "$beam"
+expect 2 "sup-tree --direction bad" - sup-tree "$beam" x --direction up
+expect 2 "app-tree unknown option" - app-tree "$beam" x --frobnicate
+expect 2 "ps NODE without @" - ps nohost
+stderr_has "NODE must be name@host" "a NODE without @ says so"
+
+# ---------------------------------------------------------------- unreachable
+expect 1 "ps to a node that does not exist" - ps "cli_none_$tag@$host" --cookie "$cookie"
+stderr_has "no node cli_none_$tag@$host registered with epmd on host $host" "unreachable node: message"
+expect 1 "memory to a node that does not exist" - memory "cli_none_$tag@$host"
+expect 1 "sup-tree to a node that does not exist" - sup-tree "cli_none_$tag@$host" x
+
+# ---------------------------------------------------------------- a BEAM node
+elixir --sname "cli_beam_$tag" --cookie "$cookie" -e '
+  {:ok, _} = Supervisor.start_link([
+    %{id: :agent, start: {Agent, :start_link, [fn -> 0 end, [name: :cli_agent]]}},
+    %{id: :inner, type: :supervisor,
+      start: {Supervisor, :start_link, [[{Task, fn -> Process.sleep(:infinity) end}], [strategy: :one_for_one]]}}
+  ], strategy: :one_for_one, name: :cli_sup)
+  IO.puts("READY")
+  Process.sleep(120_000)' >"$out/elixir.log" 2>&1 &
+elixir_pid=$!
+i=0
+until grep -q READY "$out/elixir.log" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
+done
+expect 1 "wrong cookie" - ps "$beam" --cookie "not_$cookie"
+stderr_has "cookie rejected by $beam" "wrong cookie: message"
+expect 0 "ps table (BEAM)" - ps "$beam" --cookie "$cookie"
+if grep -q application_controller "$out/stdout"; then ok "ps table lists application_controller"; else bad "ps table lists application_controller"; fi
+expect 0 "ps json (BEAM)" ps-beam.json ps "$beam" --cookie "$cookie" --format json
+expect 0 "ps json top 3 (BEAM)" ps-top3-beam.json ps "$beam" --cookie "$cookie" --format json --top 3
+expect 0 "ps json by reductions (BEAM)" ps-reds-beam.json ps "$beam" --cookie "$cookie" --format json --sort reductions
+expect 0 "ps vega-lite (BEAM)" ps-beam.vl.json ps "$beam" --cookie "$cookie" --format vega-lite
+expect 1 "ps --sort cpu on BEAM" - ps "$beam" --cookie "$cookie" --sort cpu
+stderr_has "needs an otter node" "ps --sort cpu on BEAM says why"
+expect 0 "memory json (BEAM)" memory-beam.json memory "$beam" --cookie "$cookie" --count 2 --interval 50 --format json
+expect 0 "memory vega-lite (BEAM)" memory-beam.vl.json memory "$beam" --cookie "$cookie" --count 2 --interval 50 --format vega-lite
+expect 0 "memory table (BEAM)" - memory "$beam" --cookie "$cookie"
+expect 0 "apps json (BEAM)" apps-beam.json apps "$beam" --cookie "$cookie" --format json
+expect 0 "sup-tree by name (BEAM)" sup-tree-beam.mmd sup-tree "$beam" cli_sup --cookie "$cookie"
+expect 0 "sup-tree lr (BEAM)" sup-tree-lr-beam.mmd sup-tree "$beam" cli_sup --cookie "$cookie" --direction lr
+if grep -q '^graph LR;' "$out/stdout"; then ok "--direction lr draws LR"; else bad "--direction lr draws LR"; fi
+expect 1 "sup-tree of a worker (BEAM)" - sup-tree "$beam" cli_agent --cookie "$cookie"
+stderr_has "is not a supervisor" "sup-tree of a worker says why"
+expect 1 "sup-tree of an unknown name" - sup-tree "$beam" no_such_sup --cookie "$cookie"
+expect 0 "app-tree logger (BEAM)" app-tree-beam.mmd app-tree "$beam" logger --cookie "$cookie"
+expect 1 "app-tree of an app not running" - app-tree "$beam" no_such_app --cookie "$cookie"
+
+# ---------------------------------------------------------------- an otter node
+mkfifo "$out/peer.in"
+"$peer" "cli_otter_$tag" "$cookie" <"$out/peer.in" >"$out/peer.log" 2>&1 &
+peer_pid=$!
+exec 4>"$out/peer.in"
+i=0
+until grep -q READY "$out/peer.log" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
+done
+expect 0 "ps json (otter)" ps-otter.json ps "$on" --cookie "$cookie" --format json
+expect 0 "ps json by cpu (otter)" ps-cpu-otter.json ps "$on" --cookie "$cookie" --format json --sort cpu
+expect 0 "ps vega-lite (otter)" ps-otter.vl.json ps "$on" --cookie "$cookie" --format vega-lite
+expect 0 "memory json (otter)" memory-otter.json memory "$on" --cookie "$cookie" --count 2 --interval 50 --format json
+expect 0 "memory vega-lite (otter)" memory-otter.vl.json memory "$on" --cookie "$cookie" --count 2 --interval 50 --format vega-lite
+expect 1 "apps on an otter node without application:which_applications" - apps "$on" --cookie "$cookie"
+stderr_has "undef" "apps on otter says undef"
+
+# ---------------------------------------------------------------- the outputs
+if node "$(dirname "$0")/check.mjs" "$out/files" >"$out/check" 2>&1; then ok "outputs valid"; else
+    cp "$out/check" "$out/err"; bad "outputs valid"; fi
+sed 's/^/# /' "$out/check"
+echo "1..$n"
+[ "$fail" -eq 0 ]
