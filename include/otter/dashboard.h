@@ -117,6 +117,16 @@ typedef struct ot_dash_source {
  * -ENOTSUP. */
 OT_API const ot_dash_source *ot_dash_local_source(void);
 
+/* ot_dash_remote_source: another node — an otter node or a BEAM node —
+ * as a source, every question asked over erpc with functions both kinds
+ * answer (nothing is loaded onto it). The caller's node must be started
+ * (otter/node.h) and able to connect to `node`. otter_node only labels
+ * the page ("otter" or "beam"). NULL for a bad node or no memory. Free it
+ * with ot_dash_remote_source_free once no dashboard uses it. Call it from
+ * inside a process (it starts the process that makes the calls). */
+OT_API ot_dash_source *ot_dash_remote_source(ot_term node, bool otter_node);
+OT_API void ot_dash_remote_source_free(ot_dash_source *src);
+
 /* ---------------------------------------------------------------- the server */
 
 typedef struct ot_dashboard_opts {

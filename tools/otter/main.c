@@ -22,6 +22,7 @@ static const struct {
 } subcommands[] = {
     {"tour", tour_main, "walk the notebook cell by cell on a local node and write a report"},
     {"node", node_main, "run an otter node (for otter and Erlang/Elixir nodes to connect to)"},
+    {"observe", observe_main, "serve the live dashboard for another otter or Erlang/Elixir node"},
     {"ps", ps_main, "list a node's processes, sorted (table, JSON or Vega-Lite)"},
     {"memory", memory_main, "sample a node's erlang:memory() (table, JSON or Vega-Lite)"},
     {"apps", apps_main, "list the applications running on a node"},

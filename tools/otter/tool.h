@@ -19,6 +19,7 @@ int tool_usage_error(const char *sub, const char *fmt, ...) __attribute__((forma
 int tour_main(int argc, char **argv);
 int node_main(int argc, char **argv);
 int ps_main(int argc, char **argv);
+int observe_main(int argc, char **argv);
 int memory_main(int argc, char **argv);
 int apps_main(int argc, char **argv);
 int sup_tree_main(int argc, char **argv);

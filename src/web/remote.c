@@ -1,0 +1,310 @@
+/* remote.c — another node (otter or BEAM) as a dashboard source: every
+ * question goes over erpc, with the functions both kinds of node answer
+ * (erlang:processes/0, erlang:process_info/2, erlang:memory/0,
+ * application:which_applications/0, application_controller:get_master/1,
+ * application_master:get_child/1, supervisor:which_children/1, ets:all/0,
+ * ets:info/1). Nothing is loaded onto the target. Questions come from the
+ * web server's plain threads, so each erpc runs in a short-lived process
+ * (through a proxy process, one call at a time). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "otter/erpc.h"
+#include "term/term_internal.h"
+#include "otter/node.h"
+#include "web/web_internal.h"
+
+#define REMOTE_TIMEOUT_MS 5000
+
+typedef struct remote {
+    ot_dash_source src;
+    ot_term node;
+    ot_term proxy;         /* the process that makes the calls */
+    char kind[8];
+} remote;
+
+/* One question for the proxy: the web thread that asks waits on it; the
+ * last of the two to let go frees it (the thread may give up waiting). */
+typedef struct rjob {
+    ot_term node;
+    char mod[64], fun[64];
+    uint64_t *args_block;  /* a copy of the arguments, owned by the job */
+    ot_term args;
+    ot_heap *answer;       /* the proxy's answer, on a heap of the job's */
+    ot_term out;
+    int rc;
+    bool done;
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    _Atomic int refs;
+} rjob;
+
+static void rjob_unref(rjob *j)
+{
+    if (atomic_fetch_sub(&j->refs, 1) == 1) {
+        ot_heap_free(j->answer);
+        free(j->args_block);
+        pthread_mutex_destroy(&j->m);
+        pthread_cond_destroy(&j->cv);
+        free(j);
+    }
+}
+
+/* The proxy: a process of this node that takes jobs ({rjob, Address})
+ * one at a time and makes their erpc calls. Every call to the observed
+ * node goes through it, as the web server's threads are not processes. */
+static void proxy_main(void *arg)
+{
+    (void)arg;
+    ot_set_label(ot_atom("otter_observe_proxy"));
+    for (;;) {
+        ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+        ot_term t = ot_msg_term(m);
+        uint64_t addr;
+        if (ot_is_tuple(t) && ot_tuple_arity(t) == 2 && ot_get_uint64(ot_tuple_get(t, 1), &addr) == 0) {
+            rjob *j = (rjob *)(uintptr_t)addr;
+            ot_term out = OT_NONE;
+            int rc = ot_erpc_call(j->answer, j->node, ot_atom(j->mod), ot_atom(j->fun), j->args,
+                                  REMOTE_TIMEOUT_MS, &out);
+            pthread_mutex_lock(&j->m);
+            j->rc = rc > 0 ? -EPROTO : rc;   /* a raise is an error to the view */
+            j->out = out;
+            j->done = true;
+            pthread_cond_signal(&j->cv);
+            pthread_mutex_unlock(&j->m);
+            rjob_unref(j);
+        }
+        ot_msg_free(m);
+    }
+}
+
+static int rcall(remote *r, ot_heap *h, const char *mod, const char *fun, ot_term args, ot_term *out)
+{
+    if (ot_self() != OT_NONE) {
+        /* Asked by a process (the dashboard's memory sampler): it makes
+         * the call itself. Waiting on the proxy would hold its scheduler's
+         * thread, and with it the processes the answer needs. */
+        int rc = ot_erpc_call(h, r->node, ot_atom(mod), ot_atom(fun), args, REMOTE_TIMEOUT_MS, out);
+        return rc > 0 ? -EPROTO : rc;
+    }
+    rjob *j = calloc(1, sizeof *j);
+    if (!j)
+        return -ENOMEM;
+    j->node = r->node;
+    snprintf(j->mod, sizeof j->mod, "%s", mod);
+    snprintf(j->fun, sizeof j->fun, "%s", fun);
+    j->answer = ot_heap_new();
+    size_t words = ot__copy_words(args);
+    j->args_block = words ? malloc(words * sizeof(uint64_t)) : NULL;
+    if (!j->answer || (words && !j->args_block)) {
+        ot_heap_free(j->answer);
+        free(j->args_block);
+        free(j);
+        return -ENOMEM;
+    }
+    ot_heap fixed;
+    ot__heap_init_fixed(&fixed, j->args_block, words);
+    j->args = ot_copy(&fixed, args);
+    ot__heap_release_fixed(&fixed);   /* arguments here hold no shared binary */
+    pthread_mutex_init(&j->m, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    atomic_store(&j->refs, 2);
+    uint64_t mem[8];
+    ot_heap tmp;
+    ot__heap_init_fixed(&tmp, mem, 8);
+    ot_term msg = ot_tuple(&tmp, 2, ot_atom("rjob"), ot_uint(&tmp, (uint64_t)(uintptr_t)j));
+    if (ot_send(r->proxy, msg) != 0) {
+        atomic_store(&j->refs, 1);
+        rjob_unref(j);
+        return -ECONNRESET;
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += REMOTE_TIMEOUT_MS / 1000 + 2;
+    pthread_mutex_lock(&j->m);
+    while (!j->done)
+        if (pthread_cond_timedwait(&j->cv, &j->m, &until) == ETIMEDOUT)
+            break;
+    int rc = -ETIMEDOUT;
+    if (j->done) {
+        rc = j->rc;
+        if (rc == 0) {
+            *out = ot_copy(h, j->out);
+            if (*out == OT_NONE)
+                rc = -ENOMEM;
+        }
+    }
+    pthread_mutex_unlock(&j->m);
+    rjob_unref(j);
+    return rc;
+}
+
+static ot_term r_node_name(void *ctx)
+{
+    return ((remote *)ctx)->node;
+}
+
+static int r_system_info(void *ctx, ot_heap *h, ot_term *out)
+{
+    remote *r = ctx;
+    ot_term count, scheds, release;
+    if (rcall(r, h, "erlang", "system_info", ot_list(h, 1, ot_atom("process_count")), &count) ||
+        rcall(r, h, "erlang", "system_info", ot_list(h, 1, ot_atom("schedulers")), &scheds))
+        return -ECONNRESET;
+    ot_term m = ot_build(h, "#{process_count => ~t, schedulers => ~t}", count, scheds);
+    if (rcall(r, h, "erlang", "system_info", ot_list(h, 1, ot_atom("otp_release")), &release) == 0)
+        m = ot_map_put(h, m, ot_atom("otp_release"), release);
+    *out = m;
+    return m == OT_NONE ? -ENOMEM : 0;
+}
+
+static int r_processes(void *ctx, ot_heap *h, ot_term *out)
+{
+    return rcall(ctx, h, "erlang", "processes", OT_NIL, out);
+}
+
+static int r_process_info(void *ctx, ot_heap *h, ot_term pid, ot_term keys, ot_term *out)
+{
+    return rcall(ctx, h, "erlang", "process_info", ot_list(h, 2, pid, keys), out);
+}
+
+static int r_memory(void *ctx, ot_heap *h, ot_term *out)
+{
+    return rcall(ctx, h, "erlang", "memory", OT_NIL, out);
+}
+
+static int r_kill(void *ctx, ot_term pid)
+{
+    ot_heap *h = ot_heap_new();
+    if (!h)
+        return -ENOMEM;
+    ot_term res;
+    int rc = rcall(ctx, h, "erlang", "exit", ot_list(h, 2, pid, ot_atom("kill")), &res);
+    ot_heap_free(h);
+    return rc;
+}
+
+static int r_which_applications(void *ctx, ot_heap *h, ot_term *out)
+{
+    return rcall(ctx, h, "application", "which_applications", OT_NIL, out);
+}
+
+static int r_application_root(void *ctx, ot_heap *h, ot_term app, ot_term *out)
+{
+    ot_term master, child;
+    int rc = rcall(ctx, h, "application_controller", "get_master", ot_list(h, 1, app), &master);
+    if (rc)
+        return rc;
+    if (!ot_is_pid(master))
+        return -ESRCH;
+    rc = rcall(ctx, h, "application_master", "get_child", ot_list(h, 1, master), &child);
+    if (rc)
+        return rc;
+    if (!ot_is_tuple(child) || ot_tuple_arity(child) < 1)
+        return -ESRCH;
+    *out = ot_tuple(h, 2, master, ot_tuple_get(child, 0));
+    return *out == OT_NONE ? -ENOMEM : 0;
+}
+
+static int r_which_children(void *ctx, ot_heap *h, ot_term sup, ot_term *out)
+{
+    /* A worker must not be asked (it would not answer): only processes
+     * whose initial call is supervisor's, or whose children answer at
+     * once on an otter node, are. */
+    ot_term info;
+    int rc = rcall(ctx, h, "erlang", "process_info", ot_list(h, 2, sup, ot_atom("dictionary")), &info);
+    if (rc == 0 && ot_is_tuple(info) && ot_tuple_arity(info) == 2) {
+        bool is_sup = false;
+        for (ot_term l = ot_tuple_get(info, 1); ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
+            ot_term kv = ot_hd(l);
+            if (ot_is_tuple(kv) && ot_tuple_arity(kv) == 2 &&
+                ot_tuple_get(kv, 0) == ot_atom("$initial_call")) {
+                ot_term mfa = ot_tuple_get(kv, 1);
+                is_sup = ot_is_tuple(mfa) && ot_tuple_arity(mfa) == 3 &&
+                         ot_tuple_get(mfa, 0) == ot_atom("supervisor");
+            }
+        }
+        if (!is_sup)
+            return -ENOTSUP;
+    }
+    /* otter nodes keep no process dictionary: their supervisor module
+     * answers which_children for supervisors only, at once. */
+    return rcall(ctx, h, "supervisor", "which_children", ot_list(h, 1, sup), out);
+}
+
+static int r_ets_tables(void *ctx, ot_heap *h, ot_term *out)
+{
+    ot_term all;
+    int rc = rcall(ctx, h, "ets", "all", OT_NIL, &all);
+    if (rc)
+        return rc;
+    ot_term list = OT_NIL;
+    for (; ot_is_list(all) && all != OT_NIL; all = ot_tl(all)) {
+        ot_term tab = ot_hd(all), info;
+        if (rcall(ctx, h, "ets", "info", ot_list(h, 1, tab), &info) || !ot_is_list(info))
+            continue;   /* deleted meanwhile */
+        ot_term m = ot_build(h, "#{id => ~t}", tab);
+        for (ot_term l = info; ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
+            ot_term kv = ot_hd(l);
+            if (ot_is_tuple(kv) && ot_tuple_arity(kv) == 2)
+                m = ot_map_put(h, m, ot_tuple_get(kv, 0), ot_tuple_get(kv, 1));
+        }
+        /* ets:info gives words; the view shows bytes */
+        int64_t words;
+        if (ot_get_int64(ot_map_get(m, ot_atom("memory")), &words) == 0)
+            m = ot_map_put(h, m, ot_atom("memory"), ot_int(h, words * 8));
+        list = ot_cons(h, m, list);
+    }
+    *out = list;
+    return list == OT_NONE ? -ENOMEM : 0;
+}
+
+ot_dash_source *ot_dash_remote_source(ot_term node, bool otter_node)
+{
+    if (!ot_is_atom(node))
+        return NULL;
+    remote *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->node = node;
+    r->proxy = ot_spawn(proxy_main, NULL);
+    if (r->proxy == OT_NONE) {
+        free(r);
+        return NULL;
+    }
+    strcpy(r->kind, otter_node ? "otter" : "beam");
+    r->src = (ot_dash_source){
+        .kind = r->kind,
+        .ctx = r,
+        .node_name = r_node_name,
+        .system_info = r_system_info,
+        .processes = r_processes,
+        .process_info = r_process_info,
+        .memory = r_memory,
+        .kill = r_kill,
+        .which_applications = r_which_applications,
+        .application_root = r_application_root,
+        .which_children = r_which_children,
+        .ets_tables = r_ets_tables,
+    };
+    return &r->src;
+}
+
+void ot_dash_remote_source_free(ot_dash_source *src)
+{
+    if (!src)
+        return;
+    remote *r = src->ctx;
+    ot_exit_signal(r->proxy, ot_atom("kill"));
+    free(r);
+}
