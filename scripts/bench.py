@@ -167,6 +167,14 @@ REGISTRY = [
           otter=otter("bench_procs", "counting", "1000000"),
           beam=erl("bench_procs", "counting", "1000000"),
           results=[higher("counting_msgs_per_s", "msg/s", 2)]),
+    # Distribution (bench/c/bench_dist.c, bench/erl/bench_dist.erl): two
+    # nodes on loopback each side, with the local epmd; goals from the
+    # distribution issue.
+    Bench("dist",
+          otter=otter("bench_dist", "erpc", "msgs", "500000"),
+          beam=erl("bench_dist", "erpc", "msgs", "500000"),
+          results=[lower("erpc_call_us", "us", 0.5),
+                   higher("dist_msgs_per_s", "msg/s", 1.5)]),
 ]
 
 
