@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -778,5 +779,52 @@ Test(dist_beam, garbage_closes_only_its_connection, .timeout = 180)
 {
     PEER = start_peer("exgarb", COOKIE);
     pt_run(garbage_body, NULL, 2);
+    peer_stop(PEER);
+}
+
+/* ---------------------------------------------------------------- ticks */
+
+/* A peer that stops answering (SIGSTOP: its socket stays open, nothing
+ * comes) is dropped after net_ticktime; once it runs again, we connect
+ * again. */
+static void ticks_body(void *arg)
+{
+    (void)arg;
+    start_node("ottick");
+    ot_heap *h = ot_proc_heap();
+    ot_term beam = ot_atom(PEER->node);
+    CHECK(ot_set_net_ticktime(3) == 0);
+    CHECK(ot_connect(beam) == 0);
+    CHECK(ot_monitor_node(beam, true) == 0);
+    ot_trap_exit(true);
+    ot_term w;
+    CHECK(ot_erpc_call(h, beam, ot_atom("erlang"), ot_atom("whereis"), ot_build(h, "[init]"), 5000, &w) == 0);
+    w = ot_copy(h, w);
+    CHECK(ot_link(w) == 0);
+    kill(PEER->pid, SIGSTOP);
+    int64_t t0 = ot_monotonic_ms();
+    ot_msg *m = ot_receive(ot_pattern(h, "{nodedown, ~p}", beam), 30000, NULL);
+    int64_t waited = ot_monotonic_ms() - t0;
+    CHECK(m != NULL, "no nodedown");
+    ot_msg_free(m);
+    /* not before the peer has been silent for the whole ticktime (the
+     * receive's timeout above is the only upper bound: no timing
+     * threshold that a loaded machine could miss) */
+    CHECK(waited >= 3000 - 250, "nodedown after %lld ms", (long long)waited);
+    fprintf(stderr, "# a silent peer dropped after %lld ms (net_ticktime 3 s)\n", (long long)waited);
+    m = ot_receive(ot_pattern(h, "{'EXIT', ~p, noconnection}", w), 5000, NULL);
+    CHECK(m != NULL, "the link did not fire");
+    ot_msg_free(m);
+    kill(PEER->pid, SIGCONT);
+    int rc = ot_connect(beam);
+    CHECK(rc == 0, "reconnect: %s", ot_strerror(rc));
+    ot_term r;
+    CHECK(ot_erpc_call(h, beam, ot_atom("erlang"), ot_atom("node"), OT_NIL, 5000, &r) == 0 && r == beam);
+}
+
+Test(dist_beam, silent_peer_dropped_after_ticktime, .timeout = 180)
+{
+    PEER = start_peer("extick", COOKIE);
+    pt_run(ticks_body, NULL, 2);
     peer_stop(PEER);
 }
