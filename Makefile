@@ -1,6 +1,6 @@
 # otter — the user-facing verbs. The build itself is Meson + Ninja.
 #
-#   make run      the notebook tour on a local node
+#   make run      the notebook tour on a local node, then its live dashboard (otter tour --serve)
 #   make test     every test, C tests under ASan + UBSan
 #   make bench    otter beside BEAM, results in bench/results/latest.json
 #   make fuzz     libFuzzer on the term decoder (FUZZ_SECONDS=60)
@@ -31,7 +31,7 @@ $(TEST_BUILD)/build.ninja: meson.build meson_options.txt
 	  -Dc_args=-fno-sanitize-recover=all -Dwerror=true
 
 run: all
-	$(BUILD)/examples/first_steps
+	$(BUILD)/otter tour --serve
 
 test: deps $(TEST_BUILD)/build.ninja
 	@rm -rf $(TEST_BUILD)/tests/tap && mkdir -p $(TEST_BUILD)/tests/tap

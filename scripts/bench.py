@@ -77,6 +77,12 @@ def higher(name, unit, goal):
     return Result(name, unit, "higher", goal)
 
 
+def info(name, unit):
+    """A figure with no BEAM twin and no goal, reported for information
+    (benches with beam=None are "otter only": only the otter side runs)."""
+    return Result(name, unit, "info", 0)
+
+
 def erl(module, *args):
     """The command that runs Erlang twin `module` with string arguments:
     bench_util:main(module, [args]) on a fresh node, halted afterwards."""
@@ -167,6 +173,53 @@ REGISTRY = [
           otter=otter("bench_procs", "counting", "1000000"),
           beam=erl("bench_procs", "counting", "1000000"),
           results=[higher("counting_msgs_per_s", "msg/s", 2)]),
+] + [
+    # Shared tables (bench/c/bench_ets.c, bench/erl/bench_ets.erl): the
+    # notebook's ETS spike, a million inserts of {i, "User #{i}"} into a
+    # set table (time, and the table's memory: ets:info(T, memory) words
+    # on BEAM, otter's own count of the table's bytes), then random lookups
+    # in it from two processes; goals from the ets issue.
+    Bench("ets_insert",
+          otter=otter("bench_ets", "insert", "1000000"),
+          beam=erl("bench_ets", "insert", "1000000"),
+          results=[lower("ets_insert_1m_seconds", "s", 0.33),
+                   lower("ets_insert_1m_bytes", "B", 0.5)]),
+    Bench("ets_lookup",
+          otter=otter("bench_ets", "lookup", "1000000", "2000000"),
+          beam=erl("bench_ets", "lookup", "1000000", "2000000"),
+          results=[lower("ets_lookup_ns", "ns", 0.5)]),
+    # Supervisors (bench/c/bench_sup.c, bench/erl/bench_sup.erl): 1,000
+    # rounds of a supervisor restarting a crashing child 100 times.
+    Bench("supervisor_restart",
+          otter=otter("bench_sup", "restart", "100", "1000"),
+          beam=erl("bench_sup", "restart", "100", "1000"),
+          results=[lower("supervisor_restart_us", "us", 0.5)]),
+    # The dashboard (bench/c/bench_web.c): no BEAM twin, reported for
+    # information. web_top50 is GET /api/processes?sort=memory&limit=50
+    # over HTTP on a node with a million (hibernated) processes, and the
+    # walk's own time as the server reports it; web_sampling is the CPU
+    # the memory sampler (every 200 ms, into the live chart and the event
+    # stream) costs, per second of wall time, over an idle node's.
+    Bench("web_top50", otter=otter("bench_web", "top50", "1000000"), beam=None,
+          results=[info("web_top50_1m_ms", "ms"), info("web_top50_1m_walk_ms", "ms")]),
+    Bench("web_sampling", otter=otter("bench_web", "sampling", "200"), beam=None,
+          results=[info("web_sampling_cpu_us_per_s", "us/s"), info("web_sampling_us_per_sample", "us")]),
+    # Behaviours (bench/c/bench_otp.c, bench/erl/bench_otp.erl): a call to
+    # a server beside gen_server:call, and a million idle servers beside
+    # plain (not hibernated) gen_servers; goals from the behaviours' issue.
+    # server_call_ns uses gen_server:call/2's default 5 s timeout on both
+    # sides; server_call_infinity_ns (no timer on either side) and
+    # idle_servers_start_ns (gen_server:start/3 per server) are information.
+    Bench("server_call",
+          otter=otter("bench_otp", "server_call"),
+          beam=erl("bench_otp", "server_call"),
+          results=[lower("server_call_ns", "ns", 0.33),
+                   lower("server_call_infinity_ns", "ns", 0.33)]),
+    Bench("idle_servers",
+          otter=otter("bench_otp", "idle_servers", "1000000"),
+          beam=erl("bench_otp", "idle_servers", "1000000"),
+          results=[lower("idle_servers_bytes", "B", 0.25),
+                   lower("idle_servers_start_ns", "ns", 0.5)]),
     # Distribution (bench/c/bench_dist.c, bench/erl/bench_dist.erl): two
     # nodes on loopback each side, with the local epmd; goals from the
     # distribution issue.
@@ -219,7 +272,7 @@ def run_once(argv, env, timeout, side):
 def run_pair(bench, runs, build, beam_dir, env):
     """Runs a pair interleaved, otter then BEAM, `runs` times. A side that
     fails once is not run again (its error is kept); the other side goes on."""
-    sides = {"otter": Side(), "beam": Side()}
+    sides = {"otter": Side(), "beam": Side()} if bench.beam else {"otter": Side()}
     argvs = {s: [a.replace("{build}", str(build)).replace("{beam}", str(beam_dir))
                  for a in getattr(bench, s)]
              for s in sides}
@@ -251,6 +304,9 @@ def summarise(bench, result, sides, runs):
     entry = {"name": result.name, "bench": bench.name, "unit": result.unit,
              "better": result.better, "goal": result.goal, "runs": runs}
     for s in ("otter", "beam"):
+        if s not in sides:  # an otter-only bench
+            entry.update({s: None, s + "_min": None, s + "_max": None, s + "_values": []})
+            continue
         vals = sides[s].values.get(result.name, [])
         entry[s] = statistics.median(vals) if vals else None
         entry[s + "_min"] = min(vals) if vals else None
@@ -264,7 +320,7 @@ def summarise(bench, result, sides, runs):
             entry.setdefault("warnings", []).append(f"{s} printed no RESULT line for it")
     o, b = entry["otter"], entry["beam"]
     entry["ratio"] = o / b if o is not None and b else None
-    if entry["ratio"] is None:
+    if entry["ratio"] is None or result.better == "info":
         entry["met"] = None
     elif result.better == "lower":
         entry["met"] = entry["ratio"] <= result.goal
@@ -279,6 +335,8 @@ def summarise(bench, result, sides, runs):
 def compare_checks(bench, sides):
     """The CHECK values both sides printed, and whether they agree (a value
     only one side printed is not compared)."""
+    if "beam" not in sides:
+        return []
     o, b = sides["otter"].checks, sides["beam"].checks
     return [{"bench": bench.name, "name": k, "otter": o[k], "beam": b[k],
              "same": o[k] == b[k]}
@@ -299,6 +357,8 @@ def print_table(entries, checks):
                   for s in ("otter", "beam")}
         goal = ("<=" if e["better"] == "lower" else ">=") + f"{e['goal']:g}"
         verdict = {True: "met", False: "MISSED", None: "no data"}[e["met"]]
+        if e["better"] == "info":
+            goal, verdict = "-", "info" if e["otter"] is not None else "no data"
         if e["noisy"]:
             verdict += " (noisy)"
         ratio = f"{e['ratio']:.3g}" if e["ratio"] is not None else "-"
@@ -329,6 +389,8 @@ def markdown(doc):
                     if e[s] is not None else "—") for s in ("otter", "beam")}
         goal = ("≤ " if e["better"] == "lower" else "≥ ") + f"{e['goal']:g}"
         verdict = {True: "met", False: "**missed**", None: "no data"}[e["met"]]
+        if e["better"] == "info":
+            goal, verdict = "—", "information (no BEAM twin)"
         if e.get("noisy"):
             verdict += " (noisy)"
         ratio = f"{e['ratio']:.3g}" if e["ratio"] is not None else "—"

@@ -16,7 +16,10 @@ packages=(
   libssl-dev                       # libcrypto: the distribution handshake's digest
   erlang-base erlang-dev elixir    # the real peers: term oracle, twins, nodes
   python3                          # test summary and benchmark report
-  nodejs                           # a second JSON reader in the tests
+  nodejs                           # a second JSON reader in the tests; runs the
+                                   # Mermaid / Vega-Lite validators (tests/viz/)
+  libmicrohttpd-dev                # the dashboard's HTTP server
+  chromium                         # headless browser: reports and dashboard tests
 )
 
 missing=()

@@ -35,6 +35,8 @@ extern "C" {
  *   -ETIMEDOUT    no reply in time: reason timeout. A reply that comes
  *                 later lands in the mailbox as {tag, reply}, as with
  *                 gen:call before OTP 24 (which had no aliases)
+ *   -EDEADLK      the server is the caller itself: reason calling_self
+ *                 (gen_server:call's exit reason too)
  *   -EINVAL       a bad server or request: reason badarg
  *   -EPERM        called outside a process: reason badarg
  *   -ENOMEM       out of memory: reason system_limit

@@ -10,6 +10,8 @@
 #ifndef OTTER_INTROSPECT_H
 #define OTTER_INTROSPECT_H
 
+#include <stdbool.h>
+
 #include "otter/term.h"
 
 #ifdef __cplusplus
@@ -93,6 +95,32 @@ OT_API ot_term ot_memory(ot_heap *h);
 /* ot_memory_of: :erlang.memory(category) — the bytes of one category
  * (an atom such as ot_atom("binary")), or -EINVAL for an unknown one. */
 OT_API int64_t ot_memory_of(ot_term category);
+
+/* ---------------------------------------------------------------- trees */
+
+typedef struct ot_tree_walk_opts {
+    size_t max_nodes;   /* stop after this many processes (0: no limit) */
+    bool ets;           /* add the tables owned by processes of the tree */
+} ot_tree_walk_opts;
+
+/* ot_sup_tree: the supervision tree under sup (a pid or registered name),
+ * as the term ot_mermaid_tree draws (otter/mermaid.h):
+ *   %{root: node, ets: [%{name, owner, heir, protection}]}
+ *   node = %{pid, id, type: :supervisor | :worker, name, label, links,
+ *            children: [node]}     (children only for supervisors)
+ * Only processes that ot_is_supervisor() knows are asked for children,
+ * with the supervisor call protocol, so a busy worker never blocks the
+ * walk. Must be called from inside a process. opts may be NULL (tables
+ * included, no node limit). Returns 0, -ESRCH (not alive, or no such
+ * name), -ENOTSUP (not a supervisor), -E2BIG (deeper than 1,000 levels),
+ * -EINVAL, -ENOMEM. */
+OT_API int ot_sup_tree(ot_heap *h, ot_term sup, const ot_tree_walk_opts *opts, ot_term *tree);
+/* ot_app_tree: the tree of a running application, from its application
+ * master: ot_sup_tree of its root supervisor plus
+ *   application: %{master: pid, ancestor: pid}
+ * (the master's child that started the root supervisor), as
+ * Kino.Process.render_app_tree draws it. -ENOENT if app is not running. */
+OT_API int ot_app_tree(ot_heap *h, ot_term app, const ot_tree_walk_opts *opts, ot_term *tree);
 
 #ifdef __cplusplus
 }

@@ -31,16 +31,18 @@ typedef struct ot_seq_trace_opts {
 /* ot_seq_trace: runs fn(arg) in the caller under a new trace token, and
  * returns what happened meanwhile, built on h:
  *
- *   %{root: pid of the caller,
- *     events: [%{type: :send | :spawn | :EXIT | :DOWN,
+ *   %{self: pid of the caller,
+ *     events: [%{type: :send | :spawn | :exit | :down,
  *                time: nanoseconds since the trace began,
  *                from: pid, to: pid,
- *                msg: the message (send), the exit reason (EXIT, DOWN),
- *                     or nil (spawn)}, ...]            in order of time,
- *     participants: %{pid => %{name: registered name or nil,
- *                              label: label term or nil}},
+ *                msg: the message (send; nil for spawn),
+ *                reason: the exit reason (exit, down)}, ...]   in order of time,
+ *     processes: %{pid => %{name: registered name or nil,
+ *                           label: label term or nil}},
  *     dropped: events not kept (over max_events)}
  *
+ * An :exit event without `to` is a traced process that ended with no link
+ * or monitor to tell. This is the input of ot_mermaid_seq (otter/mermaid.h).
  * Names and labels are those a process had when it first appeared in the
  * trace. The caller's token afterwards is what it was before. Returns
  * OT_NONE outside a process, if 255 traces are already running, or if

@@ -30,6 +30,8 @@
 
 typedef struct ot__proc ot__proc;
 typedef struct ot__sched ot__sched;
+/* See ot__spawn_owned. */
+typedef void (*ot__exit_hook)(void *arg, ot_term pid, ot_term reason);
 
 /* ---------------------------------------------------------------- spinlock */
 
@@ -74,7 +76,7 @@ static inline void ot__counter_add(_Atomic uint64_t *c, uint64_t n)
 #define OT__MQ_BYTES_ADD(p, d) \
     atomic_store_explicit(&(p)->mq_bytes, atomic_load_explicit(&(p)->mq_bytes, memory_order_relaxed) + (d), \
                           memory_order_relaxed)
-#define OT__SIG_BYTES(s) (sizeof(ot__sig) + (s)->heap.bytes)
+#define OT__SIG_BYTES(s) (sizeof(ot__sig) + (s)->nwords * sizeof(uint64_t))
 
 /* ---------------------------------------------------------------- signals */
 
@@ -99,9 +101,10 @@ typedef struct ot__sig {
     uint32_t to_serial;     /* serial of the receiver it was sent to */
     ot_term from;           /* sender pid (immediate) or OT_NONE */
     ot_term ref;            /* monitor reference (in heap) or OT_NONE */
-    ot_term term;           /* message or reason (in heap) */
-    ot_heap heap;
-    uint64_t words[];
+    ot_term term;           /* message or reason (in words) */
+    struct ot__refcbin *offheap; /* shared binaries the copies hold */
+    uint32_t nwords;        /* size of words */
+    uint64_t words[];       /* copies of ref and term */
 } ot__sig;
 
 struct ot_msg {
@@ -112,8 +115,16 @@ struct ot_msg {
  * terms (OT_NONE for absent ones); the copies are made. NULL on failure. */
 ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term);
 void ot__sig_free(ot__sig *s);
+/* ot__small_alloc / ot__small_free: a block of `bytes` from this thread's
+ * cache of signal-sized blocks (malloc above 512 bytes); free it with the
+ * same size, on any thread. Uninitialised; NULL if memory runs out. */
+void *ot__small_alloc(size_t bytes);
+void ot__small_free(void *b, size_t bytes);
 /* ot__sig_cache_flush: frees this thread's cache of signal blocks. */
 void ot__sig_cache_flush(void);
+/* ot__sig_depot_free: frees the blocks threads handed to the shared depot;
+ * called once the scheduler threads have stopped. */
+void ot__sig_depot_free(void);
 
 /* The inbox: a lock-free stack of signals (newest first), reversed when
  * drained. OT__INBOX_CLOSED marks a process that no longer accepts any. */
@@ -165,12 +176,13 @@ typedef struct ot__relset {
 /* A link or monitor entry kept by a process. */
 typedef struct ot__rel {
     struct ot__rel *next;
-    ot_term pid;            /* the other process */
+    ot_term pid;            /* the other process (boxed ones in words) */
     ot_term ref;            /* monitors: the reference (in words) */
     bool is_monitor;        /* entry in monitors (we watch pid) */
     bool is_monitored_by;   /* entry in monitored_by (pid watches us) */
-    uint32_t nwords;        /* size of words */
-    uint64_t words[];       /* copies of ref and of a boxed pid */
+    uint32_t nwords;        /* length of words */
+    uint64_t words[];       /* copies of ref and a boxed pid, in the same
+                               allocation (they hold no shared binary) */
 } ot__rel;
 
 struct ot__proc {
@@ -209,6 +221,8 @@ struct ot__proc {
     _Atomic uint32_t pins;
     ot_proc_fn fn;                  /* entry, or continuation after hibernate */
     void *arg;
+    ot__exit_hook on_exit;          /* see ot__spawn_owned; NULL: none */
+    void *on_exit_arg;
     const char *initial_call;       /* NULL: derived from fn */
     ot_term name;                   /* registered atom or OT_NONE */
     ot_term label;                  /* in meta_heap, or OT_NONE */
@@ -224,6 +238,7 @@ struct ot__proc {
     bool trap_exit;
     uint16_t trace;                 /* sequential trace token held (0: none) */
     ot_term exit_reason;            /* set when exiting, in meta_heap */
+    _Atomic bool exit_hook;         /* run the exit hook when exiting (see below) */
 
     /* statistics, read by introspection without locks */
     _Atomic uint64_t reductions;
@@ -272,6 +287,20 @@ bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_te
 /* ot__send_signal_traced: as ot__send_signal, carrying trace token `trace`. */
 bool ot__send_signal_traced(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term,
                             uint16_t trace);
+/* ot__spawn_owned: ot_spawn_opt(fn, arg, o), where the new process owns
+ * arg from the start: hook(arg, pid, reason) runs once when the process is
+ * gone, whatever ended it (return, ot_exit, an exit signal, kill, a fault,
+ * even before its first instruction), so that a behaviour can free what
+ * its process owns (C has no garbage collector) and tell whoever waits on
+ * it. The hook runs on the scheduler's stack during teardown, after links,
+ * monitors and the name were dealt with, outside any process: it may free
+ * memory and send messages (ot_send), nothing else. reason is valid for
+ * the call only. OT_NONE if the process could not be made (the hook does
+ * not run: arg is still the caller's). */
+ot_term ot__spawn_owned(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, ot__exit_hook hook);
+/* ot__proc_on_exit: replaces the calling process's exit hook (NULL:
+ * none). No-op outside a process. */
+void ot__proc_on_exit(ot__exit_hook hook, void *arg);
 /* ot__proc_drop_stack: forgets p's frames (it exits or hibernates). */
 void ot__proc_drop_stack(ot__proc *p);
 /* Mailbox helpers for the exit path. */
@@ -282,6 +311,19 @@ void ot__mq_append(ot__proc *p, ot__sig *s);
 /* Links and monitors, used by process.c's exit path. */
 void ot__rels_on_exit(ot__proc *p, ot_term reason);
 bool ot__rels_handle_signal(ot__proc *p, ot__sig *s);
+
+/* The exit hook: one function that a layer above the core (the ETS
+ * tables) has run while a process exits, after it stopped taking signals
+ * and before its links and monitors fire, so that those who learn of the
+ * exit see its effect (a table deleted or given to its heir). Only
+ * processes marked with ot__proc_want_exit_hook call it; the others pay
+ * one flag test. It runs on the scheduler's stack, outside any process. */
+typedef void (*ot__exit_hook_fn)(ot_term pid);
+void ot__set_exit_hook(ot__exit_hook_fn fn);
+/* ot__proc_want_exit_hook: marks pid so that the hook runs when it exits.
+ * True if pid is alive (the hook will run for it); false if it is gone or
+ * already exiting. Any thread. */
+bool ot__proc_want_exit_hook(ot_term pid);
 
 /* Registry: drop p's name when it exits. */
 void ot__registry_forget(ot__proc *p);
@@ -304,6 +346,7 @@ typedef struct ot__timerheap {
     ot__timer *items;
     size_t n, cap;
     _Atomic size_t count;           /* n, readable without the lock */
+    size_t sweep_at;                /* n at which stale wakeups are swept */
 } ot__timerheap;
 
 /* ot__timer_wait: arms a wakeup of p (the current process) at deadline. */
@@ -382,7 +425,7 @@ extern ot__runtime *ot__rt;
  * processes pay one test of p->trace per send. */
 uint16_t ot__trace_begin(size_t max_events);
 /* ot__trace_end: closes session t and returns its record as a term on h:
- * %{events: [...], participants: %{pid => %{name:, label:}}, dropped: N}. */
+ * %{events: [...], processes: %{pid => %{name:, label:}}, dropped: N}. */
 ot_term ot__trace_end(uint16_t t, ot_heap *h);
 void ot__trace_hold(ot__proc *p, uint16_t t);   /* p's token becomes t (0: none) */
 void ot__trace_send(ot__proc *p, ot_term to_pid, ot_term msg, ot__sig *s);

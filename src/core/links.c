@@ -8,6 +8,7 @@
  * when it handles a signal or makes a call, so no lock guards them. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/core_internal.h"
 
@@ -20,42 +21,88 @@ static enum rel_kind rel_kind(const ot__rel *r)
     return r->is_monitor ? REL_MONITOR : r->is_monitored_by ? REL_MONITORED_BY : REL_LINK;
 }
 
+/* A relation in one block (from the small-block caches, as a signal's):
+ * the entry, then copies of its reference
+ * and of a boxed pid (a remote pid, or {name, node} for a monitor by name),
+ * which every gen:call makes twice (the caller's monitor and the server's
+ * monitored-by entry). */
 static ot__rel *rel_new(enum rel_kind k, ot_term pid, ot_term ref)
 {
-    /* The entry and copies of its terms: one allocation. */
-    size_t words = (ref != OT_NONE ? ot__copy_words(ref) : 0)
-                 + (ot__is_lpid(pid) ? 0 : ot__copy_words(pid));
-    size_t bytes = sizeof(ot__rel) + words * sizeof(uint64_t);
-    ot__rel *r = ot__calloc(1, bytes);
+    bool boxed = !ot__is_lpid(pid) && (ot__is_boxed(pid) || ot__is_cons(pid));
+    size_t wr = ref != OT_NONE && (ot__is_boxed(ref) || ot__is_cons(ref)) ? ot__copy_words(ref) : 0;
+    size_t wp = boxed ? ot__copy_words(pid) : 0;
+    if (wr == SIZE_MAX || wp == SIZE_MAX || wr + wp > UINT32_MAX)
+        return NULL;
+    size_t bytes = sizeof(ot__rel) + (wr + wp) * sizeof(uint64_t);
+    ot__rel *r = ot__small_alloc(bytes);
     if (!r)
         return NULL;
+    memset(r, 0, sizeof *r);
     r->is_monitor = k == REL_MONITOR;
     r->is_monitored_by = k == REL_MONITORED_BY;
-    r->nwords = (uint32_t)words;
-    r->pid = pid;
-    r->ref = OT_NONE;
-    if (words) {
-        ot_heap h;
-        ot__heap_init_fixed(&h, r->words, words);
-        if (ref != OT_NONE)
-            r->ref = ot_copy(&h, ref);
-        if (!ot__is_lpid(pid))
-            r->pid = ot_copy(&h, pid);
-        ot__heap_release_fixed(&h);   /* refs and pids hold no binaries */
-    }
-    ot__mem_add(OT__MEM_PROCESSES, (int64_t)bytes);
+    r->nwords = (uint32_t)(wr + wp);
+    ot_heap h;
+    ot__heap_init_fixed(&h, r->words, wr + wp);
+    r->ref = ref == OT_NONE ? OT_NONE : ot_copy(&h, ref);
+    r->pid = boxed ? ot_copy(&h, pid) : pid;
+    /* References, pids and {name, node} never hold a shared binary: the
+     * words need no heap to outlive the copy. */
+    ot__heap_release_fixed(&h);
+    ot__mem_add(OT__MEM_PROCESSES, (int64_t)(sizeof *r + r->nwords * sizeof(uint64_t)));
     return r;
 }
 
 static void rel_free(ot__rel *r)
 {
-    ot__mem_add(OT__MEM_PROCESSES, -(int64_t)(sizeof *r + r->nwords * sizeof(uint64_t)));
-    ot__free(r);
+    size_t bytes = sizeof *r + r->nwords * sizeof(uint64_t);
+    ot__mem_add(OT__MEM_PROCESSES, -(int64_t)bytes);
+    ot__small_free(r, bytes);
+}
+
+/* References are the keys of every monitor (and a gen:call makes and
+ * drops one per call): hashed and compared by their words, which are
+ * canonical (node atom, creation, packed ids), rather than through the
+ * general term hash and order. */
+static inline bool is_ref_box(ot_term t)
+{
+    return ot__is_boxed(t) && ot__box_kind(t) == OT__B_REF;
+}
+
+static inline size_t ref_box_words(ot_term t)
+{
+    return 3 + (ot__hdr_size(*ot__box_ptr(t)) + 1) / 2;
+}
+
+static uint64_t rel_term_hash(ot_term t)
+{
+    if (!is_ref_box(t))
+        return ot_hash(t);
+    const uint64_t *w = ot__box_ptr(t);
+    uint64_t h = w[1] * 0x9e3779b97f4a7c15u;
+    for (size_t i = 3, n = ref_box_words(t); i < n; i++)
+        h = (h ^ w[i]) * 0x9e3779b97f4a7c15u;
+    return h ^ (h >> 29);
+}
+
+static bool rel_term_equal(ot_term a, ot_term b)
+{
+    if (a == b)
+        return true;
+    if (is_ref_box(a) && is_ref_box(b)) {
+        const uint64_t *x = ot__box_ptr(a), *y = ot__box_ptr(b);
+        if (x[0] != y[0])
+            return false;
+        for (size_t i = 1, n = ref_box_words(a); i < n; i++)
+            if (x[i] != y[i])
+                return false;
+        return true;
+    }
+    return ot_equal(a, b);
 }
 
 static uint64_t rel_key_hash(enum rel_kind k, ot_term pid, ot_term ref)
 {
-    return (ref != OT_NONE ? ot_hash(ref) : ot_hash(pid)) * 31 + (uint64_t)k;
+    return (ref != OT_NONE ? rel_term_hash(ref) : rel_term_hash(pid)) * 31 + (uint64_t)k;
 }
 
 static uint64_t rel_hash(const ot__rel *r)
@@ -76,7 +123,7 @@ static ot__rel *rel_find(ot__proc *p, enum rel_kind k, ot_term pid, ot_term ref,
         ot__rel *r = *pp;
         if (rel_kind(r) != k)
             continue;
-        if (ref != OT_NONE ? ot_equal(r->ref, ref) : ot_equal(r->pid, pid)) {
+        if (ref != OT_NONE ? rel_term_equal(r->ref, ref) : rel_term_equal(r->pid, pid)) {
             if (unlink) {
                 ot__spin_lock(&p->rel_lock);
                 *pp = r->next;
@@ -354,17 +401,20 @@ bool ot__rels_handle_signal(ot__proc *p, ot__sig *s)
 void ot__rels_on_exit(ot__proc *p, ot_term reason)
 {
     ot__rel *r = rel_take_all(p);
+    bool told = false;   /* a traced process's end is recorded once at least */
     while (r) {
         ot__rel *n = r->next;
         switch (rel_kind(r)) {
         case REL_LINK:
             if (p->trace)
                 ot__trace_exit_signal(p, r->pid, false, reason);
+            told = true;
             ot__send_signal_traced(r->pid, OT__SIG_EXIT_LINKED, p->pid, OT_NONE, reason, p->trace);
             break;
         case REL_MONITORED_BY:
             if (p->trace)
                 ot__trace_exit_signal(p, r->pid, true, reason);
+            told = true;
             ot__send_signal_traced(r->pid, OT__SIG_DOWN, p->pid, r->ref, reason, p->trace);
             break;
         case REL_MONITOR:
@@ -375,6 +425,8 @@ void ot__rels_on_exit(ot__proc *p, ot_term reason)
         rel_free(r);
         r = n;
     }
+    if (p->trace && !told)
+        ot__trace_exit_signal(p, OT_NONE, false, reason);   /* ends its activation */
     ot__trace_hold(p, 0);
 }
 

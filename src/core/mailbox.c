@@ -7,6 +7,7 @@
  * sender keep their order, and moves messages to its private mailbox list,
  * which selective receive scans. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "core/core_internal.h"
@@ -16,11 +17,11 @@
 /* Signal blocks of up to 512 bytes are kept in small per-scheduler caches
  * by size class: a message is usually freed on the thread that allocates
  * the next one, and the cache saves malloc and free on every message. */
-#define SIG_CLASSES 3
-static const size_t sig_class_bytes[SIG_CLASSES] = {128, 256, 512};
+#define SIG_CLASSES 4
+static const size_t sig_class_bytes[SIG_CLASSES] = {64, 128, 256, 512};
 /* Blocks kept per class: a time slice can send about 4,000 small messages
- * that the receiver then frees in one go. At most 768 KiB per thread. */
-static const unsigned sig_cache_max[SIG_CLASSES] = {4096, 512, 256};
+ * that the receiver then frees in one go. At most 1 MiB per thread. */
+static const unsigned sig_cache_max[SIG_CLASSES] = {4096, 4096, 512, 256};
 
 typedef struct sig_cache {
     void *head[SIG_CLASSES];
@@ -28,6 +29,81 @@ typedef struct sig_cache {
 } sig_cache;
 
 static _Thread_local sig_cache tl_cache;
+
+/* Messages mostly flow one way between two threads: a sender's cache runs
+ * dry while its receiver's overflows. A full cache hands half its blocks
+ * to a depot shared by all threads, and an empty one takes a batch back,
+ * one lock per batch, instead of a malloc on one thread and a free on the
+ * other for every message. */
+#define DEPOT_BATCHES 64
+static struct {
+    pthread_mutex_t lock;
+    void *batch[DEPOT_BATCHES];     /* lists of blocks, linked by first word */
+    unsigned size[DEPOT_BATCHES];
+    _Atomic unsigned n;             /* changed under lock; read unlocked as a hint */
+} depot[SIG_CLASSES] = {
+    [0 ... SIG_CLASSES - 1] = {.lock = PTHREAD_MUTEX_INITIALIZER},
+};
+
+/* Moves half of this thread's class c blocks to the depot; false if the
+ * depot is full. */
+static bool depot_give(sig_cache *sc, int c)
+{
+    unsigned half = sc->n[c] / 2;
+    if (half == 0)
+        return false;
+    void *first = sc->head[c], *last = first;
+    for (unsigned i = 1; i < half; i++)
+        last = *(void **)last;
+    pthread_mutex_lock(&depot[c].lock);
+    unsigned n = atomic_load_explicit(&depot[c].n, memory_order_relaxed);
+    bool ok = n < DEPOT_BATCHES;
+    if (ok) {
+        depot[c].batch[n] = first;
+        depot[c].size[n] = half;
+        atomic_store_explicit(&depot[c].n, n + 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&depot[c].lock);
+    if (ok) {
+        sc->head[c] = *(void **)last;
+        *(void **)last = NULL;
+        sc->n[c] -= half;
+    }
+    return ok;
+}
+
+/* Fills this thread's empty class c list with a batch from the depot. */
+static bool depot_take(sig_cache *sc, int c)
+{
+    pthread_mutex_lock(&depot[c].lock);
+    unsigned n = atomic_load_explicit(&depot[c].n, memory_order_relaxed);
+    bool ok = n > 0;
+    if (ok) {
+        atomic_store_explicit(&depot[c].n, n - 1, memory_order_relaxed);
+        sc->head[c] = depot[c].batch[n - 1];
+        sc->n[c] = depot[c].size[n - 1];
+    }
+    pthread_mutex_unlock(&depot[c].lock);
+    return ok;
+}
+
+/* ot__sig_depot_free: frees every block in the depot (the runtime has
+ * stopped). */
+void ot__sig_depot_free(void)
+{
+    for (int c = 0; c < SIG_CLASSES; c++) {
+        pthread_mutex_lock(&depot[c].lock);
+        for (unsigned i = 0; i < atomic_load(&depot[c].n); i++) {
+            for (void *b = depot[c].batch[i]; b;) {
+                void *next = *(void **)b;
+                ot__free(b);
+                b = next;
+            }
+        }
+        atomic_store(&depot[c].n, 0);
+        pthread_mutex_unlock(&depot[c].lock);
+    }
+}
 
 static int sig_class(size_t bytes)
 {
@@ -44,6 +120,9 @@ static void *sig_alloc(size_t bytes)
         return ot__malloc(bytes);
     sig_cache *sc = &tl_cache;
     void *b = sc->head[c];
+    if (!b && ot__sched_current() && atomic_load_explicit(&depot[c].n, memory_order_relaxed) &&
+        depot_take(sc, c))
+        b = sc->head[c];
     if (b) {
         sc->head[c] = *(void **)b;
         sc->n[c]--;
@@ -56,13 +135,26 @@ static void sig_release(void *b, size_t bytes)
 {
     int c = sig_class(bytes);
     sig_cache *sc = &tl_cache;
-    if (c < 0 || sc->n[c] >= sig_cache_max[c] || !ot__sched_current()) {
+    if (c < 0 || !ot__sched_current() ||
+        (sc->n[c] >= sig_cache_max[c] && !depot_give(sc, c))) {
         ot__free(b);
         return;
     }
     *(void **)b = sc->head[c];
     sc->head[c] = b;
     sc->n[c]++;
+}
+
+/* The same caches serve other small blocks of the runtime that come and
+ * go as often as messages (the monitor entries of every gen:call). */
+void *ot__small_alloc(size_t bytes)
+{
+    return sig_alloc(bytes);
+}
+
+void ot__small_free(void *b, size_t bytes)
+{
+    sig_release(b, bytes);
 }
 
 void ot__sig_cache_flush(void)
@@ -100,14 +192,17 @@ ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term)
     s->kind = (uint16_t)kind;
     s->trace = 0;
     s->from = from;
-    ot__heap_init_fixed(&s->heap, s->words, wr + wt + wf);
-    s->ref = ref == OT_NONE ? OT_NONE : ot_copy(&s->heap, ref);
-    s->term = term == OT_NONE ? OT_NONE : ot_copy(&s->heap, term);
+    s->nwords = (uint32_t)(wr + wt + wf);
+    ot_heap h;
+    ot__heap_init_fixed(&h, s->words, wr + wt + wf);
+    s->ref = ref == OT_NONE ? OT_NONE : ot_copy(&h, ref);
+    s->term = term == OT_NONE ? OT_NONE : ot_copy(&h, term);
     if (wf)
-        s->from = ot_copy(&s->heap, from);
+        s->from = ot_copy(&h, from);
+    s->offheap = h.offheap;
     if ((ref != OT_NONE && s->ref == OT_NONE) || (term != OT_NONE && s->term == OT_NONE) ||
         (wf && s->from == OT_NONE)) {
-        ot__heap_release_fixed(&s->heap);
+        ot__heap_release_fixed(&h);
         sig_release(s, bytes);
         return NULL;
     }
@@ -119,10 +214,10 @@ void ot__sig_free(ot__sig *s)
 {
     if (!s)
         return;
-    size_t bytes = sizeof(ot__sig) + s->heap.bytes;
+    size_t bytes = OT__SIG_BYTES(s);
     ot__mem_add(OT__MEM_PROCESSES, -(int64_t)bytes);
-    if (s->heap.offheap)
-        ot__heap_release_fixed(&s->heap);
+    if (s->offheap)
+        ot__offheap_release(s->offheap);
     sig_release(s, bytes);
 }
 

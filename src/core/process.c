@@ -152,7 +152,8 @@ ot_term ot__proc_keep(ot__proc *p, ot_term t)
     return ot_copy(p->meta_heap, t);
 }
 
-static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool first)
+static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool first,
+                     ot__exit_hook hook)
 {
     if (!fn || !ot__rt)
         return OT_NONE;
@@ -165,6 +166,8 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     p->pid = ot__make_lpid(p->id, serial);
     p->fn = fn;
     p->arg = arg;
+    p->on_exit = hook;
+    p->on_exit_arg = arg;
     p->slot = NULL;
     p->saved_len = 0;
     p->home = ot__sched_pick();
@@ -199,6 +202,7 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
         int err = ot_register(o->name, p->pid);
         if (err) {
             /* Nothing knows the pid yet: undo quietly. */
+            p->on_exit = NULL;
             atomic_store(&p->state, OT__P_FREE);
             ot_heap_free(p->meta_heap);
             p->meta_heap = NULL;
@@ -230,17 +234,22 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
 
 ot_term ot_spawn(ot_proc_fn fn, void *arg)
 {
-    return spawn(fn, arg, NULL, false);
+    return spawn(fn, arg, NULL, false, NULL);
 }
 
 ot_term ot_spawn_opt(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts)
 {
-    return spawn(fn, arg, opts, false);
+    return spawn(fn, arg, opts, false, NULL);
+}
+
+ot_term ot__spawn_owned(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, ot__exit_hook hook)
+{
+    return spawn(fn, arg, o, false, hook);
 }
 
 ot_term ot__spawn_first(ot_proc_fn fn, void *arg)
 {
-    return spawn(fn, arg, NULL, true);
+    return spawn(fn, arg, NULL, true, NULL);
 }
 
 ot_term ot_spawn_arg(void)
@@ -323,6 +332,34 @@ void ot__proc_crashed(ot__sched *s, ot__proc *p, ot_term reason)
     ot__proc_teardown(s, p);
 }
 
+/* ---------------------------------------------------------------- exit hook */
+
+static _Atomic(ot__exit_hook_fn) exit_hook;
+
+void ot__set_exit_hook(ot__exit_hook_fn fn)
+{
+    atomic_store_explicit(&exit_hook, fn, memory_order_release);
+}
+
+bool ot__proc_want_exit_hook(ot_term pid)
+{
+    if (!ot__is_lpid(pid) || !table)
+        return false;
+    uint32_t id = ot__lpid_id(pid);
+    if (id == 0 || id >= table_size)
+        return false;
+    ot__proc *p = __atomic_load_n(&table[id], __ATOMIC_ACQUIRE);
+    if (!p)
+        return false;
+    /* Flag first, then look (both seq_cst); teardown stores EXITING, then
+     * takes the flag: either we see it exiting, or it sees the flag. A
+     * flag left on a reused block only costs its next owner a call. */
+    atomic_store_explicit(&p->exit_hook, true, memory_order_seq_cst);
+    uint32_t st = atomic_load_explicit(&p->state, memory_order_seq_cst);
+    return st != OT__P_FREE && st != OT__P_EXITING &&
+           atomic_load_explicit(&p->serial, memory_order_seq_cst) == ot__lpid_serial(pid);
+}
+
 void ot__first_exited(int status);
 void ot__runtime_last_exit(void);
 
@@ -334,10 +371,24 @@ void ot__proc_teardown(ot__sched *s, ot__proc *p)
     /* Close the inbox, then answer what was still in it. */
     ot__sig *rest = atomic_exchange_explicit(&p->inbox, OT__INBOX_CLOSED, memory_order_acq_rel);
     ot__signals_take(p, rest, ot__rels_handle_signal);
+    /* The exit hook (ETS: p's tables are deleted or go to their heirs)
+     * runs before links and monitors fire, as BEAM orders it. */
+    if (atomic_exchange_explicit(&p->exit_hook, false, memory_order_seq_cst)) {
+        ot__exit_hook_fn hook = atomic_load_explicit(&exit_hook, memory_order_acquire);
+        if (hook)
+            hook(p->pid);
+    }
     ot__rels_on_exit(p, reason);
     ot__registry_forget(p);
     ot__mailbox_free(p);
     ot__proc_drop_stack(p);
+    if (p->on_exit) {
+        /* What a behaviour's process owns (ot__spawn_owned): freed now,
+         * whatever ended it. */
+        ot__exit_hook hook = p->on_exit;
+        p->on_exit = NULL;
+        hook(p->on_exit_arg, p->pid, reason);
+    }
     int status = reason == OT_ATOM(NORMAL) ? 0 : 1;
     bool first = p->is_first;
     ot_heap_free(p->user_heap);
@@ -378,6 +429,15 @@ ot_term ot_self(void)
 {
     ot__proc *p = ot__proc_current();
     return p ? p->pid : OT_NONE;
+}
+
+void ot__proc_on_exit(ot__exit_hook hook, void *arg)
+{
+    ot__proc *p = ot__proc_current();
+    if (p) {
+        p->on_exit = hook;
+        p->on_exit_arg = arg;
+    }
 }
 
 ot_heap *ot_proc_heap(void)

@@ -690,6 +690,7 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
     ot__io_shutdown();
     ot__registry_shutdown();
     ot__proc_table_free();
+    ot__sig_depot_free();
     ot__rt = NULL;
     runtime_free(rt);
     atomic_store(&running, 0);

@@ -148,8 +148,10 @@ static void note_participant(session *s, ot_term pid)
     }
 }
 
-/* Appends an event %{type:, time:, from:, to:, msg:}. */
-static void record(uint16_t t, ot_term type, ot_term from, ot_term to, ot_term msg)
+/* Appends an event %{type:, time:, from:, to:, <what>: term}: what is msg
+ * for sends, reason for exits; to == OT_NONE leaves `to` out. */
+static void record(uint16_t t, ot_term type, ot_term from, ot_term to, ot_term what_key,
+                   ot_term what)
 {
     session *s = open_session(t);
     if (!s)
@@ -174,14 +176,15 @@ static void record(uint16_t t, ot_term type, ot_term from, ot_term to, ot_term m
         s->cap = cap;
     }
     note_participant(s, from);
-    note_participant(s, to);
+    if (to != OT_NONE)
+        note_participant(s, to);
     ot_heap *h = s->heap;
-    ot_term keys[5] = {ot_atom("type"), ot_atom("time"), ot_atom("from"), ot_atom("to"), ot_atom("msg")};
-    ot_term vals[5] = {type, ot_int(h, now - s->t0), from, to,
-                       msg == OT_NONE ? OT_NIL : ot_copy(h, msg)};
+    ot_term keys[5] = {ot_atom("type"), ot_atom("time"), ot_atom("from"), what_key, ot_atom("to")};
+    ot_term vals[5] = {type, ot_int(h, now - s->t0), from,
+                       what == OT_NONE ? OT_ATOM(NIL) : ot_copy(h, what), to};
     ot_term ev = OT_NONE;
-    if (vals[1] != OT_NONE && vals[4] != OT_NONE)
-        ev = ot_map(h, 5, keys, vals);
+    if (vals[1] != OT_NONE && vals[3] != OT_NONE)
+        ev = ot_map(h, to == OT_NONE ? 4 : 5, keys, vals);
     if (ev == OT_NONE)
         s->dropped++;
     else
@@ -198,7 +201,7 @@ void ot__trace_send(ot__proc *p, ot_term to_pid, ot_term msg, ot__sig *sig)
     }
     sig->trace = p->trace;
     if (to_pid != p->pid)       /* as Kino: a process's messages to itself are not drawn */
-        record(p->trace, ot_atom("send"), p->pid, to_pid, msg);
+        record(p->trace, ot_atom("send"), p->pid, to_pid, ot_atom("msg"), msg);
 }
 
 void ot__trace_spawn(ot__proc *parent, ot__proc *child)
@@ -206,12 +209,12 @@ void ot__trace_spawn(ot__proc *parent, ot__proc *child)
     if (!open_session(parent->trace))
         return;
     ot__trace_hold(child, parent->trace);
-    record(parent->trace, ot_atom("spawn"), parent->pid, child->pid, OT_NONE);
+    record(parent->trace, ot_atom("spawn"), parent->pid, child->pid, ot_atom("msg"), OT_NONE);
 }
 
 void ot__trace_exit_signal(ot__proc *p, ot_term to, bool down, ot_term reason)
 {
-    record(p->trace, down ? OT_ATOM(DOWN) : OT_ATOM(EXIT), p->pid, to, reason);
+    record(p->trace, down ? ot_atom("down") : ot_atom("exit"), p->pid, to, ot_atom("reason"), reason);
 }
 
 ot_term ot__trace_end(uint16_t t, ot_heap *h)
@@ -244,7 +247,7 @@ ot_term ot__trace_end(uint16_t t, ot_heap *h)
     }
     ot__free(pk);
     ot__free(pv);
-    ot_term keys[3] = {ot_atom("events"), ot_atom("participants"), ot_atom("dropped")};
+    ot_term keys[3] = {ot_atom("events"), ot_atom("processes"), ot_atom("dropped")};
     ot_term vals[3] = {events, parts, ot_uint(h, s->dropped)};
     ot_term out = events == OT_NONE || parts == OT_NONE ? OT_NONE : ot_map(h, 3, keys, vals);
 

@@ -5,7 +5,11 @@
  * fires the due ones every time round its loop; a sleeping scheduler
  * wakes at its next deadline. A wakeup timer carries the generation of the
  * wait it belongs to, so a timer of a wait that already ended does nothing
- * (timers are never removed early, only left to expire). */
+ * (timers are never removed early, only left to expire). Left alone, those
+ * stale wakeups would pile up: every receive with a timeout that gets its
+ * message in time (every gen:call) leaves one behind until its deadline,
+ * millions for a busy server called with the usual 5 s. So adding a wakeup
+ * sweeps them out whenever the heap has doubled since the last sweep. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -68,6 +72,44 @@ static void heap_remove_at(ot__timerheap *th, size_t i)
     th->items[i] = last;
 }
 
+/* A wakeup whose wait is over (or whose process is gone). */
+static bool stale_wakeup(const ot__timer *t)
+{
+    return !t->msg &&
+           (atomic_load_explicit(&t->proc->serial, memory_order_acquire) != ot__lpid_serial(t->pid) ||
+            atomic_load_explicit(&t->proc->timer_seq, memory_order_acquire) != t->seq);
+}
+
+/* Drops the stale wakeups and rebuilds the heap: O(n), done when n has
+ * doubled since the last sweep, so O(1) per timer added. Caller holds the
+ * lock. (A wakeup judged live may end right after: it stays, harmless.) */
+static void sweep_stale(ot__timerheap *th)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < th->n; i++)
+        if (!stale_wakeup(&th->items[i]))
+            th->items[k++] = th->items[i];
+    th->n = k;
+    for (size_t i = k / 2; i-- > 0;) {
+        ot__timer t = th->items[i];
+        size_t j = i;
+        for (;;) {
+            size_t c = 2 * j + 1;
+            if (c >= k)
+                break;
+            if (c + 1 < k && th->items[c + 1].deadline_ns < th->items[c].deadline_ns)
+                c++;
+            if (th->items[c].deadline_ns >= t.deadline_ns)
+                break;
+            th->items[j] = th->items[c];
+            j = c;
+        }
+        th->items[j] = t;
+    }
+    atomic_store_explicit(&th->count, th->n, memory_order_release);
+    th->sweep_at = th->n * 2 > 1024 ? th->n * 2 : 1024;
+}
+
 static ot__timerheap *heap_of(ot__sched *s)
 {
     return &(s ? s : &ot__rt->scheds[0])->timers;
@@ -93,6 +135,8 @@ int ot__timer_wait(ot__sched *s, ot__proc *p, int64_t deadline_ns)
     };
     ot__timerheap *th = heap_of(s);
     ot__spin_lock(&th->lock);
+    if (th->n >= th->sweep_at)
+        sweep_stale(th);
     bool ok = heap_push(th, &t);
     ot__spin_unlock(&th->lock);
     return ok ? 0 : -ENOMEM;

@@ -262,6 +262,19 @@ int ot_erpc_call(ot_heap *h, ot_term node, ot_term m, ot_term f, ot_term args, i
     return rc;
 }
 
+/* Node.spawn on this node itself: the registered function runs in a new
+ * local process, as a spawn request from elsewhere would run it. */
+static void spawn_here(void *unused)
+{
+    (void)unused;
+    ot_term mfa = ot_spawn_arg();   /* {M, F, Args} */
+    ot_term result;
+    ot_rpc_class c = ot_rpc_apply(ot_proc_heap(), ot_tuple_get(mfa, 0), ot_tuple_get(mfa, 1),
+                                  ot_tuple_get(mfa, 2), &result);
+    if (c != OT_RPC_RETURN)
+        ot_exit(result);
+}
+
 ot_term ot_spawn_remote(ot_heap *h, ot_term node, ot_term m, ot_term f, ot_term args, int *err)
 {
     int dummy;
@@ -276,6 +289,12 @@ ot_term ot_spawn_remote(ot_heap *h, ot_term node, ot_term m, ot_term f, ot_term 
     if (!ot_is_atom(node) || !ot_is_atom(m) || !ot_is_atom(f) || ot_list_length(args) < 0) {
         *err = -EINVAL;
         return OT_NONE;
+    }
+    if (node == ot_node()) {
+        ot_spawn_opts o = {.term_arg = ot_tuple(h, 3, m, f, args)};
+        ot_term pid = o.term_arg == OT_NONE ? OT_NONE : ot_spawn_opt(spawn_here, NULL, &o);
+        *err = pid == OT_NONE ? -ENOMEM : 0;
+        return pid;
     }
     ot__dnode *d;
     int rc = setup(node, &d);

@@ -2,8 +2,54 @@
  * behaviour (see include/otter/call.h). */
 #include <errno.h>
 
-#include "otter/call.h"
-#include "term/term_internal.h"
+#include <pthread.h>
+
+#include "otp/otp_internal.h"
+
+/* ---------------------------------------------------------------- atoms */
+
+static ot__otp_atoms atoms;
+static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
+
+static void atoms_make(void)
+{
+    atoms.system = ot_atom("system");
+    atoms.get_state = ot_atom("get_state");
+    atoms.get_status = ot_atom("get_status");
+    atoms.terminate = ot_atom("terminate");
+    atoms.suspend = ot_atom("suspend");
+    atoms.resume = ot_atom("resume");
+    atoms.ack = ot_atom("ack");
+    atoms.nack = ot_atom("nack");
+    atoms.already_started = ot_atom("already_started");
+    atoms.bad_call = ot_atom("bad_call");
+    atoms.bad_cast = ot_atom("bad_cast");
+    atoms.bad_return_value = ot_atom("bad_return_value");
+    atoms.calling_self = ot_atom("calling_self");
+    atoms.ignore = ot_atom("ignore");
+    atoms.status = ot_atom("status");
+    atoms.module = ot_atom("module");
+    atoms.gen_server = ot_atom("gen_server");
+    atoms.header = ot_atom("header");
+    atoms.data = ot_atom("data");
+    atoms.unknown_system_msg = ot_atom("unknown_system_msg");
+    atoms.system_limit = ot_atom("system_limit");
+    atoms.start = ot_atom("$otter_start");
+    atoms.get = ot_atom("get");
+    atoms.update = ot_atom("update");
+    atoms.get_and_update = ot_atom("get_and_update");
+    atoms.cast = ot_atom("cast");
+    atoms.exit = ot_atom("exit");
+    atoms.shutdown_timeout = ot_atom("shutdown_timeout");
+}
+
+const ot__otp_atoms *ot__otp_atoms_get(void)
+{
+    pthread_once(&atoms_once, atoms_make);
+    return &atoms;
+}
+
+/* ---------------------------------------------------------------- call */
 
 /* What the caller waits for: {Tag, Reply}, or the DOWN of its monitor. */
 struct awaiting {
@@ -11,17 +57,35 @@ struct awaiting {
     bool down;
 };
 
+/* Is t the reference `ref`? Both are local references in practice, whose
+ * boxes are canonical: compared word by word before the general order. */
+static bool same_ref(ot_term t, ot_term ref)
+{
+    if (t == ref)
+        return true;
+    if (!ot__is_boxed(t) || ot__box_kind(t) != OT__B_REF)
+        return false;
+    const uint64_t *a = ot__box_ptr(t), *b = ot__box_ptr(ref);
+    if (a[0] != b[0])
+        return false;
+    size_t n = 3 + (ot__hdr_size(a[0]) + 1) / 2;
+    for (size_t i = 1; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 static bool reply_or_down(ot_term msg, void *ctx)
 {
     struct awaiting *w = ctx;
     if (!ot_is_tuple(msg))
         return false;
     size_t n = ot_tuple_arity(msg);
-    if (n == 2 && ot_equal(ot_tuple_get(msg, 0), w->tag)) {
+    if (n == 2 && same_ref(ot_tuple_get(msg, 0), w->tag)) {
         w->down = false;
         return true;
     }
-    if (n == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN) && ot_equal(ot_tuple_get(msg, 1), w->tag)) {
+    if (n == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN) && same_ref(ot_tuple_get(msg, 1), w->tag)) {
         w->down = true;
         return true;
     }
@@ -35,36 +99,45 @@ static int fail(ot_term *result, int err, ot_term reason)
     return err;
 }
 
-int ot_call(ot_heap *h, ot_term server, ot_term request, int64_t timeout_ms, ot_term *result)
+int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int64_t timeout_ms,
+                ot_term *result)
 {
-    if (!ot_self() || (!h && !(h = ot_proc_heap())))
+    ot_term self = ot_self();
+    if (!self || (!h && !(h = ot_proc_heap())))
         return fail(result, -EPERM, OT_ATOM(BADARG));
     if ((!ot_is_pid(server) && !ot_is_atom(server)) || request == OT_NONE)
         return fail(result, -EINVAL, OT_ATOM(BADARG));
+    /* A name is looked up once, as gen:call does for a local name. */
+    ot_term pid = ot_is_atom(server) ? ot_whereis(server) : server;
+    if (pid == OT_NONE)
+        return fail(result, -ESRCH, OT_ATOM(NOPROC));
+    /* gen:call refuses to wait for itself: the reply could never come. */
+    if (pid == self)
+        return fail(result, -EDEADLK, OT__A->calling_self);
 
     /* The monitor's reference is the call's tag: one reference does both
      * jobs, as in gen:call. Small terms live on a heap in this frame. */
     uint64_t mem[32];
     ot_heap local;
     ot__heap_init_fixed(&local, mem, sizeof mem / sizeof mem[0]);
-    ot_term tag = ot_monitor(&local, server);
+    ot_term tag = ot_monitor(&local, pid);
     ot_term msg = tag == OT_NONE ? OT_NONE
-        : ot_tuple(&local, 3, OT_ATOM(GEN_CALL), ot_tuple(&local, 2, ot_self(), tag), request);
+        : ot_tuple(&local, 3, label, ot_tuple(&local, 2, self, tag), request);
     if (msg == OT_NONE) {
         if (tag != OT_NONE)
             ot_demonitor(tag, true);
         ot__heap_release_fixed(&local);
         return fail(result, -ENOMEM, ot_atom("system_limit"));
     }
-    int rc = ot_send(server, msg);
-    if (rc != 0 && rc != -ENOENT) {
+    int rc = ot_send(pid, msg);
+    if (rc != 0) {
         ot_demonitor(tag, true);
         ot__heap_release_fixed(&local);
         return fail(result, rc == -ENOMEM ? -ENOMEM : -EINVAL,
                     rc == -ENOMEM ? ot_atom("system_limit") : OT_ATOM(BADARG));
     }
-    /* An unregistered name: the monitor has already delivered DOWN noproc,
-     * and the receive below takes it. */
+    /* A dead server: the monitor has already delivered DOWN noproc, and
+     * the receive below takes it. */
 
     struct awaiting w = {tag, false};
     ot_msg *m = ot_receive_if(reply_or_down, &w, timeout_ms);
@@ -91,6 +164,11 @@ int ot_call(ot_heap *h, ot_term server, ot_term request, int64_t timeout_ms, ot_
     if (result)
         *result = reply;
     return 0;
+}
+
+int ot_call(ot_heap *h, ot_term server, ot_term request, int64_t timeout_ms, ot_term *result)
+{
+    return ot__call_as(h, server, OT_ATOM(GEN_CALL), request, timeout_ms, result);
 }
 
 int ot_cast(ot_term server, ot_term request)
@@ -136,12 +214,13 @@ int ot_reply(ot_term from, ot_term reply)
     ot_term pid = ot_tuple_get(from, 0);
     if (!ot_is_pid(pid))
         return -EINVAL;
+    ot_term tag = ot_tuple_get(from, 1);
     /* BEAM's [alias | ref] tag goes back as it came: the caller's receive
      * matches the whole tag. */
     uint64_t mem[4];
     ot_heap local;
     ot__heap_init_fixed(&local, mem, 4);
-    ot_term msg = ot_tuple(&local, 2, ot_tuple_get(from, 1), reply);
+    ot_term msg = ot_tuple(&local, 2, tag, reply);
     int rc = ot_send(pid, msg);
     ot__heap_release_fixed(&local);
     return rc;

@@ -138,6 +138,12 @@ void ot__heap_release_fixed(ot_heap *h)
     drop_offheap(h);
 }
 
+void ot__offheap_release(ot__refcbin *list)
+{
+    for (ot__refcbin *r = list; r; r = r->next)
+        ot__binbuf_unref(r->buf);
+}
+
 /* ---------------------------------------------------------------- binaries */
 
 ot__binbuf *ot__binbuf_new(size_t size)

@@ -171,6 +171,9 @@ static inline uint64_t *ot__heap_alloc(ot_heap *h, size_t n)
  * which drops binary references but leaves mem to the caller. */
 void ot__heap_init_fixed(ot_heap *h, uint64_t *mem, size_t words);
 void ot__heap_release_fixed(ot_heap *h);
+/* ot__offheap_release: what ot__heap_release_fixed does, given only the
+ * heap's offheap list (h->offheap), for copies kept without their heap. */
+void ot__offheap_release(struct ot__refcbin *list);
 
 /* ot__copy_words: words a deep copy of t needs on a heap (0 for
  * immediates). ot_copy onto a fixed heap of that size cannot fail. */

@@ -136,3 +136,35 @@ static void processes_body(void *arg)
 }
 
 Test(memory, processes) { pt_run(processes_body, NULL, 2); }
+
+/* The notebook's ETS spike, scaled down: 100,000 inserts of
+ * {i, "User #{i}"} raise `ets` by at least the objects' bytes; deleting
+ * the table gives them back. */
+#include "otter/ets.h"
+
+static void ets_body(void *arg)
+{
+    (void)arg;
+    ot_heap *h = ot_heap_new();
+    int64_t before = ot_memory_of(ot_atom("ets"));
+    ot_term tid;
+    CHECK(ot_ets_new(h, ot_atom("users"), ot_build(h, "[set, public]"), &tid) == 0);
+    ot_heap *row = ot_heap_new();
+    for (int64_t i = 1; i <= 100000; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "User %lld", (long long)i);
+        ot_ets_insert(tid, ot_build(row, "{~l, ~s}", i, name));
+        ot_heap_reset(row);
+    }
+    int64_t during = ot_memory_of(ot_atom("ets"));
+    CHECK(during >= before + 100000 * 12, "ets %lld -> %lld", (long long)before, (long long)during);
+    ot_memory_info m;
+    ot_memory_read(&m);
+    CHECK(m.system >= m.ets && (int64_t)m.ets == during);
+    ot_ets_delete(tid);
+    CHECK(ot_memory_of(ot_atom("ets")) < during - 100000 * 12);
+    ot_heap_free(row);
+    ot_heap_free(h);
+}
+
+Test(memory, ets_spike) { pt_run(ets_body, NULL, 2); }

@@ -1,0 +1,993 @@
+/* application.c — applications (include/otter/application.h): the
+ * table of loaded definitions, the application controller, application
+ * masters and their start_it children, and `otter`, the application of
+ * otter's own services (otter_sup, otter_logger).
+ *
+ * Processes and messages, as BEAM's application_master and
+ * application_controller:
+ *   controller  registered application_controller; answers calls
+ *               {start_application, App}, {stop_application, App},
+ *               which_applications, {get_master, App}; never blocks on an
+ *               application: starts and stops complete by messages
+ *               {'$app_started', Master, Result} and the masters' EXITs.
+ *   master      linked to the controller; answers {get_child, Tag, From}
+ *               with {Tag, {Sup, Mod}} and {stop, Tag, From} with
+ *               {Tag, ok} once everything has stopped.
+ *   start_it    the master's child: runs the start callback (so the root
+ *               supervisor's parent is this process), reports
+ *               {'$app_x', Self, Result}, and on {Master, terminate} stops
+ *               the root supervisor and runs the stop callback.
+ * State that outlives a message lives on each process's own heap (freed
+ * even when a process is killed), the controller's as one term that is
+ * compacted as the supervisor's state is. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "otp/otp_internal.h"
+#include "otter/introspect.h"
+#include "term/term_internal.h"
+
+/* Keep in step with the project version in meson.build. */
+#define OTTER_APP_VSN "0.1.0"
+
+static struct {
+    ot_term application_controller, start_application, stop_application, which_applications,
+        get_master, get_child, stop, terminate, starting, running, stopping, already_started,
+        not_loaded, not_started, bad_return, start, app_started, app_x, log, bad_call,
+        system_limit, circular_dependencies, otter_logger, otter_sup, otter, info;
+} A;
+
+static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
+
+static void atoms_init(void)
+{
+#define SET(f) A.f = ot_atom(#f)
+    SET(application_controller); SET(start_application); SET(stop_application);
+    SET(which_applications); SET(get_master); SET(get_child); SET(stop); SET(terminate);
+    SET(starting); SET(running); SET(stopping); SET(already_started); SET(not_loaded);
+    SET(not_started); SET(bad_return); SET(start); SET(log); SET(bad_call);
+    SET(system_limit); SET(circular_dependencies); SET(otter_logger); SET(otter_sup);
+    SET(otter); SET(info);
+#undef SET
+    A.app_started = ot_atom("$app_started");
+    A.app_x = ot_atom("$app_x");
+}
+
+static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
+
+/* ---------------------------------------------------------------- helpers */
+
+/* The process heap holds a process's lasting state; when it has grown to
+ * twice what the state needed (plus some), the state term is copied out,
+ * the heap reset and the term copied back. No runtime call in here. */
+static void compact_state(ot_term *state, size_t *mark)
+{
+    ot_heap *h = ot_proc_heap();
+    if (ot_heap_bytes(h) <= 2 * *mark + 32768)
+        return;
+    ot_heap *tmp = ot_heap_new();
+    ot_term c = tmp ? ot_copy(tmp, *state) : OT_NONE;
+    if (c == OT_NONE) {
+        ot_heap_free(tmp);
+        return;
+    }
+    ot_heap_reset(h);
+    *state = ot_copy(h, c);
+    ot_heap_free(tmp);
+    if (*state == OT_NONE)
+        ot_exit(A.system_limit);
+    *mark = ot_heap_bytes(h);
+}
+
+static bool is_exit_from(ot_term m, void *ctx)
+{
+    ot_term pid = *(ot_term *)ctx;
+    return ot_is_tuple(m) && ot_tuple_arity(m) == 3 && ot_tuple_get(m, 0) == OT_ATOM(EXIT)
+           && ot_tuple_get(m, 1) == pid;
+}
+
+struct down_wait {
+    ot_term ref;
+};
+
+static bool is_down(ot_term m, void *ctx)
+{
+    struct down_wait *w = ctx;
+    return ot_is_tuple(m) && ot_tuple_arity(m) == 5 && ot_tuple_get(m, 0) == OT_ATOM(DOWN)
+           && ot_equal(ot_tuple_get(m, 1), w->ref);
+}
+
+/* ---------------------------------------------------------------- loaded definitions */
+
+struct loaded {
+    ot_term name;
+    const ot_app_spec *spec;
+};
+
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct loaded *loaded;
+static size_t n_loaded, cap_loaded;
+
+static const ot_app_spec otter_app;
+
+static const ot_app_spec *spec_of(ot_term app)
+{
+    const ot_app_spec *s = NULL;
+    pthread_mutex_lock(&load_lock);
+    for (size_t i = 0; i < n_loaded; i++)
+        if (loaded[i].name == app)
+            s = loaded[i].spec;
+    pthread_mutex_unlock(&load_lock);
+    /* otter's own application is always known, as kernel is on BEAM */
+    if (!s && app == A.otter && ot_application_load(&otter_app) == 0)
+        s = &otter_app;
+    return s;
+}
+
+int ot_application_load(const ot_app_spec *spec)
+{
+    atoms();
+    if (!spec || !spec->name || !spec->start)
+        return -EINVAL;
+    ot_term name = ot_atom(spec->name);
+    if (name == OT_NONE)
+        return -EINVAL;
+    if (spec->applications)
+        for (const char *const *d = spec->applications; *d; d++)
+            if (ot_atom(*d) == OT_NONE)
+                return -EINVAL;
+    if (spec->mod && ot_atom(spec->mod) == OT_NONE)
+        return -EINVAL;
+    int rc = 0;
+    pthread_mutex_lock(&load_lock);
+    for (size_t i = 0; i < n_loaded; i++)
+        if (loaded[i].name == name) {
+            rc = loaded[i].spec == spec ? 0 : -EEXIST;
+            goto out;
+        }
+    if (n_loaded == cap_loaded) {
+        size_t cap = cap_loaded ? cap_loaded * 2 : 16;
+        struct loaded *t = ot__realloc(loaded, cap * sizeof *t);
+        if (!t) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        loaded = t;
+        cap_loaded = cap;
+    }
+    loaded[n_loaded++] = (struct loaded){name, spec};
+out:
+    pthread_mutex_unlock(&load_lock);
+    return rc;
+}
+
+static ot_term mod_of(const ot_app_spec *s) { return ot_atom(s->mod ? s->mod : s->name); }
+
+/* ---------------------------------------------------------------- start_it: the master's child */
+
+/* Stops every process linked to the caller but `keep`: what a failed
+ * start callback may have left behind. */
+static void stop_linked(ot_term keep)
+{
+    ot_heap *h = ot_heap_new();
+    if (!h)
+        return;
+    ot_term links = ot_process_info(h, ot_self(), OT_ATOM(LINKS));
+    links = ot_is_tuple(links) ? ot_tuple_get(links, 1) : OT_NIL;
+    for (ot_term l = links; ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
+        ot_term pid = ot_hd(l);
+        if (pid == keep)
+            continue;
+        ot_term ref = ot_monitor(h, pid);
+        ot_unlink(pid);
+        ot_exit_signal(pid, OT_ATOM(SHUTDOWN));
+        struct down_wait w = {ref};
+        ot_msg *m = ot_receive_if(is_down, &w, 5000);
+        if (!m) {
+            ot_exit_signal(pid, OT_ATOM(KILL));
+            m = ot_receive_if(is_down, &w, OT_INFINITY);
+        }
+        ot_msg_free(m);
+        ot_msg_free(ot_receive_if(is_exit_from, &pid, 0));
+    }
+    ot_heap_free(h);
+}
+
+static void stop_sup(ot_term sup, ot_term reason)
+{
+    ot_exit_signal(sup, reason);
+    ot_msg_free(ot_receive_if(is_exit_from, &sup, OT_INFINITY));
+}
+
+/* Spawn argument: {Master, App}. */
+static void start_it_main(void *arg)
+{
+    (void)arg;
+    atoms();
+    ot_trap_exit(true);
+    ot_term init = ot_spawn_arg();
+    ot_term master = ot_tuple_get(init, 0), app = ot_tuple_get(init, 1);
+    const ot_app_spec *spec = spec_of(app);
+    ot_heap *h = ot_proc_heap();
+    ot_term mod = mod_of(spec);
+    ot_term r = spec->start(h, spec->data);
+    ot_term sup = OT_NONE;
+    if (ot_is_pid(r))
+        sup = r;
+    else if (ot_is_tuple(r) && (ot_tuple_arity(r) == 2 || ot_tuple_arity(r) == 3)
+             && ot_tuple_get(r, 0) == OT_ATOM(OK) && ot_is_pid(ot_tuple_get(r, 1)))
+        sup = ot_tuple_get(r, 1);
+    if (sup == OT_NONE) {
+        ot_term mfa = ot_build(h, "{~p, start, [normal, []]}", mod);
+        ot_term reason;
+        if (r == OT_NONE)
+            reason = ot_tuple(h, 2, A.system_limit, mfa);
+        else if (ot_is_tuple(r) && ot_tuple_arity(r) == 2 && ot_tuple_get(r, 0) == OT_ATOM(ERROR))
+            reason = ot_tuple(h, 2, ot_tuple_get(r, 1), mfa);
+        else
+            reason = ot_tuple(h, 2, A.bad_return, ot_tuple(h, 2, mfa, r));
+        stop_linked(master);
+        ot_send(master, ot_tuple(h, 3, A.app_x, ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), reason)));
+        return;
+    }
+    ot_link(sup);
+    ot_send(master, ot_tuple(h, 3, A.app_x, ot_self(), ot_tuple(h, 2, OT_ATOM(OK), sup)));
+    ot_heap_reset(h);
+    for (;;) {
+        ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+        ot_term t = ot_msg_term(m);
+        ot_term a0 = ot_tuple_get(t, 0), a1 = ot_tuple_get(t, 1);
+        if (ot_tuple_arity(t) == 2 && a0 == master && a1 == A.terminate) {
+            ot_msg_free(m);
+            stop_sup(sup, OT_ATOM(SHUTDOWN));
+            if (spec->stop)
+                spec->stop(spec->data);
+            return;
+        }
+        if (ot_tuple_arity(t) == 3 && a0 == OT_ATOM(EXIT) && (a1 == master || a1 == sup)) {
+            ot_term reason = ot_copy(h, ot_tuple_get(t, 2));
+            ot_msg_free(m);
+            if (a1 == master)
+                stop_sup(sup, reason);
+            if (spec->stop)
+                spec->stop(spec->data);
+            ot_exit(reason);
+        }
+        ot_msg_free(m);
+    }
+}
+
+/* ---------------------------------------------------------------- the application master */
+
+static void reply_tag(ot_term to, ot_term tag, ot_term value)
+{
+    ot_heap *h = ot_heap_new();
+    if (!h)
+        return;
+    ot_send(to, ot_tuple(h, 2, tag, value));
+    ot_heap_free(h);
+}
+
+static _Noreturn void master_terminate(ot_term child, ot_term reason, ot_term reply_to, ot_term tag)
+{
+    if (ot_is_alive(child)) {
+        ot_heap *h = ot_heap_new();
+        if (h) {
+            ot_send(child, ot_tuple(h, 2, ot_self(), A.terminate));
+            ot_heap_free(h);
+        }
+        ot_msg_free(ot_receive_if(is_exit_from, &child, OT_INFINITY));
+    }
+    if (reply_to != OT_NONE)
+        reply_tag(reply_to, tag, OT_ATOM(OK));
+    ot_exit(reason);
+}
+
+struct init_wait {
+    ot_term child, ctl;
+};
+
+static bool is_init_event(ot_term m, void *ctx)
+{
+    struct init_wait *w = ctx;
+    if (!ot_is_tuple(m) || ot_tuple_arity(m) != 3)
+        return false;
+    ot_term a0 = ot_tuple_get(m, 0), a1 = ot_tuple_get(m, 1);
+    return (a0 == A.app_x && a1 == w->child) || (a0 == OT_ATOM(EXIT) && (a1 == w->child || a1 == w->ctl));
+}
+
+/* Spawn argument: {Controller, App}. */
+static void master_main(void *arg)
+{
+    (void)arg;
+    atoms();
+    ot_trap_exit(true);
+    ot_term init = ot_spawn_arg();
+    ot_term ctl = ot_tuple_get(init, 0), app = ot_tuple_get(init, 1);
+    const ot_app_spec *spec = spec_of(app);
+    ot_term mod = mod_of(spec);
+    ot_heap *h = ot_proc_heap();
+    ot_spawn_opts so = {.link = true, .initial_call = "application_master:start_it/4",
+                        .term_arg = ot_tuple(h, 2, ot_self(), app)};
+    ot_term child = ot_spawn_opt(start_it_main, NULL, &so);
+    if (child == OT_NONE) {
+        ot_send(ctl, ot_tuple(h, 3, A.app_started, ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), A.system_limit)));
+        return;
+    }
+    /* init_loop: the child's report, its exit, or the controller's */
+    struct init_wait w = {child, ctl};
+    ot_msg *m = ot_receive_if(is_init_event, &w, OT_INFINITY);
+    ot_term t = ot_msg_term(m);
+    ot_term sup = OT_NONE;
+    if (ot_tuple_get(t, 0) == A.app_x && ot_tuple_get(ot_tuple_get(t, 2), 0) == OT_ATOM(OK)) {
+        sup = ot_tuple_get(ot_tuple_get(t, 2), 1);
+        ot_msg_free(m);
+        ot_send(ctl, ot_tuple(h, 3, A.app_started, ot_self(), OT_ATOM(OK)));
+    } else if (ot_tuple_get(t, 0) == A.app_x) {
+        /* the child stopped what it started; wait for it to end */
+        ot_send(ctl, ot_tuple(h, 3, A.app_started, ot_self(), ot_tuple_get(t, 2)));
+        ot_msg_free(m);
+        ot_msg_free(ot_receive_if(is_exit_from, &child, OT_INFINITY));
+        return;
+    } else if (ot_tuple_get(t, 1) == child) {
+        /* the start callback itself failed (a fault, an exit) */
+        ot_term reason = ot_tuple(h, 2, ot_copy(h, ot_tuple_get(t, 2)),
+                                  ot_build(h, "{~p, start, [normal, []]}", mod));
+        ot_msg_free(m);
+        ot_send(ctl, ot_tuple(h, 3, A.app_started, ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), reason)));
+        return;
+    } else {
+        ot_term reason = ot_copy(h, ot_tuple_get(t, 2));
+        ot_msg_free(m);
+        ot_exit_signal(child, OT_ATOM(KILL));
+        ot_exit(reason);
+    }
+    ot_heap_reset(h);
+    /* main_loop */
+    for (;;) {
+        ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+        ot_term t = ot_msg_term(m);
+        size_t n = ot_tuple_arity(t);
+        ot_term a0 = ot_tuple_get(t, 0);
+        if (n == 3 && a0 == A.get_child && ot_is_pid(ot_tuple_get(t, 2))) {
+            uint64_t mem[16];
+            ot_heap local;
+            ot__heap_init_fixed(&local, mem, 16);
+            ot_send(ot_tuple_get(t, 2), ot_tuple(&local, 2, ot_tuple_get(t, 1), ot_tuple(&local, 2, sup, mod)));
+            ot__heap_release_fixed(&local);
+            ot_msg_free(m);
+        } else if (n == 3 && a0 == A.stop && ot_is_pid(ot_tuple_get(t, 2))) {
+            ot_term from = ot_tuple_get(t, 2), tag = ot_copy(h, ot_tuple_get(t, 1));
+            ot_msg_free(m);
+            master_terminate(child, OT_ATOM(NORMAL), from, tag);
+        } else if (n == 3 && a0 == OT_ATOM(EXIT) && (ot_tuple_get(t, 1) == ctl || ot_tuple_get(t, 1) == child)) {
+            ot_term who = ot_tuple_get(t, 1);
+            ot_term reason = ot_copy(h, ot_tuple_get(t, 2));
+            ot_msg_free(m);
+            if (who == child)
+                ot_exit(reason);
+            master_terminate(child, reason, OT_NONE, OT_NONE);
+        } else {
+            ot_msg_free(m);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- the controller */
+
+/* Its state: a list of {App, Master, Status, Waiters, StopTag}, running
+ * applications most recently started first. */
+
+static ot_term entry_find(ot_term apps, ot_term key, size_t field)
+{
+    for (ot_term l = apps; l != OT_NIL; l = ot_tl(l))
+        if (ot_equal(ot_tuple_get(ot_hd(l), field), key))
+            return ot_hd(l);
+    return OT_NONE;
+}
+
+/* apps without e, with `add` (if not OT_NONE) in front. */
+static ot_term entry_replace(ot_heap *h, ot_term apps, ot_term e, ot_term add)
+{
+    ot_term rev = OT_NIL;
+    for (ot_term l = apps; l != OT_NIL; l = ot_tl(l))
+        if (ot_hd(l) != e)
+            rev = ot_cons(h, ot_hd(l), rev);
+    ot_term out = OT_NIL;
+    for (ot_term l = rev; l != OT_NIL; l = ot_tl(l))
+        out = ot_cons(h, ot_hd(l), out);
+    return add == OT_NONE ? out : ot_cons(h, add, out);
+}
+
+static void reply_all(ot_term waiters, ot_term value)
+{
+    for (ot_term l = waiters; l != OT_NIL; l = ot_tl(l))
+        ot_reply(ot_hd(l), value);
+}
+
+static ot_term err(ot_heap *h, ot_term tag, ot_term v)
+{
+    return ot_tuple(h, 2, OT_ATOM(ERROR), ot_tuple(h, 2, tag, v));
+}
+
+static ot_term which(ot_heap *h, ot_term apps)
+{
+    ot_term rev = OT_NIL;
+    for (ot_term l = apps; l != OT_NIL; l = ot_tl(l)) {
+        ot_term e = ot_hd(l);
+        if (ot_tuple_get(e, 2) != A.running)
+            continue;
+        const ot_app_spec *s = spec_of(ot_tuple_get(e, 0));
+        rev = ot_cons(h, ot_tuple(h, 3, ot_tuple_get(e, 0), ot_charlist(h, s->description ? s->description : ""),
+                                  ot_charlist(h, s->vsn ? s->vsn : "")), rev);
+    }
+    ot_term out = OT_NIL;
+    for (ot_term l = rev; l != OT_NIL; l = ot_tl(l))
+        out = ot_cons(h, ot_hd(l), out);
+    return out;
+}
+
+/* Handles one call; returns the reply, or OT_NONE when it comes later. */
+static ot_term ctl_call(ot_term *apps, ot_term from, ot_term req)
+{
+    ot_heap *h = ot_proc_heap();
+    if (req == A.which_applications)
+        return which(h, *apps);
+    ot_term tag = ot_tuple_get(req, 0), app = ot_tuple_get(req, 1);
+    if (ot_tuple_arity(req) != 2 || !ot_is_atom(app))
+        return err(h, A.bad_call, req);
+    ot_term e = entry_find(*apps, app, 0);
+    if (tag == A.get_master)
+        return e != OT_NONE && ot_tuple_get(e, 2) != A.stopping ? ot_tuple_get(e, 1) : OT_ATOM(UNDEFINED);
+    if (tag == A.start_application) {
+        if (e != OT_NONE && ot_tuple_get(e, 2) == A.starting) {
+            ot_term ne = ot_tuple(h, 5, app, ot_tuple_get(e, 1), A.starting,
+                                  ot_cons(h, from, ot_tuple_get(e, 3)), OT_NIL);
+            *apps = entry_replace(h, *apps, e, ne);
+            return OT_NONE;
+        }
+        if (e != OT_NONE)
+            return err(h, A.already_started, app);
+        const ot_app_spec *spec = spec_of(app);
+        if (!spec)
+            return err(h, A.not_loaded, app);
+        if (spec->applications)
+            for (const char *const *d = spec->applications; *d; d++) {
+                ot_term dep = ot_atom(*d);
+                ot_term de = entry_find(*apps, dep, 0);
+                if (de == OT_NONE || ot_tuple_get(de, 2) != A.running)
+                    return err(h, A.not_started, dep);
+            }
+        ot_spawn_opts so = {.link = true, .initial_call = "application_master:init/4",
+                            .term_arg = ot_tuple(h, 2, ot_self(), app)};
+        ot_term master = ot_spawn_opt(master_main, NULL, &so);
+        if (master == OT_NONE)
+            return ot_tuple(h, 2, OT_ATOM(ERROR), A.system_limit);
+        *apps = ot_cons(h, ot_tuple(h, 5, app, master, A.starting, ot_list(h, 1, from), OT_NIL), *apps);
+        return OT_NONE;
+    }
+    if (tag == A.stop_application) {
+        if (e == OT_NONE || ot_tuple_get(e, 2) == A.starting)
+            return err(h, A.not_started, app);
+        ot_term waiters = ot_cons(h, from, ot_tuple_get(e, 3));
+        if (ot_tuple_get(e, 2) == A.running) {
+            ot_term ref = ot_make_ref(h);
+            ot_send(ot_tuple_get(e, 1), ot_tuple(h, 3, A.stop, ref, ot_self()));
+        }
+        *apps = entry_replace(h, *apps, e, ot_tuple(h, 5, app, ot_tuple_get(e, 1), A.stopping, waiters, OT_NIL));
+        return OT_NONE;
+    }
+    return err(h, A.bad_call, req);
+}
+
+static void ctl_main(void *arg)
+{
+    (void)arg;
+    atoms();
+    ot_trap_exit(true);
+    ot_term apps = OT_NIL;
+    size_t mark = 0;
+    for (;;) {
+        compact_state(&apps, &mark);
+        ot_heap *h = ot_proc_heap();
+        ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+        ot_term t = ot_msg_term(m);
+        ot_term from, req;
+        if (ot_call_parse(t, &from, &req)) {
+            from = ot_copy(h, from);
+            req = ot_copy(h, req);
+            ot_msg_free(m);
+            ot_term r = ctl_call(&apps, from, req);
+            if (r != OT_NONE)
+                ot_reply(from, r);
+            continue;
+        }
+        size_t n = ot_tuple_arity(t);
+        ot_term a0 = ot_tuple_get(t, 0);
+        if (n == 3 && (a0 == A.app_started || a0 == OT_ATOM(EXIT))) {
+            ot_term master = ot_tuple_get(t, 1);
+            ot_term res = ot_copy(h, ot_tuple_get(t, 2));
+            ot_msg_free(m);
+            ot_term e = entry_find(apps, master, 1);
+            if (e == OT_NONE)
+                continue;
+            ot_term app = ot_tuple_get(e, 0), status = ot_tuple_get(e, 2), waiters = ot_tuple_get(e, 3);
+            if (a0 == A.app_started && res == OT_ATOM(OK)) {
+                /* running now: first in the list, as BEAM's which_applications */
+                apps = entry_replace(h, apps, e, ot_tuple(h, 5, app, master, A.running, OT_NIL, OT_NIL));
+                reply_all(waiters, OT_ATOM(OK));
+            } else if (a0 == A.app_started) {
+                apps = entry_replace(h, apps, e, OT_NONE);
+                reply_all(waiters, res);
+            } else { /* the master exited */
+                apps = entry_replace(h, apps, e, OT_NONE);
+                if (status == A.starting) {
+                    reply_all(waiters, ot_tuple(h, 2, OT_ATOM(ERROR), res));
+                } else if (status == A.stopping) {
+                    reply_all(waiters, OT_ATOM(OK));
+                } else {
+                    char r[256];
+                    ot_print_opts o = {.syntax = OT_SYNTAX_ERLANG, .limit = 20};
+                    ot_print(r, sizeof r, res, &o);
+                    ot__log_report(A.info, "application: %s, exited: %s, type: temporary",
+                                   ot_atom_text(app, NULL), r);
+                }
+            }
+            continue;
+        }
+        ot_msg_free(m);
+    }
+}
+
+static ot_term controller(void)
+{
+    ot_term c = ot_whereis(A.application_controller);
+    if (c != OT_NONE)
+        return c;
+    ot_spawn_opts so = {.name = A.application_controller, .initial_call = "application_controller:init/2"};
+    c = ot_spawn_opt(ctl_main, NULL, &so);
+    return c != OT_NONE ? c : ot_whereis(A.application_controller);
+}
+
+/* ---------------------------------------------------------------- the calls */
+
+static int set_out(ot_term *out, int rc, ot_term v)
+{
+    if (out)
+        *out = v;
+    return rc;
+}
+
+static int errno_of(ot_term reason)
+{
+    ot_term tag = ot_is_tuple(reason) ? ot_tuple_get(reason, 0) : reason;
+    if (tag == A.already_started)
+        return -EALREADY;
+    if (tag == A.not_loaded)
+        return -ENOENT;
+    if (tag == A.not_started)
+        return -ESRCH;
+    if (tag == A.system_limit)
+        return -ENOMEM;
+    return -ECHILD;
+}
+
+static int ctl_request(ot_heap *h, ot_term tag, ot_term app, ot_term *out)
+{
+    atoms();
+    if (!ot_self())
+        return set_out(out, -EPERM, OT_ATOM(BADARG));
+    if (!h)
+        h = ot_proc_heap();
+    if (!ot_is_atom(app))
+        return set_out(out, -EINVAL, OT_ATOM(BADARG));
+    ot_term ctl = controller();
+    if (ctl == OT_NONE)
+        return set_out(out, -ENOMEM, A.system_limit);
+    uint64_t mem[8];
+    ot_heap local;
+    ot__heap_init_fixed(&local, mem, 8);
+    ot_term r;
+    int rc = ot_call(h, ctl, ot_tuple(&local, 2, tag, app), OT_INFINITY, &r);
+    ot__heap_release_fixed(&local);
+    if (rc != 0)
+        return set_out(out, rc, r);
+    if (r == OT_ATOM(OK))
+        return set_out(out, 0, OT_ATOM(OK));
+    ot_term reason = ot_tuple_get(r, 1);
+    return set_out(out, errno_of(reason), reason);
+}
+
+int ot_application_start(ot_heap *h, ot_term app, ot_term *reason)
+{
+    atoms();
+    return ctl_request(h, A.start_application, app, reason);
+}
+
+int ot_application_ensure_started(ot_heap *h, ot_term app, ot_term *reason)
+{
+    atoms();
+    int rc = ctl_request(h, A.start_application, app, reason);
+    if (rc == -EALREADY)
+        return set_out(reason, 0, OT_ATOM(OK));
+    return rc;
+}
+
+int ot_application_stop(ot_heap *h, ot_term app, ot_term *reason)
+{
+    atoms();
+    return ctl_request(h, A.stop_application, app, reason);
+}
+
+/* Depth first: the applications app needs, then app. *started collects
+ * those started (newest first); stack holds the path, for cycles. */
+static int start_all(ot_heap *h, ot_term app, ot_term *started, ot_term *stack, size_t depth, ot_term *why)
+{
+    for (size_t i = 0; i < depth; i++)
+        if (stack[i] == app) {
+            *why = ot_tuple(h, 2, app, ot_tuple(h, 2, A.circular_dependencies, app));
+            return -ELOOP;
+        }
+    if (depth == 64) {
+        *why = ot_tuple(h, 2, app, ot_tuple(h, 2, A.circular_dependencies, app));
+        return -ELOOP;
+    }
+    stack[depth] = app;
+    const ot_app_spec *spec = spec_of(app);
+    if (!spec) {
+        *why = ot_tuple(h, 2, app, ot_tuple(h, 2, A.not_loaded, app));
+        return -ENOENT;
+    }
+    if (spec->applications)
+        for (const char *const *d = spec->applications; *d; d++) {
+            int rc = start_all(h, ot_atom(*d), started, stack, depth + 1, why);
+            if (rc)
+                return rc;
+        }
+    ot_term r;
+    int rc = ot_application_start(h, app, &r);
+    if (rc == -EALREADY)
+        return 0;
+    if (rc) {
+        *why = ot_tuple(h, 2, app, r);
+        return rc;
+    }
+    *started = ot_cons(h, app, *started);
+    return 0;
+}
+
+int ot_application_ensure_all_started(ot_heap *h, ot_term app, ot_term *result)
+{
+    atoms();
+    if (!ot_self())
+        return set_out(result, -EPERM, OT_ATOM(BADARG));
+    if (!h)
+        h = ot_proc_heap();
+    if (!ot_is_atom(app))
+        return set_out(result, -EINVAL, OT_ATOM(BADARG));
+    ot_term started = OT_NIL, why = OT_NONE, stack[64];
+    int rc = start_all(h, app, &started, stack, 0, &why);
+    if (rc) {
+        for (ot_term l = started; l != OT_NIL; l = ot_tl(l))
+            ot_application_stop(h, ot_hd(l), NULL);
+        return set_out(result, rc, why);
+    }
+    ot_term in_order = OT_NIL;
+    for (ot_term l = started; l != OT_NIL; l = ot_tl(l))
+        in_order = ot_cons(h, ot_hd(l), in_order);
+    return set_out(result, 0, in_order);
+}
+
+int ot_application_stop_all(void)
+{
+    atoms();
+    if (!ot_self())
+        return 0;
+    ot_heap *h = ot_heap_new();
+    if (!h)
+        return 0;
+    int n = 0;
+    for (ot_term l = ot_application_which_applications(h); ot_is_list(l) && l != OT_NIL; l = ot_tl(l))
+        if (ot_application_stop(h, ot_tuple_get(ot_hd(l), 0), NULL) == 0)
+            n++;
+    ot_heap_free(h);
+    return n;
+}
+
+ot_term ot_application_which_applications(ot_heap *h)
+{
+    atoms();
+    if (!ot_self())
+        return OT_NONE;
+    ot_term ctl = controller();
+    ot_term r;
+    if (ctl == OT_NONE || ot_call(h, ctl, A.which_applications, OT_INFINITY, &r) != 0)
+        return OT_NONE;
+    return r;
+}
+
+int ot_application_get_master(ot_term app, ot_term *master)
+{
+    atoms();
+    if (!ot_self())
+        return set_out(master, -EPERM, OT_ATOM(UNDEFINED));
+    if (!ot_is_atom(app))
+        return set_out(master, -EINVAL, OT_ATOM(UNDEFINED));
+    ot_term ctl = controller();
+    uint64_t mem[8];
+    ot_heap local;
+    ot__heap_init_fixed(&local, mem, 8);
+    ot_term r = OT_ATOM(UNDEFINED);
+    int rc = ctl == OT_NONE ? -ENOMEM : ot_call(&local, ctl, ot_tuple(&local, 2, A.get_master, app), OT_INFINITY, &r);
+    ot__heap_release_fixed(&local);
+    if (rc != 0 || !ot_is_pid(r))
+        return set_out(master, rc ? rc : -ENOENT, OT_ATOM(UNDEFINED));
+    return set_out(master, 0, r);
+}
+
+struct tag_wait {
+    ot_term tag, mref;
+    bool down;
+};
+
+static bool is_tag_reply(ot_term m, void *ctx)
+{
+    struct tag_wait *w = ctx;
+    if (!ot_is_tuple(m))
+        return false;
+    if (ot_tuple_arity(m) == 2 && ot_equal(ot_tuple_get(m, 0), w->tag)) {
+        w->down = false;
+        return true;
+    }
+    if (ot_tuple_arity(m) == 5 && ot_tuple_get(m, 0) == OT_ATOM(DOWN) && ot_equal(ot_tuple_get(m, 1), w->mref)) {
+        w->down = true;
+        return true;
+    }
+    return false;
+}
+
+int ot_application_get_child(ot_heap *h, ot_term master, ot_term *result)
+{
+    atoms();
+    if (!ot_self())
+        return set_out(result, -EPERM, OT_ATOM(BADARG));
+    if (!ot_is_pid(master))
+        return set_out(result, -EINVAL, OT_ATOM(BADARG));
+    if (!h)
+        h = ot_proc_heap();
+    uint64_t mem[64];
+    ot_heap local;
+    ot__heap_init_fixed(&local, mem, 64);
+    struct tag_wait w = {ot_make_ref(&local), OT_NONE, false};
+    w.mref = ot_monitor(&local, master);
+    ot_send(master, ot_tuple(&local, 3, A.get_child, w.tag, ot_self()));
+    ot_msg *m = ot_receive_if(is_tag_reply, &w, OT_INFINITY);
+    int rc = 0;
+    ot_term r;
+    if (w.down) {
+        rc = -ESRCH;
+        r = OT_ATOM(NOPROC);
+    } else {
+        ot_demonitor(w.mref, true);
+        r = ot_copy(h, ot_tuple_get(ot_msg_term(m), 1));
+        if (r == OT_ATOM(ERROR))
+            rc = -ESRCH;
+    }
+    ot_msg_free(m);
+    ot__heap_release_fixed(&local);
+    return set_out(result, rc, r);
+}
+
+/* ---------------------------------------------------------------- logging */
+
+static void write_line(ot_term level, ot_term text)
+{
+    char buf[4096];
+    size_t n = 0;
+    const char *lv = ot_is_atom(level) ? ot_atom_text(level, NULL) : "log";
+    n = (size_t)snprintf(buf, sizeof buf, "[%s] ", lv);
+    size_t len;
+    const uint8_t *bytes = ot_binary_data(text, &len);
+    if (bytes && ot_is_binary(text)) {
+        if (len > sizeof buf - n - 2)
+            len = sizeof buf - n - 2;
+        memcpy(buf + n, bytes, len);
+        n += len;
+    } else {
+        ot_print_opts o = {.syntax = OT_SYNTAX_ERLANG, .limit = 50};
+        ssize_t w = ot_print(buf + n, sizeof buf - n - 1, text, &o);
+        n = w < 0 ? n : n + (size_t)w < sizeof buf - 2 ? n + (size_t)w : sizeof buf - 2;
+    }
+    buf[n++] = '\n';
+    ssize_t rc = write(STDERR_FILENO, buf, n);
+    (void)rc;
+}
+
+static void logger_main(void *arg)
+{
+    (void)arg;
+    atoms();
+    for (;;) {
+        ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+        ot_term t = ot_msg_term(m);
+        ot_term from;
+        if (ot_tuple_arity(t) == 3 && ot_tuple_get(t, 0) == A.log)
+            write_line(ot_tuple_get(t, 1), ot_tuple_get(t, 2));
+        else if (ot_call_parse(t, &from, NULL))
+            ot_reply(from, OT_ATOM(OK)); /* a sync: everything before it is written */
+        ot_msg_free(m);
+    }
+}
+
+static ot_term logger_start(ot_heap *h, ot_term arg, void *data)
+{
+    (void)h;
+    (void)arg;
+    (void)data;
+    ot_spawn_opts o = {.link = true, .name = A.otter_logger, .initial_call = "otter_logger:init/1"};
+    return ot_spawn_opt(logger_main, NULL, &o);
+}
+
+static int send_log(ot_term level, const char *text, size_t len)
+{
+    ot_heap *h = ot_heap_new();
+    if (!h)
+        return -ENOMEM;
+    ot_term msg = ot_tuple(h, 3, A.log, level, ot_binary(h, text, len));
+    int rc = msg == OT_NONE ? -ENOMEM : ot_send(A.otter_logger, msg);
+    ot_heap_free(h);
+    return rc;
+}
+
+void ot__log_report(ot_term level, const char *fmt, ...)
+{
+    atoms();
+    if (ot_whereis(A.otter_logger) == OT_NONE)
+        return;
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    send_log(level, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+int ot_log(ot_term level, const char *text)
+{
+    atoms();
+    if (!ot_is_atom(level) || !text)
+        return -EINVAL;
+    if (send_log(level, text, strlen(text)) == 0)
+        return 0;
+    uint64_t mem[64];
+    ot_heap local;
+    ot__heap_init_fixed(&local, mem, 64);
+    ot_term t = ot_binary(&local, text, strlen(text) < 256 ? strlen(text) : 256);
+    write_line(level, t);
+    ot__heap_release_fixed(&local);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- otter's application */
+
+static pthread_mutex_t extra_lock = PTHREAD_MUTEX_INITIALIZER;
+static ot_child_spec *extra;      /* children other layers registered */
+static size_t n_extra, cap_extra;
+static ot_heap *extra_heap;       /* their ids, args and modules; lives for the node */
+
+static ot_term otter_app_start(ot_heap *h, void *data)
+{
+    (void)data;
+    pthread_mutex_lock(&extra_lock);
+    size_t n = 1 + n_extra;
+    ot_child_spec *kids = ot__calloc(n, sizeof *kids);
+    if (kids) {
+        kids[0] = (ot_child_spec){.id = A.otter_logger, .start = logger_start,
+                                  .modules = ot_list(h, 1, A.otter_logger)};
+        for (size_t i = 0; i < n_extra; i++) {
+            kids[1 + i] = extra[i];
+            kids[1 + i].id = ot_copy(h, extra[i].id);
+            kids[1 + i].arg = ot_copy(h, extra[i].arg);
+            kids[1 + i].modules = ot_copy(h, extra[i].modules);
+        }
+    }
+    pthread_mutex_unlock(&extra_lock);
+    if (!kids)
+        return ot_tuple(h, 2, OT_ATOM(ERROR), A.system_limit);
+    ot_sup_opts o = {.strategy = OT_ONE_FOR_ONE, .intensity = 10, .period = 10,
+                     .name = A.otter_sup, .initial_call = "supervisor:init/1"};
+    ot_term r;
+    int rc = ot_supervisor_start_link(&o, kids, n, h, &r);
+    ot__free(kids);
+    if (rc != 0)
+        return ot_tuple(h, 2, OT_ATOM(ERROR), r);
+    /* Children registered while otter_sup was starting: ot_otter_add_child
+     * did not see otter_sup yet, so they are started here (a child both
+     * sides start answers already_started, which is fine). */
+    for (size_t i = n - 1;; i++) {
+        pthread_mutex_lock(&extra_lock);
+        ot_child_spec c = i < n_extra ? extra[i] : (ot_child_spec){0};
+        pthread_mutex_unlock(&extra_lock);
+        if (!c.start)
+            break;
+        ot_term ignored;
+        ot_supervisor_start_child(h, r, &c, &ignored);
+    }
+    return r;
+}
+
+static const ot_app_spec otter_app = {
+    .name = "otter",
+    .description = "otter runtime services",
+    .vsn = OTTER_APP_VSN,
+    .mod = "otter_app",
+    .start = otter_app_start,
+};
+
+int ot_otter_start(void)
+{
+    atoms();
+    int rc = ot_application_load(&otter_app);
+    if (rc)
+        return rc;
+    return ot_application_ensure_started(NULL, A.otter, NULL);
+}
+
+int ot_otter_add_child(const ot_child_spec *spec)
+{
+    atoms();
+    if (!spec || spec->id == OT_NONE || !spec->start)
+        return -EINVAL;
+    pthread_mutex_lock(&extra_lock);
+    int rc = 0;
+    if (ot_equal(spec->id, A.otter_logger))
+        rc = -EEXIST;
+    for (size_t i = 0; i < n_extra && !rc; i++)
+        if (ot_equal(extra[i].id, spec->id))
+            rc = -EEXIST;
+    if (!rc && !extra_heap && !(extra_heap = ot_heap_new()))
+        rc = -ENOMEM;
+    if (!rc && n_extra == cap_extra) {
+        size_t cap = cap_extra ? cap_extra * 2 : 8;
+        ot_child_spec *t = ot__realloc(extra, cap * sizeof *t);
+        if (t) {
+            extra = t;
+            cap_extra = cap;
+        } else {
+            rc = -ENOMEM;
+        }
+    }
+    if (!rc) {
+        ot_child_spec c = *spec;
+        c.id = ot_copy(extra_heap, spec->id);
+        c.arg = spec->arg == OT_NONE ? OT_NONE : ot_copy(extra_heap, spec->arg);
+        c.modules = spec->modules == OT_NONE ? OT_NONE : ot_copy(extra_heap, spec->modules);
+        if (c.id == OT_NONE || (spec->arg != OT_NONE && c.arg == OT_NONE)
+            || (spec->modules != OT_NONE && c.modules == OT_NONE))
+            rc = -ENOMEM;
+        else
+            extra[n_extra++] = c;
+    }
+    pthread_mutex_unlock(&extra_lock);
+    if (rc || !ot_self() || ot_whereis(A.otter_sup) == OT_NONE)
+        return rc;
+    ot_heap *h = ot_heap_new();
+    if (!h)
+        return -ENOMEM;
+    ot_term r;
+    rc = ot_supervisor_start_child(h, A.otter_sup, spec, &r);
+    if (rc == 0 && ot_tuple_get(r, 0) != OT_ATOM(OK)) {
+        ot_term why = ot_tuple_get(r, 1);
+        bool already = ot_is_tuple(why) && ot_tuple_get(why, 0) == ot_atom("already_started");
+        rc = already ? 0 : why == ot_atom("already_present") ? 0 : -ECHILD;
+    }
+    ot_heap_free(h);
+    return rc == -ESRCH ? 0 : rc;
+}

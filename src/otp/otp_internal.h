@@ -1,0 +1,59 @@
+/* otp_internal.h — what the OTP layer's files share, internal to src/otp/:
+ * the atoms the behaviours' protocols use, made once, and the labelled
+ * form of a call (server, agent, task); the node-wide table of C start
+ * functions that child specs name, and the log sink that supervisor and
+ * application reports go to (supervisor, application). */
+#ifndef OTTER_OTP_INTERNAL_H
+#define OTTER_OTP_INTERNAL_H
+
+#include <stdint.h>
+
+#include "otter/application.h"
+#include "otter/call.h"
+#include "otter/supervisor.h"
+#include "term/term_internal.h"
+
+
+/* Atoms of the behaviours' protocols, interned once (ot__otp_atoms). */
+typedef struct ot__otp_atoms {
+    ot_term system, get_state, get_status, terminate, suspend, resume;
+    ot_term ack, nack, already_started, bad_call, bad_cast, bad_return_value;
+    ot_term calling_self, ignore, status, module, gen_server, header, data;
+    ot_term unknown_system_msg, system_limit, start, get, update;
+    ot_term get_and_update, cast, exit, shutdown_timeout;
+} ot__otp_atoms;
+
+/* ot__otp_atoms: the table, filled on first use (any thread). */
+const ot__otp_atoms *ot__otp_atoms_get(void);
+#define OT__A (ot__otp_atoms_get())
+
+/* ot__call_as: ot_call with another label than $gen_call: sends
+ * {label, {self, tag}, request} and waits for {tag, reply}, as gen:call
+ * does for sys's {system, From, Request}. Same results as ot_call. */
+int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int64_t timeout_ms,
+                ot_term *result);
+
+/* ot__term_block_new: a copy of t in one new malloc'd block of exactly
+ * its size (*block NULL when t is immediate); OT_NONE if memory runs out.
+ * ot__term_block_free frees such a block (NULL is a no-op). */
+ot_term ot__term_block_new(ot_term t, uint64_t **block);
+void ot__term_block_free(uint64_t *block);
+
+/* ot__start_fn_index: the index of the pair (fn, data) in the node's table
+ * of start functions, added on first use (the table only grows). A child
+ * spec names its start function by this index, so that a spec is a term
+ * that can travel in a message without carrying a raw address: a request
+ * can only ever pick a function this node's own code registered.
+ * Returns the index (>= 0) or -ENOMEM. Thread-safe. */
+int64_t ot__start_fn_index(ot_child_start_fn fn, void *data);
+/* ot__start_fn_get: the pair registered under idx; false if none. */
+bool ot__start_fn_get(int64_t idx, ot_child_start_fn *fn, void **data);
+
+/* ot__log_report: formats a report (printf-style) and hands it to the
+ * otter_logger process at `level` (an atom: error, warning, info...).
+ * Without a running otter_logger (the otter application is not started)
+ * the report is dropped: otter's own tests and benchmarks run quietly, as
+ * a BEAM node does with its logger off. Call from inside a process. */
+void ot__log_report(ot_term level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

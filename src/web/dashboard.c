@@ -1,0 +1,594 @@
+/* dashboard.c — the dashboard's life: start and stop, the memory sampler
+ * (Kino.listen(200, ...) pushing :erlang.memory() into a live chart with
+ * window 1,000, as the notebook's "Tracking memory usage" cells do), the
+ * recorded traces, and the tour's actions (the ping/pong trace, the binary
+ * and ETS spikes). */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "base/alloc.h"
+#include "otter/introspect.h"
+#include "otter/process.h"
+#include "otter/trace.h"
+#include "web/web_internal.h"
+
+#if defined(__has_include)
+#if __has_include("otter/mermaid.h")
+#include "otter/mermaid.h"
+#define OW_HAVE_MERMAID 1
+#endif
+#if __has_include("otter/ets.h")
+#include "otter/ets.h"
+#define OW_HAVE_ETS 1
+#endif
+#endif
+
+ow_dash *ow_d;
+static const ot_dash_source *_Atomic cur_source;
+/* Serialises start, stop and the sampler's pushes against stop. */
+static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
+
+const ot_dash_source *ow_source(void)
+{
+    const ot_dash_source *s = atomic_load(&cur_source);
+    return s ? s : ot_dash_local_source();
+}
+
+/* ---------------------------------------------------------------- memory */
+
+/* The notebook's chart: one line per category, MB over the measurement. */
+static const char MEMORY_SPEC[] =
+    "{\"$schema\":\"https://vega.github.io/schema/vega-lite/v6.json\","
+    "\"width\":600,\"height\":400,\"padding\":20,"
+    "\"data\":{\"name\":\"memory\"},"
+    "\"repeat\":{\"layer\":[\"total\",\"processes\",\"atom\",\"binary\",\"code\",\"ets\"]},"
+    "\"spec\":{\"mark\":\"line\",\"encoding\":{"
+    "\"x\":{\"field\":\"iter\",\"type\":\"quantitative\",\"title\":\"Measurement\"},"
+    "\"y\":{\"field\":{\"repeat\":\"layer\"},\"type\":\"quantitative\",\"title\":\"Memory usage (MB)\"},"
+    "\"color\":{\"datum\":{\"repeat\":\"layer\"},\"type\":\"nominal\"}}}}";
+
+/* The memory list [{total, N}, ...] as a map of MB with iter, on h. */
+static ot_term memory_point(ot_heap *h, ot_term mem, int64_t iter)
+{
+    ot_term m = ot_build(h, "#{iter => ~l}", iter);
+    for (ot_term l = mem; ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
+        ot_term kv = ot_hd(l);
+        int64_t bytes;
+        if (ot_is_tuple(kv) && ot_tuple_arity(kv) == 2 && ot_get_int64(ot_tuple_get(kv, 1), &bytes) == 0)
+            m = ot_map_put(h, m, ot_tuple_get(kv, 0), ot_float(h, (double)bytes / 1e6));
+    }
+    return m;
+}
+
+static void publish_overview(ot_heap *h, const ot_dash_source *src, ot_term mem)
+{
+    ot_term info = OT_NONE;
+    if (src->system_info && src->system_info(src->ctx, h, &info))
+        info = OT_NONE;
+    ot_term o = ot_build(h, "#{node => ~t, source => ~s}", src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE),
+                         src->kind ? src->kind : "?");
+    if (ot_is_map(info))
+        for (size_t i = 0; i < ot_map_size(info); i++)
+            o = ot_map_put(h, o, ot_map_key(info, i), ot_map_value(info, i));
+    if (mem != OT_NONE) {
+        ot_term mm = ot_build(h, "#{}");
+        for (ot_term l = mem; ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
+            ot_term kv = ot_hd(l);
+            if (ot_is_tuple(kv) && ot_tuple_arity(kv) == 2)
+                mm = ot_map_put(h, mm, ot_tuple_get(kv, 0), ot_tuple_get(kv, 1));
+        }
+        o = ot_map_put(h, o, OT_ATOM(MEMORY), mm);
+    }
+    char *j = o == OT_NONE ? NULL : ot_to_json(o, NULL);
+    if (j)
+        ow_stream_publish("overview", j);
+    free(j);
+}
+
+/* One sample: runs in a listener event's process. */
+static int sample(int64_t i, void *arg)
+{
+    (void)i;
+    (void)arg;
+    ot_heap *h = ot_heap_new();
+    if (!h)
+        return -ENOMEM;
+    pthread_mutex_lock(&life);
+    int rc = 0;
+    if (ow_d) {
+        const ot_dash_source *src = ow_source();
+        ot_term mem = OT_NONE;
+        if (src->memory && src->memory(src->ctx, h, &mem) == 0) {
+            int64_t iter = atomic_fetch_add(&ow_d->sample_iter, 1);
+            rc = ot_livechart_push(ow_d->memory_chart, "memory", memory_point(h, mem, iter));
+            /* The overview about once a second. */
+            int64_t every = 1000 / (ow_d->sample_ms > 0 ? ow_d->sample_ms : 200);
+            if (every < 1 || iter % every == 0)
+                publish_overview(h, src, mem);
+        }
+    }
+    pthread_mutex_unlock(&life);
+    ot_heap_free(h);
+    return rc;
+}
+
+int ow_set_sample_ms(int64_t ms)
+{
+    if (ms < 50 || ms > 60000)
+        return -EINVAL;
+    pthread_mutex_lock(&life);
+    if (!ow_d) {
+        pthread_mutex_unlock(&life);
+        return -ENOENT;
+    }
+    ot_term old = ow_d->sampler;
+    ot_term pid = ot_listen(ms, sample, NULL);
+    if (pid == OT_NONE) {
+        pthread_mutex_unlock(&life);
+        return -EAGAIN;
+    }
+    ow_d->sampler = pid;
+    ow_d->sample_ms = ms;
+    pthread_mutex_unlock(&life);
+    ot_exit_signal(old, OT_ATOM(KILL));
+    char j[64];
+    snprintf(j, sizeof j, "{\"sample_ms\":%lld}", (long long)ms);
+    ow_stream_publish("sampling", j);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- hello */
+
+char *ow_hello_json(void)
+{
+    /* Called under the stream's lock: reads only what stays put while the
+     * dashboard runs. */
+    ow_dash *d = ow_d;
+    const ot_dash_source *src = ow_source();
+    json_t *o = json_object();
+    ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
+    const char *nt = ot_atom_text(node, NULL);
+    json_object_set_new(o, "node", json_string(nt ? nt : "?"));
+    json_object_set_new(o, "source", json_string(src->kind ? src->kind : "?"));
+    json_object_set_new(o, "tour", json_boolean(d && d->opts.tour));
+    json_object_set_new(o, "sample_ms", json_integer(d ? d->sample_ms : 0));
+    json_object_set_new(o, "window", json_integer(d ? (json_int_t)d->opts.window : 0));
+    json_t *av = json_object();
+    json_object_set_new(av, "applications", json_boolean(src->which_applications != NULL));
+    json_object_set_new(av, "ets", json_boolean(src->ets_tables != NULL));
+#ifdef OW_HAVE_MERMAID
+    json_object_set_new(av, "diagrams", json_true());
+#else
+    json_object_set_new(av, "diagrams", json_false());
+#endif
+#ifdef OW_HAVE_ETS
+    json_object_set_new(av, "ets_spike", json_true());
+#else
+    json_object_set_new(av, "ets_spike", json_false());
+#endif
+    json_object_set_new(av, "connect", json_false());
+    json_object_set_new(o, "available", av);
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    char *r = NULL;
+    if (s) {
+        size_t n = strlen(s);
+        r = ot__malloc(n + 1);
+        if (r)
+            memcpy(r, s, n + 1);
+        free(s);
+    }
+    return r;
+}
+
+/* ---------------------------------------------------------------- traces */
+
+#define MAX_TRACES 32
+
+typedef struct trace_rec {
+    int id;
+    char title[128];
+    ot_heap *heap;
+    ot_term trace;
+} trace_rec;
+
+static struct {
+    pthread_mutex_t lock;
+    trace_rec recs[MAX_TRACES];
+    size_t n;
+    int next_id;
+} T = {.lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1};
+
+static void traces_clear(void)
+{
+    pthread_mutex_lock(&T.lock);
+    for (size_t i = 0; i < T.n; i++)
+        ot_heap_free(T.recs[i].heap);
+    T.n = 0;
+    pthread_mutex_unlock(&T.lock);
+}
+
+int ot_dashboard_add_trace(const char *title, ot_term trace)
+{
+    if (!title || !ot_is_map(trace))
+        return -EINVAL;
+    if (!ow_d)
+        return -ENOENT;
+    ot_heap *h = ot_heap_new();
+    ot_term copy = h ? ot_copy(h, trace) : OT_NONE;
+    if (copy == OT_NONE) {
+        ot_heap_free(h);
+        return -ENOMEM;
+    }
+    pthread_mutex_lock(&T.lock);
+    if (T.n == MAX_TRACES) {
+        ot_heap_free(T.recs[0].heap);
+        memmove(&T.recs[0], &T.recs[1], (MAX_TRACES - 1) * sizeof T.recs[0]);
+        T.n--;
+    }
+    trace_rec *r = &T.recs[T.n++];
+    r->id = T.next_id++;
+    snprintf(r->title, sizeof r->title, "%s", title);
+    r->heap = h;
+    r->trace = copy;
+    int id = r->id;
+    pthread_mutex_unlock(&T.lock);
+    char j[64];
+    snprintf(j, sizeof j, "{\"id\":%d}", id);
+    ow_stream_publish("traces", j);
+    return id;
+}
+
+
+json_t *ow_traces_json(void)
+{
+    json_t *arr = json_array();
+    pthread_mutex_lock(&T.lock);
+    for (size_t i = T.n; i-- > 0;) {
+        trace_rec *r = &T.recs[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(r->id));
+        json_object_set_new(o, "title", json_string(r->title));
+        ot_term ev = ot_map_get(r->trace, ot_atom("events"));
+        ssize_t n = ev == OT_NONE ? 0 : ot_list_length(ev);
+        json_object_set_new(o, "events", json_integer(n < 0 ? 0 : n));
+#ifdef OW_HAVE_MERMAID
+        ot_heap *h = ot_heap_new();
+        char *text = NULL;
+        ot_mermaid_error err = {0};
+        ot_seq_opts seq_opts = {.flags = OT_SEQ_REPLIES};
+        ssize_t len = h ? ot_mermaid_seq(r->trace, &seq_opts, &text, &err) : -ENOMEM;
+        if (len >= 0)
+            json_object_set_new(o, "mermaid", json_stringn(text, (size_t)len));
+        else
+            json_object_set_new(o, "error", json_string(err.what ? err.what : ot_strerror((int)len)));
+        free(text);
+        ot_heap_free(h);
+#else
+        json_object_set_new(o, "mermaid", json_null());
+        json_object_set_new(o, "error", json_string("not available: this build has no Mermaid renderer "
+                                                    "(otter/mermaid.h)"));
+#endif
+        /* The raw record too, for a reader that wants the events. */
+        char *raw = ot_to_json(r->trace, NULL);
+        json_t *rj = raw ? json_loads(raw, 0, NULL) : NULL;
+        free(raw);
+        json_object_set_new(o, "record", rj ? rj : json_null());
+        json_array_append_new(arr, o);
+    }
+    pthread_mutex_unlock(&T.lock);
+    return arr;
+}
+
+/* The notebook's first cells: spawn a child that waits for :ping and
+ * answers :pong. */
+static void pong_child(void *arg)
+{
+    (void)arg;
+    ot_term parent = ot_spawn_arg();
+    ot_msg_free(ot_receive(ot_atom("ping"), 5000, NULL));
+    ot_send(parent, ot_atom("pong"));
+}
+
+static void ping_pong(void *arg)
+{
+    (void)arg;
+    ot_spawn_opts o = {.term_arg = ot_self(), .initial_call = "tour:pong/1"};
+    ot_term child = ot_spawn_opt(pong_child, NULL, &o);
+    if (child == OT_NONE)
+        return;
+    ot_send(child, ot_atom("ping"));
+    ot_msg_free(ot_receive(ot_atom("pong"), 5000, NULL));
+}
+
+static void trace_runner(void *arg)
+{
+    (void)arg;
+    ot_heap *h = ot_proc_heap();
+    ot_term rec = ot_seq_trace(h, ping_pong, NULL, NULL);
+    if (rec != OT_NONE)
+        ot_dashboard_add_trace("ping/pong (recorded from the dashboard)", rec);
+}
+
+int ow_trace_pingpong(void)
+{
+    ot_spawn_opts o = {.initial_call = "otter_dashboard:trace/0"};
+    return ot_spawn_opt(trace_runner, NULL, &o) == OT_NONE ? -EAGAIN : 0;
+}
+
+/* ---------------------------------------------------------------- spikes */
+
+/* for i <- 1..10_000, do: String.duplicate("cat", i) — the binaries live
+ * until the comprehension's result is dropped; here, for two seconds. */
+static void binary_spike(void *arg)
+{
+    (void)arg;
+    ot_heap *h = ot_proc_heap();
+    char *buf = ot__malloc(3 * 10000);
+    if (!buf)
+        return;
+    for (size_t i = 0; i < 10000; i++)
+        memcpy(buf + 3 * i, "cat", 3);
+    ot_term list = OT_NIL;
+    for (size_t i = 1; i <= 10000; i++)
+        list = ot_cons(h, ot_binary(h, buf, 3 * i), list);
+    ot__free(buf);
+    ot_sleep(2000);
+    ot_heap_reset(h);
+}
+
+#ifdef OW_HAVE_ETS
+/* tid = :ets.new(:users, [:set, :public]); insert {i, "User #{i}"} for a
+ * million i. The table goes when its owner (this process) exits. */
+static void ets_spike(void *arg)
+{
+    (void)arg;
+    ot_heap *h = ot_proc_heap();
+    ot_term tab;
+    if (ot_ets_new(h, ot_atom("users"), ot_build(h, "[set, public]"), &tab))
+        return;
+    char text[32];
+    for (int64_t i = 1; i <= 1000000; i++) {
+        if ((i & 1023) == 0)
+            ot_heap_reset(h); /* tab is immediate or rebuilt below */
+        snprintf(text, sizeof text, "User %lld", (long long)i);
+        ot_ets_insert(tab, ot_build(h, "{~l, ~s}", i, text));
+    }
+    ot_sleep(3000);
+}
+#endif
+
+int ow_spike(const char *kind)
+{
+    if (!ow_d || !ow_d->opts.tour)
+        return -EPERM;
+    ot_proc_fn fn = NULL;
+    if (!strcmp(kind, "binary"))
+        fn = binary_spike;
+#ifdef OW_HAVE_ETS
+    else if (!strcmp(kind, "ets"))
+        fn = ets_spike;
+#else
+    else if (!strcmp(kind, "ets"))
+        return -ENOTSUP;
+#endif
+    else
+        return -EINVAL;
+    ot_spawn_opts o = {.initial_call = fn == binary_spike ? "tour:binary_spike/0" : "tour:ets_spike/0"};
+    return ot_spawn_opt(fn, NULL, &o) == OT_NONE ? -EAGAIN : 0;
+}
+
+/* ---------------------------------------------------------------- start / stop */
+
+static bool token_valid(const char *t)
+{
+    size_t n = strlen(t);
+    if (n < 16 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_'))
+            return false;
+    }
+    return true;
+}
+
+static bool is_loopback(const char *a)
+{
+    return !strncmp(a, "127.", 4) || !strcmp(a, "::1");
+}
+
+static void dash_free(ow_dash *d)
+{
+    if (!d)
+        return;
+    ot_livechart_free(d->memory_chart);
+    ot__free(d->web_dir);
+    ot__free(d->url);
+    pthread_mutex_destroy(&d->lock);
+    ot__free(d);
+}
+
+int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
+{
+    if (ot_schedulers() == 0)
+        return -EPERM;
+    ot_dashboard_opts o = opts ? *opts : (ot_dashboard_opts){0};
+    if (!o.address)
+        o.address = "127.0.0.1";
+    if (!o.sample_ms)
+        o.sample_ms = 200;
+    if (!o.window)
+        o.window = 1000;
+    if (!o.max_connections)
+        o.max_connections = 64;
+    if (!o.timeout_s)
+        o.timeout_s = 15;
+    if (!o.max_request_bytes)
+        o.max_request_bytes = 16 * 1024;
+    if (o.sample_ms < 50 || o.sample_ms > 60000 || o.max_connections < 4 || o.max_request_bytes < 1024 ||
+        o.max_request_bytes > 1024 * 1024 || strlen(o.address) > 64)
+        return -EINVAL;
+    if (o.token && !token_valid(o.token))
+        return -EINVAL;
+
+    pthread_mutex_lock(&life);
+    if (ow_d) {
+        pthread_mutex_unlock(&life);
+        return -EALREADY;
+    }
+    pthread_mutex_unlock(&life);
+
+    ow_dash *d = ot__calloc(1, sizeof *d);
+    if (!d)
+        return -ENOMEM;
+    pthread_mutex_init(&d->lock, NULL);
+    d->opts = o;
+    d->opts.static_dir = NULL; /* not kept: the caller's string */
+    d->opts.token = NULL;
+    d->opts.address = NULL;
+    d->sample_ms = o.sample_ms;
+    d->loopback = is_loopback(o.address);
+    d->need_token = !d->loopback || o.require_token || o.token;
+    if (d->need_token) {
+        if (o.token) {
+            snprintf(d->token, sizeof d->token, "%s", o.token);
+        } else {
+            unsigned char raw[16];
+            if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+                dash_free(d);
+                return -EIO;
+            }
+            for (size_t i = 0; i < sizeof raw; i++)
+                snprintf(d->token + 2 * i, 3, "%02x", raw[i]);
+        }
+    }
+    d->web_dir = ow_files_find(o.static_dir);
+    if (!d->web_dir) {
+        dash_free(d);
+        return -ENOENT;
+    }
+    ot_heap *h = ot_heap_new();
+    ot_term spec = OT_NONE;
+    if (h)
+        ot_from_json(h, MEMORY_SPEC, sizeof MEMORY_SPEC - 1, &spec, NULL);
+    d->memory_chart = spec != OT_NONE ? ot_livechart_new(spec, o.window) : NULL;
+    ot_heap_free(h);
+    if (!d->memory_chart) {
+        dash_free(d);
+        return -ENOMEM;
+    }
+    atomic_store(&cur_source, o.source);
+    ow_stream_init();
+    pthread_mutex_lock(&life);
+    ow_d = d;
+    pthread_mutex_unlock(&life);
+    int rc = ow_stream_attach_chart("memory", d->memory_chart);
+    if (rc == 0) {
+        d->opts.address = o.address; /* for the server; reset below */
+        rc = ow_server_start(d);
+        d->opts.address = NULL;
+    }
+    if (rc == 0) {
+        char buf[256];
+        bool v6 = strchr(o.address, ':') != NULL;
+        int n = snprintf(buf, sizeof buf, "http://%s%s%s:%u/", v6 ? "[" : "", o.address, v6 ? "]" : "",
+                         (unsigned)d->port);
+        if (d->need_token)
+            snprintf(buf + n, sizeof buf - (size_t)n, "?token=%s", d->token);
+        size_t len = strlen(buf);
+        d->url = ot__malloc(len + 1);
+        if (!d->url)
+            rc = -ENOMEM;
+        else
+            memcpy(d->url, buf, len + 1);
+    }
+    if (rc == 0) {
+        d->started_ms = ot_monotonic_ms();
+        d->sampler = ot_listen(d->sample_ms, sample, NULL);
+        if (d->sampler == OT_NONE)
+            rc = -EAGAIN;
+    }
+    if (rc) {
+        ow_server_stop();
+        pthread_mutex_lock(&life);
+        ow_d = NULL;
+        pthread_mutex_unlock(&life);
+        ow_stream_detach_charts();
+        ow_stream_free();
+        dash_free(d);
+        return rc;
+    }
+    if (!o.quiet) {
+        fprintf(stderr, "otter dashboard: %s\n", d->url);
+        if (d->need_token)
+            fprintf(stderr, "otter dashboard: access token %s (needed on every request)\n", d->token);
+    }
+    if (url)
+        *url = d->url;
+    return 0;
+}
+
+int ot_dashboard_stop(void)
+{
+    pthread_mutex_lock(&life);
+    ow_dash *d = ow_d;
+    if (!d) {
+        pthread_mutex_unlock(&life);
+        return -ENOENT;
+    }
+    ot_term sampler = d->sampler;
+    pthread_mutex_unlock(&life);
+    ot_exit_signal(sampler, OT_ATOM(KILL));
+    ow_server_stop();
+    /* A sample still running holds `life`: wait for it, then no more. */
+    pthread_mutex_lock(&life);
+    ow_d = NULL;
+    pthread_mutex_unlock(&life);
+    ow_stream_detach_charts();
+    ow_stream_free();
+    traces_clear();
+    ow_proc_forget();
+    atomic_store(&cur_source, NULL);
+    dash_free(d);
+    return 0;
+}
+
+const char *ot_dashboard_url(void)
+{
+    ow_dash *d = ow_d;
+    return d ? d->url : NULL;
+}
+
+int ot_dashboard_set_source(const ot_dash_source *src)
+{
+    if (!ow_d)
+        return -ENOENT;
+    atomic_store(&cur_source, src);
+    ow_proc_forget();
+    ot_livechart_clear(ow_d->memory_chart, NULL);
+    char *hello = ow_hello_json();
+    ow_stream_publish("source", hello ? hello : "{}");
+    ot__free(hello);
+    return 0;
+}
+
+ot_livechart *ot_dashboard_memory_chart(void)
+{
+    ow_dash *d = ow_d;
+    return d ? d->memory_chart : NULL;
+}
+
+int64_t ot_dashboard_publish(const char *view, const char *json)
+{
+    if (!view || !json || !*view || strpbrk(view, "\r\n:") || strpbrk(json, "\r\n"))
+        return -EINVAL;
+    if (!ow_d)
+        return -ENOENT;
+    return ow_stream_publish(view, json);
+}
