@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "dist/dist_internal.h"
+#include "otter/application.h"
 #include "otter/call.h"
+#include "otter/ets.h"
 #include "otter/erpc.h"
 #include "otter/introspect.h"
 #include "otter/node.h"
@@ -826,5 +828,42 @@ Test(dist_beam, silent_peer_dropped_after_ticktime, .timeout = 180)
 {
     PEER = start_peer("extick", COOKIE);
     pt_run(ticks_body, NULL, 2);
+    peer_stop(PEER);
+}
+
+/* ---------------------------------------------------------------- applications, tables, supervisors */
+
+static void apps_body(void *arg)
+{
+    (void)arg;
+    CHECK(ot_otter_start() == 0);
+    start_node("otapps");
+    ot_heap *h = ot_proc_heap();
+    ot_term tid;
+    CHECK(ot_ets_new(h, ot_atom("users"), ot_build(h, "[set, public, named_table]"), &tid) == 0);
+    for (int i = 0; i < 100; i++)
+        ot_ets_insert(tid, ot_build(h, "{~i, <<\"user\">>}", i));
+    reply_is(pe_evalf(PEER, 20000, "o = :\"%s\"; true = Node.connect(o); "
+                                   "Enum.map(:erpc.call(o, Application, :started_applications, []), &elem(&1, 0)) |> Enum.member?(:otter)",
+                      node_text()),
+             "true");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :application, :which_applications, []) == :erpc.call(o, Application, :started_applications, [])", 20000), "true");
+    reply_is(pe_eval(PEER, "m = :erpc.call(o, :application_controller, :get_master, [:otter]); is_pid(m) and node(m) == o", 20000), "true");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :application_controller, :get_master, [:no_such_app])", 20000), ":undefined");
+    reply_is(pe_eval(PEER, "{sup, _mod} = :erpc.call(o, :application_master, :get_child, [m]); sup == :erpc.call(o, :erlang, :whereis, [:otter_sup])", 20000), "true");
+    reply_is(pe_eval(PEER, "kids = :erpc.call(o, :supervisor, :which_children, [sup]); is_list(kids) and kids != []", 20000), "true");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :supervisor, :count_children, [:otter_sup]) |> Keyword.keys()", 20000),
+             "[:specs, :active, :supervisors, :workers]");
+    reply_is(pe_eval(PEER, ":users in :erpc.call(o, :ets, :all, [])", 20000), "true");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :ets, :info, [:users, :size])", 20000), "100");
+    reply_is(pe_eval(PEER, "i = :erpc.call(o, :ets, :info, [:users]); {i[:size], i[:type], i[:named_table], i[:node] == o}", 20000),
+             "{100, :set, true, true}");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :ets, :info, [:no_table])", 20000), ":undefined");
+}
+
+Test(dist_beam, elixir_reads_applications_tables_supervisors, .timeout = 180)
+{
+    PEER = start_peer("exapps", COOKIE);
+    pt_run(apps_body, NULL, 2);
     peer_stop(PEER);
 }
