@@ -220,6 +220,14 @@ REGISTRY = [
           beam=erl("bench_otp", "idle_servers", "1000000"),
           results=[lower("idle_servers_bytes", "B", 0.25),
                    lower("idle_servers_start_ns", "ns", 0.5)]),
+    # Distribution (bench/c/bench_dist.c, bench/erl/bench_dist.erl): two
+    # nodes on loopback each side, with the local epmd; goals from the
+    # distribution issue.
+    Bench("dist",
+          otter=otter("bench_dist", "erpc", "msgs", "500000"),
+          beam=erl("bench_dist", "erpc", "msgs", "500000"),
+          results=[lower("erpc_call_us", "us", 0.5),
+                   higher("dist_msgs_per_s", "msg/s", 1.5)]),
 ]
 
 

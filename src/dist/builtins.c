@@ -8,18 +8,23 @@
  *   'Elixir.Kernel':inspect/1,2
  *   supervisor:which_children/1, count_children/1 (and Elixir's
  *   Supervisor names), forwarded to the supervisor as gen_server calls
+ *   application:which_applications/0,1, 'Elixir.Application':
+ *   started_applications/0,1, application_controller:get_master/1,
+ *   application_master:get_child/1
+ *   ets:all/0, ets:info/1,2
  *
  * Each is an ot_rpc_fn: it builds its result on h and raises as BEAM
- * would (badarg for a bad argument). Modules written elsewhere register
- * their own (application:which_applications/0, ets:all/0, ...; see
- * docs/distribution.md) with ot_rpc_register. */
+ * would (badarg for a bad argument). Other modules add theirs with
+ * ot_rpc_register. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dist/dist_internal.h"
+#include "otter/application.h"
 #include "otter/call.h"
+#include "otter/ets.h"
 #include "otter/introspect.h"
 
 #define ARG(i) nth(args, i)
@@ -453,6 +458,77 @@ static ot_rpc_class f_count_children(ot_heap *h, ot_term args, ot_term *result, 
     return sup_call(h, ARG(0), "count_children", result);
 }
 
+/* ---------------------------------------------------------------- applications */
+
+static ot_rpc_class f_which_applications(ot_heap *h, ot_term args, ot_term *result, void *arg)
+{
+    (void)args;
+    (void)arg;
+    ot_term r = ot_application_which_applications(h);
+    if (r == OT_NONE) {
+        *result = ot_atom("system_limit");
+        return OT_RPC_ERROR;
+    }
+    return ret(result, r);
+}
+
+static ot_rpc_class f_get_master(ot_heap *h, ot_term args, ot_term *result, void *arg)
+{
+    (void)h;
+    (void)arg;
+    if (!ot_is_atom(ARG(0)))
+        return badarg(result);
+    ot_term master = OT_ATOM(UNDEFINED);
+    ot_application_get_master(ARG(0), &master);
+    return ret(result, master);
+}
+
+/* application_master:get_child/1 is a call to the master on BEAM: a dead
+ * master exits the caller with noproc, as gen calls do. */
+static ot_rpc_class f_get_child(ot_heap *h, ot_term args, ot_term *result, void *arg)
+{
+    (void)arg;
+    ot_term r;
+    int rc = ot_application_get_child(h, ARG(0), &r);
+    if (rc == -EINVAL)
+        return badarg(result);
+    if (rc) {
+        *result = OT_ATOM(NOPROC);
+        return OT_RPC_EXIT;
+    }
+    return ret(result, r);
+}
+
+/* ---------------------------------------------------------------- ets */
+
+static ot_rpc_class f_ets_all(ot_heap *h, ot_term args, ot_term *result, void *arg)
+{
+    (void)args;
+    (void)arg;
+    ot_term r;
+    if (ot_ets_all(h, &r) != 0) {
+        *result = ot_atom("system_limit");
+        return OT_RPC_ERROR;
+    }
+    return ret(result, r);
+}
+
+static ot_rpc_class f_ets_info1(ot_heap *h, ot_term args, ot_term *result, void *arg)
+{
+    (void)arg;
+    ot_term r;
+    int rc = ot_ets_info(h, ARG(0), &r);
+    return rc ? badarg(result) : ret(result, r);
+}
+
+static ot_rpc_class f_ets_info2(ot_heap *h, ot_term args, ot_term *result, void *arg)
+{
+    (void)arg;
+    ot_term r;
+    int rc = ot_ets_info_item(h, ARG(0), ARG(1), &r);
+    return rc ? badarg(result) : ret(result, r);
+}
+
 /* ---------------------------------------------------------------- table */
 
 void ot__rpc_builtins_register(void)
@@ -487,6 +563,15 @@ void ot__rpc_builtins_register(void)
         {"supervisor", "count_children", 1, f_count_children},
         {"Elixir.Supervisor", "which_children", 1, f_which_children},
         {"Elixir.Supervisor", "count_children", 1, f_count_children},
+        {"application", "which_applications", 0, f_which_applications},
+        {"application", "which_applications", 1, f_which_applications},
+        {"Elixir.Application", "started_applications", 0, f_which_applications},
+        {"Elixir.Application", "started_applications", 1, f_which_applications},
+        {"application_controller", "get_master", 1, f_get_master},
+        {"application_master", "get_child", 1, f_get_child},
+        {"ets", "all", 0, f_ets_all},
+        {"ets", "info", 1, f_ets_info1},
+        {"ets", "info", 2, f_ets_info2},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         ot__rpc_register_builtin(t[i].m, t[i].f, t[i].arity, t[i].fn);

@@ -193,6 +193,7 @@ typedef struct ot__dnode {
     int fd;                        /* the socket: the owner closes it */
     int wfd;                       /* the writer's duplicate: the writer closes it */
     bool kicked;                   /* the writer has been told there is output */
+    bool writing;                  /* the writer is writing a batch (outside the lock) */
     ot__buf out;                   /* packets waiting for the writer */
     uint64_t peer_flags;
     uint32_t peer_creation;
@@ -230,6 +231,10 @@ void ot__conn_spawn_connector(ot__dnode *d, uint64_t gen);
 /* ot__conn_append: queues packet bytes for d (d->lock held); kicks the
  * writer afterwards if *kick is set (outside the lock: ot__conn_kick). */
 bool ot__conn_append_locked(ot__dnode *d, const uint8_t *p, size_t n, bool *kick);
+/* ot__conn_flush_locked: after a packet was appended to d->out at offset
+ * start (d->lock held): writes it at once if the connection is idle,
+ * else sets *kick when the writer must be told (ot__conn_kick). */
+void ot__conn_flush_locked(ot__dnode *d, size_t start, bool *kick);
 void ot__conn_kick(ot__dnode *d);
 /* ot__conn_lost: the connection of generation gen is gone (why: for the
  * log, NULL for a quiet close); fires its links, monitors, node monitors
@@ -295,6 +300,10 @@ int ot__packet_put(ot__buf *b, ot_term control, ot_term msg);
  * for node, connecting first if needed. Returns 0, or -ENOTCONN when the
  * node is not valid / not reachable without trying, -ENOMEM. Any thread. */
 int ot__dist_send_control(ot_term node, ot_term control, ot_term msg);
+/* ot__dist_send_control_later: as ot__dist_send_control for a node with an
+ * entry, but the packet goes out with the next one (an erpc's SPAWN_REPLY
+ * leaves together with the result that follows it). */
+int ot__dist_send_control_later(ot_term node, ot_term control);
 
 /* ---------------------------------------------------------------- handshake */
 

@@ -210,10 +210,13 @@ static void worker_main(void *arg)
         ot__send_signal(p->pid, OT__SIG_MONITOR, from, reqid, OT_NONE);
     }
     ot__proc_handle_signals(p);
-    ot__dist_send_control(d->node,
-                          ot_tuple(h, 5, ot_int(h, OT__DOP_SPAWN_REPLY), reqid, from,
-                                   ot_int(h, flags), p->pid),
-                          OT_NONE);
+    ot_term reply = ot_tuple(h, 5, ot_int(h, OT__DOP_SPAWN_REPLY), reqid, from, ot_int(h, flags), p->pid);
+    if (kind == WORK_CALL || kind == WORK_CAST)
+        /* erpc waits for the outcome, not for the pid: the reply leaves
+         * with the outcome (or with any earlier packet), one write for both */
+        ot__dist_send_control_later(d->node, reply);
+    else
+        ot__dist_send_control(d->node, reply, OT_NONE);
 
     if (kind == WORK_UNDEF)
         ot_exit(ot_tuple(h, 2, OT_ATOM(UNDEF), ot__rpc_stack(h, m, f, args)));

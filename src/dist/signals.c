@@ -55,26 +55,39 @@ static void unreachable(uint32_t kind, ot_term from, ot_term to, ot_term ref)
 }
 
 /* Queues a control message on d's connection, connecting when needed
- * (d->lock not held). */
-static int queue(ot__dnode *d, ot_term ctl, ot_term msg)
+ * (d->lock not held). With `later`, the packet waits for the next one
+ * (or a tick) to go out with it. */
+static int queue_opt(ot__dnode *d, ot_term ctl, ot_term msg, bool later)
 {
     pthread_mutex_lock(&d->lock);
     uint64_t gen = 0;
-    bool start = ot__conn_start_locked(d, &gen);
+    bool connect = ot__conn_start_locked(d, &gen);
+    size_t start = d->out.len;
     int rc = ot__packet_put(&d->out, ctl, msg);
     bool kick = false;
-    if (!rc && d->state == OT__CONN_UP && !d->kicked) {
-        d->kicked = true;
-        kick = true;
-    }
+    if (!rc && !later)
+        ot__conn_flush_locked(d, start, &kick);
     pthread_mutex_unlock(&d->lock);
     if (!rc)
         atomic_fetch_add_explicit(&d->packets_out, 1, memory_order_relaxed);
-    if (start)
+    if (connect)
         ot__conn_spawn_connector(d, gen);
     if (kick)
         ot__conn_kick(d);
     return rc;
+}
+
+static int queue(ot__dnode *d, ot_term ctl, ot_term msg)
+{
+    return queue_opt(d, ctl, msg, false);
+}
+
+int ot__dist_send_control_later(ot_term node, ot_term control)
+{
+    ot__dnode *d = atomic_load(&ot__self_node.alive) ? ot__dnode_get(node, false) : NULL;
+    if (!d)
+        return -ENOTCONN;
+    return queue_opt(d, control, OT_NONE, true);
 }
 
 int ot__dist_send_control(ot_term node, ot_term control, ot_term msg)
@@ -187,18 +200,17 @@ bool ot__dist_hook_signal(uint32_t kind, ot_term from, ot_term to, ot_term ref, 
         ot__drel_free(ot__drel_take(d, relkind, rlocal, rremote, rref));
     }
     uint64_t gen = 0;
-    bool start = ot__conn_start_locked(d, &gen);
+    bool connect = ot__conn_start_locked(d, &gen);
+    size_t start = d->out.len;
     int rc = ctl == OT_NONE ? -ENOMEM : ot__packet_put(&d->out, ctl, msg);
     bool kick = false;
-    if (!rc && d->state == OT__CONN_UP && !d->kicked) {
-        d->kicked = true;
-        kick = true;
-    }
+    if (!rc)
+        ot__conn_flush_locked(d, start, &kick);
     pthread_mutex_unlock(&d->lock);
     ot__heap_release_fixed(&h);
     if (!rc)
         atomic_fetch_add_explicit(&d->packets_out, 1, memory_order_relaxed);
-    if (start)
+    if (connect)
         ot__conn_spawn_connector(d, gen);
     if (kick)
         ot__conn_kick(d);

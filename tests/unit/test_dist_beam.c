@@ -12,13 +12,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "dist/dist_internal.h"
+#include "otter/application.h"
 #include "otter/call.h"
+#include "otter/ets.h"
 #include "otter/erpc.h"
 #include "otter/introspect.h"
 #include "otter/node.h"
@@ -778,5 +781,89 @@ Test(dist_beam, garbage_closes_only_its_connection, .timeout = 180)
 {
     PEER = start_peer("exgarb", COOKIE);
     pt_run(garbage_body, NULL, 2);
+    peer_stop(PEER);
+}
+
+/* ---------------------------------------------------------------- ticks */
+
+/* A peer that stops answering (SIGSTOP: its socket stays open, nothing
+ * comes) is dropped after net_ticktime; once it runs again, we connect
+ * again. */
+static void ticks_body(void *arg)
+{
+    (void)arg;
+    start_node("ottick");
+    ot_heap *h = ot_proc_heap();
+    ot_term beam = ot_atom(PEER->node);
+    CHECK(ot_set_net_ticktime(3) == 0);
+    CHECK(ot_connect(beam) == 0);
+    CHECK(ot_monitor_node(beam, true) == 0);
+    ot_trap_exit(true);
+    ot_term w;
+    CHECK(ot_erpc_call(h, beam, ot_atom("erlang"), ot_atom("whereis"), ot_build(h, "[init]"), 5000, &w) == 0);
+    w = ot_copy(h, w);
+    CHECK(ot_link(w) == 0);
+    kill(PEER->pid, SIGSTOP);
+    int64_t t0 = ot_monotonic_ms();
+    ot_msg *m = ot_receive(ot_pattern(h, "{nodedown, ~p}", beam), 30000, NULL);
+    int64_t waited = ot_monotonic_ms() - t0;
+    CHECK(m != NULL, "no nodedown");
+    ot_msg_free(m);
+    /* not before the peer has been silent for the whole ticktime (the
+     * receive's timeout above is the only upper bound: no timing
+     * threshold that a loaded machine could miss) */
+    CHECK(waited >= 3000 - 250, "nodedown after %lld ms", (long long)waited);
+    fprintf(stderr, "# a silent peer dropped after %lld ms (net_ticktime 3 s)\n", (long long)waited);
+    m = ot_receive(ot_pattern(h, "{'EXIT', ~p, noconnection}", w), 5000, NULL);
+    CHECK(m != NULL, "the link did not fire");
+    ot_msg_free(m);
+    kill(PEER->pid, SIGCONT);
+    int rc = ot_connect(beam);
+    CHECK(rc == 0, "reconnect: %s", ot_strerror(rc));
+    ot_term r;
+    CHECK(ot_erpc_call(h, beam, ot_atom("erlang"), ot_atom("node"), OT_NIL, 5000, &r) == 0 && r == beam);
+}
+
+Test(dist_beam, silent_peer_dropped_after_ticktime, .timeout = 180)
+{
+    PEER = start_peer("extick", COOKIE);
+    pt_run(ticks_body, NULL, 2);
+    peer_stop(PEER);
+}
+
+/* ---------------------------------------------------------------- applications, tables, supervisors */
+
+static void apps_body(void *arg)
+{
+    (void)arg;
+    CHECK(ot_otter_start() == 0);
+    start_node("otapps");
+    ot_heap *h = ot_proc_heap();
+    ot_term tid;
+    CHECK(ot_ets_new(h, ot_atom("users"), ot_build(h, "[set, public, named_table]"), &tid) == 0);
+    for (int i = 0; i < 100; i++)
+        ot_ets_insert(tid, ot_build(h, "{~i, <<\"user\">>}", i));
+    reply_is(pe_evalf(PEER, 20000, "o = :\"%s\"; true = Node.connect(o); "
+                                   "Enum.map(:erpc.call(o, Application, :started_applications, []), &elem(&1, 0)) |> Enum.member?(:otter)",
+                      node_text()),
+             "true");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :application, :which_applications, []) == :erpc.call(o, Application, :started_applications, [])", 20000), "true");
+    reply_is(pe_eval(PEER, "m = :erpc.call(o, :application_controller, :get_master, [:otter]); is_pid(m) and node(m) == o", 20000), "true");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :application_controller, :get_master, [:no_such_app])", 20000), ":undefined");
+    reply_is(pe_eval(PEER, "{sup, _mod} = :erpc.call(o, :application_master, :get_child, [m]); sup == :erpc.call(o, :erlang, :whereis, [:otter_sup])", 20000), "true");
+    reply_is(pe_eval(PEER, "kids = :erpc.call(o, :supervisor, :which_children, [sup]); is_list(kids) and kids != []", 20000), "true");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :supervisor, :count_children, [:otter_sup]) |> Keyword.keys()", 20000),
+             "[:specs, :active, :supervisors, :workers]");
+    reply_is(pe_eval(PEER, ":users in :erpc.call(o, :ets, :all, [])", 20000), "true");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :ets, :info, [:users, :size])", 20000), "100");
+    reply_is(pe_eval(PEER, "i = :erpc.call(o, :ets, :info, [:users]); {i[:size], i[:type], i[:named_table], i[:node] == o}", 20000),
+             "{100, :set, true, true}");
+    reply_is(pe_eval(PEER, ":erpc.call(o, :ets, :info, [:no_table])", 20000), ":undefined");
+}
+
+Test(dist_beam, elixir_reads_applications_tables_supervisors, .timeout = 180)
+{
+    PEER = start_peer("exapps", COOKIE);
+    pt_run(apps_body, NULL, 2);
     peer_stop(PEER);
 }
