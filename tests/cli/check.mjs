@@ -24,7 +24,8 @@ const props = {
   'memory-': (v) => Array.isArray(v) && v.length === 2 && v[0].iter === 1 && v[1].iter === 2 &&
     v.every((s) => ['total', 'processes', 'atom', 'binary', 'code', 'ets'].every((k) => Number.isInteger(s[k]) && s[k] >= 0) &&
       s.total >= s.processes),
-  'apps-': (v) => Array.isArray(v) && ['kernel', 'stdlib', 'elixir'].every((a) => v.some((x) => x.name === a && x.version)),
+  'apps-beam': (v) => Array.isArray(v) && ['kernel', 'stdlib', 'elixir'].every((a) => v.some((x) => x.name === a && x.version)),
+  'apps-otter': (v) => Array.isArray(v) && v.every((x) => typeof x.name === 'string' && typeof x.version === 'string'),
 };
 
 const files = fs.readdirSync(dir).sort();
