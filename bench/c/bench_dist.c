@@ -76,8 +76,13 @@ static uint64_t erpc_work(void *ctx, uint64_t iters)
     uint64_t sum = 0;
     for (uint64_t i = 0; i < iters; i++) {
         ot_term r;
-        if (ot_erpc_call(h, server, ot_atom("erlang"), ot_atom("memory"), OT_NIL, 10000, &r) != 0)
-            bu_fail("erpc", "a call failed");
+        int rc = ot_erpc_call(h, server, ot_atom("erlang"), ot_atom("memory"), OT_NIL, 10000, &r);
+        if (rc != 0) {
+            char why[256];
+            int n = snprintf(why, sizeof why, "a call failed: %s, ", rc > 0 ? "raised" : ot_strerror(rc));
+            ot_print(why + n, sizeof why - (size_t)n, r, NULL);
+            bu_fail("erpc", why);
+        }
         memory_len = (size_t)ot_list_length(r);
         sum += memory_len;
         ot_heap_reset(h);

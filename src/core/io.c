@@ -48,6 +48,9 @@ static bool wait_done(ot__proc *p, int64_t deadline_ns)
     atomic_store_explicit(&p->where, OT__IN_CODE, memory_order_relaxed);
     bool done = atomic_load_explicit(&p->io_done, memory_order_acquire);
     atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release); /* ends this wait */
+    /* cleared once the wait is over: the scheduler wakes a process that
+     * switches out with io_done set (see after_run) */
+    atomic_store_explicit(&p->io_done, false, memory_order_relaxed);
     atomic_store_explicit(&p->timed_out, false, memory_order_relaxed);
     return done;
 }
@@ -252,6 +255,7 @@ int ot_blocking(void (*fn)(void *), void *arg)
     }
     atomic_store_explicit(&p->where, OT__IN_CODE, memory_order_relaxed);
     atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release);
+    atomic_store_explicit(&p->io_done, false, memory_order_relaxed);
     ot__proc_handle_signals(p);
     return 0;
 }

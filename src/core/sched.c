@@ -412,7 +412,10 @@ static void after_run(ot__sched *s, ot__proc *p, enum ot__want want)
         /* fall through */
     case OT__WANT_WAIT:
         atomic_store_explicit(&p->state, OT__P_WAITING, memory_order_seq_cst);
-        if (ot__proc_inbox_nonempty(p) || atomic_load_explicit(&p->timed_out, memory_order_seq_cst))
+        /* io_done too: an fd wait or blocking call that completed while the
+         * process was switching out saw it RUNNING and did not wake it */
+        if (ot__proc_inbox_nonempty(p) || atomic_load_explicit(&p->timed_out, memory_order_seq_cst) ||
+            atomic_load_explicit(&p->io_done, memory_order_seq_cst))
             ot__wake(p);
         break;
     case OT__WANT_EXIT:

@@ -10,11 +10,13 @@
  * queued, takes the whole queue in one swap and writes it. Senders
  * (ot_send to a remote pid, links, monitors, exits — any process, any
  * thread) encode their packet straight into the entry's output buffer
- * under its lock and wake the writer only when the buffer was empty, so
- * a burst of messages becomes one write. Processes rather than a thread
- * of its own: a connection costs two small processes, the scheduler
- * interleaves it with everything else, and decoding runs on the
- * schedulers' cores (docs/distribution.md measures it).
+ * under its lock; on an idle connection they write the queue themselves
+ * (ot__conn_flush_locked), otherwise they wake the writer once, so a
+ * burst of messages becomes a few large writes. Processes rather than a
+ * thread of its own: a connection costs two small processes, the
+ * scheduler interleaves it with everything else, and a reader process
+ * delivers to receivers on its own scheduler without waking another
+ * thread (docs/distribution.md has the measurements).
  *
  * The socket belongs to the owner, its duplicate to the writer; each
  * closes its own. Anyone who wants a connection gone (the writer on a

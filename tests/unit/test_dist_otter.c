@@ -152,3 +152,45 @@ Test(dist_otter, reconnects, .timeout = 180)
     pt_run(both_ways_body, NULL, 2);
     peer_stop(PEER);
 }
+
+/* Many callers at once on one connection: every call is answered (a lost
+ * wake-up anywhere on the path shows as timeouts here). */
+static _Atomic int stress_failed, stress_done;
+
+static void stress_caller(void *arg)
+{
+    ot_term other = (ot_term)(uintptr_t)arg;
+    for (int i = 0; i < 400; i++) {
+        ot_heap *x = ot_heap_new();
+        ot_term r;
+        int rc = ot_erpc_call(x, other, ot_atom("test"), ot_atom("add"), ot_build(x, "[~i, 1]", i), 10000, &r);
+        if (rc != 0 || !ot_equal(r, ot_int(x, i + 1)))
+            stress_failed++;
+        if (i % 5 == 0)
+            ot_send(ot_tuple(x, 2, ot_atom("sink"), other), ot_build(x, "{ping, ~i}", i));
+        ot_heap_free(x);
+    }
+    stress_done++;
+}
+
+static void stress_body(void *arg)
+{
+    (void)arg;
+    start_node("otstress", "same");
+    ot_term other = ot_atom(PEER->node);
+    CHECK(ot_connect(other) == 0);
+    for (int i = 0; i < 8; i++)
+        ot_spawn(stress_caller, (void *)(uintptr_t)other);
+    while (stress_done < 8)
+        ot_sleep(20);
+    CHECK(stress_failed == 0, "%d calls failed", (int)stress_failed);
+}
+
+Test(dist_otter, concurrent_callers, .timeout = 180)
+{
+    char name[64];
+    PEER = peer_start_otter(peer_unique_name("otpeer", name, sizeof name), "same");
+    cr_assert(PEER);
+    pt_run(stress_body, NULL, 2);
+    peer_stop(PEER);
+}
