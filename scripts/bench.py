@@ -200,6 +200,16 @@ REGISTRY = [
     # walk's own time as the server reports it; web_sampling is the CPU
     # the memory sampler (every 200 ms, into the live chart and the event
     # stream) costs, per second of wall time, over an idle node's.
+    # Watching (bench/c/bench_viz.c): no BEAM twin, for information. The
+    # cost of a sequential trace on ping-pong (traced vs untraced round
+    # trips), drawing a 10,000-child supervision tree as Mermaid, and
+    # building the notebook's scatter for 1,000,000 processes.
+    Bench("viz_trace", otter=otter("bench_viz", "trace"), beam=None,
+          results=[info("viz_pingpong_untraced_ns", "ns"), info("viz_pingpong_traced_ns", "ns")]),
+    Bench("viz_tree", otter=otter("bench_viz", "tree"), beam=None,
+          results=[info("viz_tree_10k_ms", "ms")]),
+    Bench("viz_scatter", otter=otter("bench_viz", "scatter"), beam=None,
+          results=[info("viz_scatter_1m_ms", "ms")]),
     Bench("web_top50", otter=otter("bench_web", "top50", "1000000"), beam=None,
           results=[info("web_top50_1m_ms", "ms"), info("web_top50_1m_walk_ms", "ms")]),
     Bench("web_sampling", otter=otter("bench_web", "sampling", "200"), beam=None,
