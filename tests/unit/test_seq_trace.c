@@ -336,3 +336,69 @@ Test(seq_trace, outside_a_process)
 {
     cr_expect(ot_seq_trace_begin(NULL) == -EPERM);
 }
+
+/* ---------------------------------------------------------------- the notebook's second trace */
+
+#include "otter/mermaid.h"
+#include "otter/task.h"
+
+/* Task.async_stream(1..4, fn i -> sleep 1..30 ms; i end) |> Stream.run():
+ * four tasks spawned by the caller, each answering it; drawn with the
+ * answers as messages back to self(). */
+static ot_term nap(ot_term i, void *ctx, ot_heap *h)
+{
+    (void)ctx;
+    (void)h;
+    int64_t n = 0;
+    ot_get_int64(i, &n);
+    ot_sleep(1 + (n * 7) % 30);
+    return i;
+}
+
+static void four_tasks(void *arg)
+{
+    (void)arg;
+    ot_heap *h = ot_proc_heap();
+    ot_term items[4];
+    for (int i = 0; i < 4; i++)
+        items[i] = ot_int(h, i + 1);
+    ot_task_stream_opts o = {.max_concurrency = 4};
+    ot_task_stream *s = ot_task_async_stream(items, 4, nap, NULL, &o);
+    CHECK(ot_task_stream_run(s) == 0);
+    ot_task_stream_close(s);
+}
+
+static void async_stream_body(void *arg)
+{
+    (void)arg;
+    rh = ot_heap_new();
+    ot_term self = ot_self();
+    ot_term rec = ot_seq_trace(rh, four_tasks, NULL, NULL);
+    CHECK(count_events(rec, "spawn", self, OT_NONE) == 4, "spawns: %zu",
+          count_events(rec, "spawn", self, OT_NONE));
+    /* every task answers the caller with its result */
+    size_t tasks_answering = 0;
+    for (ot_term c = field(rec, "events"); c != OT_NIL; c = ot_tl(c)) {
+        ot_term e = ot_hd(c);
+        if (field(e, "type") != ot_atom("spawn"))
+            continue;
+        ot_term task = field(e, "to");
+        tasks_answering += count_events(rec, "send", task, self) >= 1;
+    }
+    CHECK(tasks_answering == 4, "tasks answering: %zu", tasks_answering);
+    char *text = NULL;
+    ot_seq_opts so = {.flags = OT_SEQ_REPLIES};
+    ssize_t n = ot_mermaid_seq(rec, &so, &text, NULL);
+    CHECK(n > 0);
+    /* five participants: self() and four tasks, each spawned and activated */
+    size_t parts = 0, spawns = 0;
+    for (const char *p = text; p && (p = strstr(p, "\nparticipant ")); p++)
+        parts++;
+    for (const char *p = text; p && (p = strstr(p, "SPAWN")); p++)
+        spawns++;
+    CHECK(parts == 5 && spawns == 4, "participants %zu, SPAWN %zu", parts, spawns);
+    free(text);
+    ot_heap_free(rh);
+}
+
+Test(seq_trace, async_stream_of_four) { pt_run(async_stream_body, NULL, 2); }
