@@ -144,7 +144,9 @@ OT_API size_t ot_message_queue_len(void);
 /* ---------------------------------------------------------------- exits */
 
 /* ot_exit: ends the calling process with `reason` (copied): linked
- * processes and monitors are told, as in Erlang's exit/1. Never returns. */
+ * processes and monitors are told, as in Erlang's exit/1. Never returns.
+ * C has no collector: messages the process took (ot_msg) and has not
+ * freed are lost; free them first. Its mailbox and process heap are freed. */
 OT_API _Noreturn void ot_exit(ot_term reason);
 /* ot_raise: ends the calling process with reason {class, reason} — the
  * way otter's runtime errors (badarg, stack overflow, signals) end a

@@ -54,6 +54,7 @@ static void server(void *arg)
                 ot_term helper = ot_spawn(helper_replies, NULL);
                 ot_send(helper, ot_build(h, "{reply_to, ~p, ~p}", from, b[0]));
             } else if (req == ot_atom("die")) {
+                ot_msg_free(m);   /* a message held is not freed by an exit */
                 ot_exit(ot_build(h, "{crash, 7}"));
             }
         } else if (ot_cast_parse(ot_msg_term(m), &req)) {
