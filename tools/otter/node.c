@@ -32,36 +32,8 @@ static struct {
 
 /* ---------------------------------------------------------------- the demo */
 
-static ot_term sleep_forever(ot_term arg, void *ctx, ot_heap *h)
-{
-    (void)arg;
-    (void)ctx;
-    (void)h;
-    ot_msg_free(ot_receive(ot_atom("never sent"), OT_INFINITY, NULL));
-    return OT_ATOM(OK);
-}
-
-static ot_term start_task(ot_heap *h, ot_term arg, void *data)
-{
-    (void)h;
-    (void)data;
-    return ot_task_start_link(sleep_forever, arg, NULL);
-}
-
-static ot_term empty_list(ot_term arg, ot_heap *h)
-{
-    (void)arg;
-    (void)h;
-    return OT_NIL;
-}
-
-static ot_term start_agent(ot_heap *h, ot_term arg, void *data)
-{
-    (void)data;
-    ot_server_opts o = {.link = true, .name = ot_atom("demo_agent")};
-    ot_term pid;
-    return ot_agent_start(h, empty_list, arg, &o, &pid) == 0 ? pid : OT_NONE;
-}
+/* The notebook's children, {Task, fn -> Process.sleep(:infinity) end} and
+ * {Agent, fn -> [] end}: the tour's own (tour.c, tool.h). */
 
 /* Two processes that play ping-pong every few milliseconds, and one that
  * keeps a growing list: work and memory to see. */

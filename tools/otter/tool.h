@@ -14,6 +14,13 @@ enum {
  * stderr and returns TOOL_USAGE. */
 int tool_usage_error(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The notebook supervisor's two children (tour.c's supervisor cell), also
+ * started by `otter node --demo`: child start functions for
+ * otter/supervisor.h. */
+#include "otter/term.h"
+ot_term start_task(ot_heap *h, ot_term arg, void *data);
+ot_term start_agent(ot_heap *h, ot_term arg, void *data);
+
 /* Subcommands: each takes the arguments after its name (argv[0] is the
  * subcommand) and returns an exit code. */
 int tour_main(int argc, char **argv);

@@ -264,7 +264,7 @@ static ot_term sleep_forever(ot_term arg, void *ctx, ot_heap *h)
     return OT_ATOM(OK);
 }
 
-static ot_term start_task(ot_heap *h, ot_term arg, void *data)
+ot_term start_task(ot_heap *h, ot_term arg, void *data)
 {
     (void)h;
     (void)data;
@@ -279,7 +279,7 @@ static ot_term empty_list(ot_term arg, ot_heap *h)
     return OT_NIL;
 }
 
-static ot_term start_agent(ot_heap *h, ot_term arg, void *data)
+ot_term start_agent(ot_heap *h, ot_term arg, void *data)
 {
     (void)data;
     ot_server_opts o = {.link = true};
