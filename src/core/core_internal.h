@@ -432,6 +432,24 @@ void ot__trace_send(ot__proc *p, ot_term to_pid, ot_term msg, ot__sig *s);
 void ot__trace_spawn(ot__proc *parent, ot__proc *child);
 void ot__trace_exit_signal(ot__proc *p, ot_term to, bool down, ot_term reason);
 
+/* ot__proc_memory: the bytes process_info reports as `memory` for p:
+ * control block, saved frames, mailbox, process heaps, link and monitor
+ * table. Read without locks by introspection (values may be stale). */
+static inline uint64_t ot__proc_memory(ot__proc *p)
+{
+    uint64_t bytes = sizeof(ot__proc) + sizeof(ot__proc *) + p->saved_cap +
+                     atomic_load_explicit(&p->mq_bytes, memory_order_relaxed);
+    ot_heap *uh = p->user_heap, *mh = p->meta_heap;
+    if (uh)
+        bytes += ot_heap_bytes(uh);
+    if (mh)
+        bytes += ot_heap_bytes(mh);
+    struct ot__relset *rs = p->rels;
+    if (rs)
+        bytes += sizeof *rs + rs->nbuckets * sizeof(void *) + rs->count * sizeof(ot__rel);
+    return bytes;
+}
+
 /* ot__pcb_unused_bytes: bytes of control blocks allocated (they are
  * allocated in slabs) but held by no live process. */
 size_t ot__pcb_unused_bytes(void);

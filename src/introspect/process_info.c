@@ -110,17 +110,7 @@ static ot_term pid_list(ot_heap *h, ot__proc *p, int kind, bool as_process_tuple
 
 static ot_term memory_of(ot__proc *p)
 {
-    uint64_t bytes = sizeof(ot__proc) + sizeof(ot__proc *) + p->saved_cap +
-                     atomic_load_explicit(&p->mq_bytes, memory_order_relaxed);
-    ot_heap *uh = p->user_heap, *mh = p->meta_heap;
-    if (uh)
-        bytes += ot_heap_bytes(uh);
-    if (mh)
-        bytes += ot_heap_bytes(mh);
-    ot__relset *rs = p->rels;
-    if (rs)
-        bytes += sizeof *rs + rs->nbuckets * sizeof(void *) + rs->count * sizeof(ot__rel);
-    return ot_uint(NULL, bytes);
+    return ot_uint(NULL, ot__proc_memory(p));
 }
 
 static ot_term status_of(ot__proc *p)

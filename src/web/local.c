@@ -243,21 +243,6 @@ static const char *status_text(uint32_t st)
     }
 }
 
-/* The bytes ot_process_info reports as `memory` (see process_info.c). */
-static uint64_t proc_memory(ot__proc *p)
-{
-    uint64_t bytes = sizeof(ot__proc) + sizeof(ot__proc *) + p->saved_cap +
-                     atomic_load_explicit(&p->mq_bytes, memory_order_relaxed);
-    ot_heap *uh = p->user_heap, *mh = p->meta_heap;
-    if (uh)
-        bytes += ot_heap_bytes(uh);
-    if (mh)
-        bytes += ot_heap_bytes(mh);
-    ot__relset *rs = p->rels;
-    if (rs)
-        bytes += sizeof *rs + rs->nbuckets * sizeof(void *) + rs->count * sizeof(ot__rel);
-    return bytes;
-}
 
 static int local_scan(void *ctx, ot_dash_scan_fn fn, void *arg)
 {
@@ -300,7 +285,7 @@ static int local_scan(void *ctx, ot_dash_scan_fn fn, void *arg)
         }
         r.status = status_text(st);
         r.reductions = atomic_load_explicit(&p->reductions, memory_order_relaxed);
-        r.memory = proc_memory(p);
+        r.memory = ot__proc_memory(p);
         ot__sig *s = atomic_load_explicit(&p->inbox, memory_order_acquire);
         r.message_queue_len = OT__MQ_LEN(p) + (s && s != OT__INBOX_CLOSED ? 1 : 0);
         r.cpu_time_us = atomic_load_explicit(&p->cpu_ns, memory_order_relaxed) / 1000;
