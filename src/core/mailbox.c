@@ -50,7 +50,9 @@ static struct {
 static bool depot_give(sig_cache *sc, int c)
 {
     unsigned half = sc->n[c] / 2;
-    if (half == 0)
+    /* Look before walking the list: with the depot full, every free of a
+     * long mailbox would otherwise walk half a cache in vain. */
+    if (half == 0 || atomic_load_explicit(&depot[c].n, memory_order_relaxed) >= DEPOT_BATCHES)
         return false;
     void *first = sc->head[c], *last = first;
     for (unsigned i = 1; i < half; i++)
@@ -193,6 +195,13 @@ ot__sig *ot__sig_new(uint32_t kind, ot_term from, ot_term ref, ot_term term)
     s->trace = 0;
     s->from = from;
     s->nwords = (uint32_t)(wr + wt + wf);
+    if (s->nwords == 0) { /* immediates only (atoms, small integers, local pids) */
+        s->ref = ref;
+        s->term = term;
+        s->offheap = NULL;
+        ot__mem_add(OT__MEM_PROCESSES, (int64_t)bytes);
+        return s;
+    }
     ot_heap h;
     ot__heap_init_fixed(&h, s->words, wr + wt + wf);
     s->ref = ref == OT_NONE ? OT_NONE : ot_copy(&h, ref);
