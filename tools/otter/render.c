@@ -296,7 +296,8 @@ int svg_render(const svg_renderer *r, const char *sub, const char *text, size_t 
         close(in[1]);
         in[1] = -1;
     }
-    int64_t deadline = now_ms() + (int64_t)SVG_RENDER_TIMEOUT_S * 1000;
+    int64_t budget_s = SVG_RENDER_TIMEOUT_S + (int64_t)(len / SVG_RENDER_BYTES_PER_S);
+    int64_t deadline = now_ms() + budget_s * 1000;
     bool timed_out = false;
     while (so[0] >= 0 || se[0] >= 0) {
         struct pollfd p[3];
@@ -345,13 +346,13 @@ int svg_render(const svg_renderer *r, const char *sub, const char *text, size_t 
             fprintf(stderr, "otter %s: the SVG renderer printed more than %zu MiB: stopped\n", sub,
                     MAX_SVG >> 20);
         else
-            fprintf(stderr, "otter %s: the SVG renderer did not finish within %d s: stopped\n", sub,
-                    SVG_RENDER_TIMEOUT_S);
+            fprintf(stderr, "otter %s: the SVG renderer did not finish within %lld s: stopped\n", sub,
+                    (long long)budget_s);
     } else if (!reap_by(pid, &status, deadline + 1000)) {
         stop_group(pid, &status);
         relay_errors(sub, err.data, err.len);
-        fprintf(stderr, "otter %s: the SVG renderer did not exit within %d s: stopped\n", sub,
-                SVG_RENDER_TIMEOUT_S);
+        fprintf(stderr, "otter %s: the SVG renderer did not exit within %lld s: stopped\n", sub,
+                (long long)budget_s);
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         relay_errors(sub, err.data, err.len);
         if (WIFSIGNALED(status))

@@ -10,8 +10,11 @@
 #include <stdio.h>
 
 /* How long the renderer may take (browser start included) before it is
- * stopped and the command fails. */
+ * stopped and the command fails: SVG_RENDER_TIMEOUT_S, plus a second per
+ * SVG_RENDER_BYTES_PER_S bytes of Mermaid text (laying out a tree of
+ * thousands of processes takes minutes). */
 #define SVG_RENDER_TIMEOUT_S 60
+#define SVG_RENDER_BYTES_PER_S 1000
 
 /* tool_web_dir: the web folder: $OTTER_WEB_DIR when set and not empty
  * (then only that folder, even if it lacks files: an explicit choice is
@@ -42,7 +45,7 @@ void svg_renderer_free(svg_renderer *r);
 /* svg_render: runs the renderer (posix_spawn, its own process group, no
  * shell) with text (len bytes of Mermaid) on its stdin and, if it succeeds,
  * writes the SVG it printed to out. The renderer is stopped (SIGTERM, then
- * SIGKILL) after SVG_RENDER_TIMEOUT_S seconds. Returns 0 (TOOL_OK), or 1
+ * SIGKILL) when its time is up (see SVG_RENDER_TIMEOUT_S). Returns 0 (TOOL_OK), or 1
  * (TOOL_FAILED) with the renderer's messages (a parse error, a browser
  * that would not start) and the reason on stderr as "otter SUB: ...";
  * nothing is written to out then. SIGPIPE is ignored while it runs. */

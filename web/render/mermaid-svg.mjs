@@ -54,7 +54,7 @@ const chromium = pw.chromium || pw.default.chromium;
 let browser;
 try {
   browser = await chromium.launch({
-    executablePath: browserPath, headless: true,
+    executablePath: browserPath, headless: true, timeout: 45_000,   // within otter's 60 s
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
            '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
