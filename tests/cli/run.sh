@@ -150,6 +150,34 @@ expect_env "OTTER_CHROMIUM=$out/no-chromium" 1 "sup-tree svg without the browser
 stderr_has "--format svg needs node and chromium: run scripts/deps.sh, or use --format mermaid" "sup-tree svg without the browser says what to install"
 stderr_has "no browser at $out/no-chromium" "sup-tree svg without the browser says which"
 expect_env "OTTER_WEB_DIR=$missing" 0 "--format mermaid needs no renderer" - sup-tree "$beam" cli_sup --cookie "$cookie"
+# a stand-in renderer (a web folder of our own): it gets exactly the text
+# --format mermaid prints, otter prints exactly what it prints, and its
+# failure is otter's, with its message and nothing on stdout
+for kind in good failing; do
+    fake="$out/web-$kind"
+    mkdir -p "$fake/render" "$fake/node_modules/mermaid/dist" "$fake/node_modules/playwright-core"
+    : >"$fake/node_modules/mermaid/dist/mermaid.min.js"
+    : >"$fake/node_modules/playwright-core/package.json"
+    if [ "$kind" = good ]; then
+        printf '%s\n' "import fs from 'node:fs';" \
+            "fs.writeFileSync('$out/fake-stdin', fs.readFileSync(0));" \
+            "process.stdout.write('<svg xmlns=\"http://www.w3.org/2000/svg\"><text>' + process.argv.slice(2).join(' ') + '</text></svg>\\n');" \
+            >"$fake/render/mermaid-svg.mjs"
+    else
+        printf '%s\n' "process.stderr.write('the diagram does not parse: stand-in\\n'); process.exit(1);" \
+            >"$fake/render/mermaid-svg.mjs"
+    fi
+done
+expect_env "OTTER_WEB_DIR=$out/web-good" 0 "app-tree svg with a stand-in renderer" - app-tree "$beam" logger --cookie "$cookie" --format svg
+if cmp -s "$out/fake-stdin" "$out/files/app-tree-beam.mmd"; then ok "the renderer gets exactly the Mermaid text"; else
+    diff "$out/fake-stdin" "$out/files/app-tree-beam.mmd" >"$out/err"; bad "the renderer gets exactly the Mermaid text"; fi
+if grep -q '^<svg xmlns="http://www.w3.org/2000/svg"><text>--browser /[^<]*</text></svg>$' "$out/stdout"; then
+    ok "otter prints what the renderer printed (it was given --browser PATH)"; else
+    cp "$out/stdout" "$out/err"; bad "otter prints what the renderer printed"; fi
+expect_env "OTTER_WEB_DIR=$out/web-failing" 1 "sup-tree svg with a failing renderer" - sup-tree "$beam" cli_sup --cookie "$cookie" --format svg
+stderr_has "otter sup-tree: the diagram does not parse: stand-in" "a failing renderer's message is relayed"
+stderr_has "failed (exit 1)" "a failing renderer's exit code is told"
+stdout_empty "a failing renderer: nothing on stdout"
 # the renderer itself, on a diagram that does not parse
 printf 'graph TD;\n0(a) ---> 1((((\n' | node "$renderer" >"$out/stdout" 2>"$out/err"
 rc=$?
