@@ -2,20 +2,25 @@
 # run.sh OTTER OTTER_PEER OUTDIR — the introspection subcommands of the
 # otter command against a real Elixir node and a real otter node (both
 # started here with unique names and a cookie of their own, and always
-# stopped), then check.mjs validates the JSON, Vega-Lite and Mermaid saved.
+# stopped), and `otter node --demo` for sup-tree on an otter node; then
+# check.mjs validates the JSON, Vega-Lite and Mermaid saved, and the SVG of
+# --format svg against the Mermaid text of the same command.
 set -u
 otter=$1 peer=$2 out=$3
+renderer="$(dirname "$0")/../../web/render/mermaid-svg.mjs"
 host=$(hostname -s)
 tag=$$
 cookie="cli_cookie_$tag"
 beam="cli_beam_$tag@$host"
 on="cli_otter_$tag@$host"
+demo="cli_demo_$tag@$host"
 rm -rf "$out" && mkdir -p "$out/files"
 fail=0 n=0
-elixir_pid= peer_pid=
+elixir_pid= peer_pid= demo_pid=
 cleanup() {
     [ -n "$elixir_pid" ] && kill "$elixir_pid" 2>/dev/null
     [ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null
+    [ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null
     exec 4>&- 2>/dev/null
     rm -f "$out/peer.in"
 }
@@ -34,6 +39,23 @@ expect() {
     if [ "$rc" -eq "$code" ]; then ok "$name (exit $rc)"; else bad "$name: exit $rc, wanted $code"; fi
     [ "$file" != - ] && cp "$out/stdout" "$out/files/$file"
     return 0
+}
+# expect_env VAR=VALUE CODE NAME FILE|- ARGS...: expect, with VAR=VALUE in
+# otter's environment.
+expect_env() {
+    assign=$1
+    shift
+    code=$1 name=$2 file=$3
+    shift 3
+    env "$assign" "$otter" "$@" >"$out/stdout" 2>"$out/err"
+    rc=$?
+    if [ "$rc" -eq "$code" ]; then ok "$name (exit $rc)"; else bad "$name: exit $rc, wanted $code"; fi
+    [ "$file" != - ] && cp "$out/stdout" "$out/files/$file"
+    return 0
+}
+# stdout_empty NAME: the last command printed nothing on stdout.
+stdout_empty() {
+    if [ ! -s "$out/stdout" ]; then ok "$1"; else head -c 300 "$out/stdout" >"$out/err"; bad "$1: stdout not empty"; fi
 }
 # stderr_has TEXT NAME: the last command's stderr says TEXT.
 stderr_has() {
@@ -56,6 +78,11 @@ expect 2 "apps extra argument" - apps "$beam" extra
 expect 2 "sup-tree without NAME" - sup-tree "$beam"
 expect 2 "sup-tree --direction bad" - sup-tree "$beam" x --direction up
 expect 2 "app-tree unknown option" - app-tree "$beam" x --frobnicate
+expect 2 "sup-tree --format bogus" - sup-tree "$beam" x --format bogus
+stderr_has "--format takes mermaid or svg, not 'bogus'" "sup-tree --format bogus says which"
+expect 2 "app-tree --format bogus" - app-tree "$beam" x --format bogus
+stderr_has "--format takes mermaid or svg, not 'bogus'" "app-tree --format bogus says which"
+expect 2 "sup-tree --format svg with a bad NODE: usage first" - sup-tree nohost x --format svg
 expect 2 "ps NODE without @" - ps nohost
 stderr_has "NODE must be name@host" "a NODE without @ says so"
 
@@ -102,6 +129,62 @@ expect 1 "sup-tree of an unknown name" - sup-tree "$beam" no_such_sup --cookie "
 expect 0 "app-tree logger (BEAM)" app-tree-beam.mmd app-tree "$beam" logger --cookie "$cookie"
 expect 1 "app-tree of an app not running" - app-tree "$beam" no_such_app --cookie "$cookie"
 
+# --format svg: the same trees drawn (check.mjs compares X.svg with X.mmd)
+expect 0 "sup-tree svg (BEAM)" sup-tree-beam.svg sup-tree "$beam" cli_sup --cookie "$cookie" --format svg
+expect 0 "sup-tree lr svg (BEAM)" sup-tree-lr-beam.svg sup-tree "$beam" cli_sup --cookie "$cookie" --direction lr --format svg
+expect 0 "app-tree logger svg (BEAM)" app-tree-beam.svg app-tree "$beam" logger --cookie "$cookie" --format svg
+expect 0 "--format mermaid is the default" - sup-tree "$beam" cli_sup --cookie "$cookie" --format mermaid
+if cmp -s "$out/stdout" "$out/files/sup-tree-beam.mmd"; then ok "--format mermaid prints what no --format prints"; else
+    diff "$out/stdout" "$out/files/sup-tree-beam.mmd" >"$out/err"; bad "--format mermaid prints what no --format prints"; fi
+expect 1 "sup-tree svg of a worker (BEAM)" - sup-tree "$beam" cli_agent --cookie "$cookie" --format svg
+stderr_has "is not a supervisor" "sup-tree svg of a worker says why"
+stdout_empty "sup-tree svg of a worker prints nothing"
+missing="$out/no-web-folder"
+expect_env "OTTER_WEB_DIR=$missing" 1 "sup-tree svg without the renderer" - sup-tree "$beam" cli_sup --cookie "$cookie" --format svg
+stderr_has "--format svg needs node and chromium: run scripts/deps.sh, or use --format mermaid" "sup-tree svg without the renderer says what to install"
+stderr_has "$missing/render/mermaid-svg.mjs" "sup-tree svg without the renderer says what is missing"
+stdout_empty "sup-tree svg without the renderer prints nothing"
+expect_env "OTTER_WEB_DIR=$missing" 1 "app-tree svg without the renderer" - app-tree "$beam" logger --cookie "$cookie" --format svg
+stderr_has "--format svg needs node and chromium: run scripts/deps.sh, or use --format mermaid" "app-tree svg without the renderer says what to install"
+expect_env "OTTER_CHROMIUM=$out/no-chromium" 1 "sup-tree svg without the browser" - sup-tree "$beam" cli_sup --cookie "$cookie" --format svg
+stderr_has "--format svg needs node and chromium: run scripts/deps.sh, or use --format mermaid" "sup-tree svg without the browser says what to install"
+stderr_has "no browser at $out/no-chromium" "sup-tree svg without the browser says which"
+expect_env "OTTER_WEB_DIR=$missing" 0 "--format mermaid needs no renderer" - sup-tree "$beam" cli_sup --cookie "$cookie"
+# a stand-in renderer (a web folder of our own): it gets exactly the text
+# --format mermaid prints, otter prints exactly what it prints, and its
+# failure is otter's, with its message and nothing on stdout
+for kind in good failing; do
+    fake="$out/web-$kind"
+    mkdir -p "$fake/render" "$fake/node_modules/mermaid/dist" "$fake/node_modules/playwright-core"
+    : >"$fake/node_modules/mermaid/dist/mermaid.min.js"
+    : >"$fake/node_modules/playwright-core/package.json"
+    if [ "$kind" = good ]; then
+        printf '%s\n' "import fs from 'node:fs';" \
+            "fs.writeFileSync('$out/fake-stdin', fs.readFileSync(0));" \
+            "process.stdout.write('<svg xmlns=\"http://www.w3.org/2000/svg\"><text>' + process.argv.slice(2).join(' ') + '</text></svg>\\n');" \
+            >"$fake/render/mermaid-svg.mjs"
+    else
+        printf '%s\n' "process.stderr.write('the diagram does not parse: stand-in\\n'); process.exit(1);" \
+            >"$fake/render/mermaid-svg.mjs"
+    fi
+done
+expect_env "OTTER_WEB_DIR=$out/web-good" 0 "app-tree svg with a stand-in renderer" - app-tree "$beam" logger --cookie "$cookie" --format svg
+if cmp -s "$out/fake-stdin" "$out/files/app-tree-beam.mmd"; then ok "the renderer gets exactly the Mermaid text"; else
+    diff "$out/fake-stdin" "$out/files/app-tree-beam.mmd" >"$out/err"; bad "the renderer gets exactly the Mermaid text"; fi
+if grep -q '^<svg xmlns="http://www.w3.org/2000/svg"><text>--browser /[^<]*</text></svg>$' "$out/stdout"; then
+    ok "otter prints what the renderer printed (it was given --browser PATH)"; else
+    cp "$out/stdout" "$out/err"; bad "otter prints what the renderer printed"; fi
+expect_env "OTTER_WEB_DIR=$out/web-failing" 1 "sup-tree svg with a failing renderer" - sup-tree "$beam" cli_sup --cookie "$cookie" --format svg
+stderr_has "otter sup-tree: the diagram does not parse: stand-in" "a failing renderer's message is relayed"
+stderr_has "failed (exit 1)" "a failing renderer's exit code is told"
+stdout_empty "a failing renderer: nothing on stdout"
+# the renderer itself, on a diagram that does not parse
+printf 'graph TD;\n0(a) ---> 1((((\n' | node "$renderer" >"$out/stdout" 2>"$out/err"
+rc=$?
+if [ "$rc" -eq 1 ]; then ok "the renderer fails on a parse error (exit 1)"; else bad "the renderer on a parse error: exit $rc, wanted 1"; fi
+stderr_has "the diagram does not parse: Parse error on line 2" "the renderer says where the diagram does not parse"
+stdout_empty "the renderer prints no SVG for a parse error"
+
 # otter observe: the dashboard for the BEAM node, asked over HTTP
 "$otter" observe "$beam" --cookie "$cookie" >"$out/observe.log" 2>&1 &
 observe_pid=$!
@@ -141,6 +224,16 @@ expect 0 "ps vega-lite (otter)" ps-otter.vl.json ps "$on" --cookie "$cookie" --f
 expect 0 "memory json (otter)" memory-otter.json memory "$on" --cookie "$cookie" --count 2 --interval 50 --format json
 expect 0 "memory vega-lite (otter)" memory-otter.vl.json memory "$on" --cookie "$cookie" --count 2 --interval 50 --format vega-lite
 expect 0 "apps json (otter)" apps-otter.json apps "$on" --cookie "$cookie" --format json
+
+# `otter node --demo` (its demo_sup: the notebook's Task and Agent)
+"$otter" node --sname "cli_demo_$tag" --cookie "$cookie" --demo >"$out/demo.log" 2>&1 &
+demo_pid=$!
+i=0
+until grep -q "is up" "$out/demo.log" 2>/dev/null; do
+    i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
+done
+expect 0 "sup-tree (otter)" sup-tree-otter.mmd sup-tree "$demo" demo_sup --cookie "$cookie"
+expect 0 "sup-tree svg (otter)" sup-tree-otter.svg sup-tree "$demo" demo_sup --cookie "$cookie" --format svg
 
 # ---------------------------------------------------------------- the outputs
 if node "$(dirname "$0")/check.mjs" "$out/files" >"$out/check" 2>&1; then ok "outputs valid"; else

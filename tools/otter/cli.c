@@ -196,7 +196,7 @@ static void run_process(void *arg)
     r->code = r->body(c, r->arg);
 }
 
-int cli_run(cli *c, int (*body)(cli *c, void *arg), void *arg)
+int cli_check_target(cli *c)
 {
     const char *at = c->target ? strchr(c->target, '@') : NULL;
     if (!c->target)
@@ -205,6 +205,14 @@ int cli_run(cli *c, int (*body)(cli *c, void *arg), void *arg)
         return tool_usage_error(c->sub, "NODE must be name@host, not '%s'", c->target);
     if (!c->own_name && strchr(at + 1, '.'))
         c->long_names = true;
+    return TOOL_OK;
+}
+
+int cli_run(cli *c, int (*body)(cli *c, void *arg), void *arg)
+{
+    int bad = cli_check_target(c);
+    if (bad != TOOL_OK)
+        return bad;
     setvbuf(stdout, NULL, _IOLBF, 0);
     run r = {.c = c, .body = body, .arg = arg, .code = TOOL_FAILED};
     int rc = ot_run(run_process, &r, NULL);

@@ -55,6 +55,12 @@ int cli_option(cli *c, int opt, const char *arg);
 /* cli_parse_uint: arg as a whole number in [min, max]; -1 if it is not. */
 long long cli_parse_uint(const char *arg, long long min, long long max);
 
+/* cli_check_target: checks c->target (given, and name@host) and picks
+ * long names when its host has a dot and no --sname/--name was given.
+ * Returns TOOL_OK, or TOOL_USAGE after printing the error. cli_run does
+ * it too; call it first to report a bad NODE before other checks. */
+int cli_check_target(cli *c);
+
 /* cli_run: checks c->target, starts the runtime, makes this OS process a
  * node, connects to c->target and runs body(c, arg) in a process; returns
  * body's exit code, or TOOL_FAILED / TOOL_USAGE with a message on stderr

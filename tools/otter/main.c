@@ -26,8 +26,8 @@ static const struct {
     {"ps", ps_main, "list a node's processes, sorted (table, JSON or Vega-Lite)"},
     {"memory", memory_main, "sample a node's erlang:memory() (table, JSON or Vega-Lite)"},
     {"apps", apps_main, "list the applications running on a node"},
-    {"sup-tree", sup_tree_main, "draw a supervision tree on a node (Mermaid)"},
-    {"app-tree", app_tree_main, "draw an application's supervision tree on a node (Mermaid)"},
+    {"sup-tree", sup_tree_main, "draw a supervision tree on a node (Mermaid or SVG)"},
+    {"app-tree", app_tree_main, "draw an application's supervision tree on a node (Mermaid or SVG)"},
 };
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
 

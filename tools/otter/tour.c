@@ -35,13 +35,10 @@
 #include <otter/trace.h>
 #include <otter/vegalite.h>
 
+#include "render.h"
 #include "report.h"
 #include "tool.h"
 #include "tour_cells.h"
-
-#ifndef OTTER_WEB_DIR
-#define OTTER_WEB_DIR "web"
-#endif
 
 /* ---------------------------------------------------------------- output */
 
@@ -642,7 +639,7 @@ static void tour_process(void *arg)
 
     if (tour.memory_listener != OT_NONE)
         ot_exit_signal(tour.memory_listener, ot_atom("kill"));
-    if (report_finish(tour.r, OTTER_WEB_DIR) != 0)
+    if (report_finish(tour.r, tool_web_dir("node_modules/mermaid/dist/mermaid.min.js")) != 0)
         tour.failures++;
     printf("\nreport: %s/index.html\n", report_dir(tour.r));
     if (tour.serve) {

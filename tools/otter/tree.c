@@ -1,6 +1,8 @@
 /* tree.c — otter sup-tree NODE NAME|PID and otter app-tree NODE APP: the
  * Mermaid text of a supervision tree on a node (otter or BEAM), built over
  * erpc into the term ot_mermaid_tree draws (include/otter/mermaid.h).
+ * --format svg draws that same Mermaid text as SVG with the project's
+ * renderer (render.h), run once the node is left, outside the runtime.
  *
  * Which processes are asked for children (supervisor:which_children/1), so
  * that a busy worker is never called: the root only if it is a supervisor
@@ -17,6 +19,7 @@
 #include "otter/erpc.h"
 #include "otter/mermaid.h"
 #include "otter/process.h"
+#include "render.h"
 #include "tool.h"
 
 #define MAX_NODES 10000
@@ -24,8 +27,11 @@
 typedef struct tree_args {
     bool app;          /* app-tree */
     bool lr;           /* --direction lr */
+    bool svg;          /* --format svg */
     const char *what;  /* NAME|PID or APP */
     size_t nodes;
+    char *mermaid;     /* --format svg: the text drawn (malloc'd), to render */
+    size_t mermaid_len;
 } tree_args;
 
 /* A key of a [{key, value}] list, or OT_NONE. */
@@ -140,6 +146,9 @@ static ot_term resolve(cli *c, ot_heap *h, const char *what)
     return pid;
 }
 
+/* Prints the tree's Mermaid text, ending in a newline; with --format svg
+ * keeps that same text in a->mermaid instead (rendered after the runtime
+ * stops). */
 static int draw(cli *c, tree_args *a, ot_term tree)
 {
     ot_tree_opts o = {.flags = a->lr ? OT_TREE_LR : 0};
@@ -148,8 +157,22 @@ static int draw(cli *c, tree_args *a, ot_term tree)
     ssize_t n = ot_mermaid_tree(tree, &o, &text, &err);
     if (n < 0)
         return cli_fail(c, "cannot draw the tree: %s", err.what ? err.what : ot_strerror((int)n));
+    bool nl = n > 0 && text[n - 1] == '\n';
+    if (a->svg) {
+        char *t = realloc(text, (size_t)n + 2);
+        if (!t) {
+            free(text);
+            return cli_fail(c, "out of memory");
+        }
+        if (!nl)
+            t[n++] = '\n';
+        t[n] = 0;
+        a->mermaid = t;
+        a->mermaid_len = (size_t)n;
+        return TOOL_OK;
+    }
     fwrite(text, 1, (size_t)n, stdout);
-    if (n == 0 || text[n - 1] != '\n')
+    if (!nl)
         fputc('\n', stdout);
     free(text);
     return TOOL_OK;
@@ -218,13 +241,15 @@ out:
 static void help(FILE *f, bool app)
 {
     if (app)
-        fprintf(f, "usage: otter app-tree NODE APP [--direction td|lr] [common options]\n\n"
+        fprintf(f, "usage: otter app-tree NODE APP [--direction td|lr] [--format mermaid|svg]\n"
+                   "                       [common options]\n\n"
                    "Draws the supervision tree of application APP running on NODE (an\n"
                    "Erlang/Elixir node) as Mermaid text, as Kino.Process.render_app_tree does:\n"
                    "its master (application_controller:get_master/1), root supervisor\n"
                    "(application_master:get_child/1) and everything below.\n\n");
     else
-        fprintf(f, "usage: otter sup-tree NODE NAME|PID [--direction td|lr] [common options]\n\n"
+        fprintf(f, "usage: otter sup-tree NODE NAME|PID [--direction td|lr] [--format mermaid|svg]\n"
+                   "                       [common options]\n\n"
                    "Draws the supervision tree under a supervisor on NODE (an otter node or an\n"
                    "Erlang/Elixir node), given by registered name (my_sup, MyApp.Sup) or pid\n"
                    "(<0.123.0>, BEAM nodes), as Mermaid text, as Kino.Process.render_sup_tree.\n\n");
@@ -233,6 +258,11 @@ static void help(FILE *f, bool app)
                "dictionary cannot be read, when which_children answers), below it the\n"
                "children whose child spec has type supervisor. Workers are never called.\n\n"
                "  --direction D  td (top-down, default) or lr (left to right)\n"
+               "  --format F     mermaid (default: the Mermaid text) or svg (that text drawn\n"
+               "                 by the pinned mermaid in headless Chromium: needs node,\n"
+               "                 chromium and web/node_modules, see scripts/deps.sh; the\n"
+               "                 web folder is $OTTER_WEB_DIR if set, the browser\n"
+               "                 $OTTER_CHROMIUM if set; exit code 1 if they are missing)\n"
                CLI_COMMON_HELP);
 }
 
@@ -241,6 +271,7 @@ static int tree_main(int argc, char **argv, bool app)
     static const struct option opts[] = {
         CLI_COMMON_OPTIONS,
         {"direction", required_argument, NULL, 'd'},
+        {"format", required_argument, NULL, 'f'},
         {0, 0, 0, 0},
     };
     const char *sub = app ? "app-tree" : "sup-tree";
@@ -262,6 +293,11 @@ static int tree_main(int argc, char **argv, bool app)
             else if (!strcmp(optarg, "lr")) a.lr = true;
             else return tool_usage_error(sub, "--direction takes td or lr, not '%s'", optarg);
             break;
+        case 'f':
+            if (!strcmp(optarg, "mermaid")) a.svg = false;
+            else if (!strcmp(optarg, "svg")) a.svg = true;
+            else return tool_usage_error(sub, "--format takes mermaid or svg, not '%s'", optarg);
+            break;
         default:
             return tool_usage_error(sub, "unknown option or missing value: %s", argv[optind - 1]);
         }
@@ -275,7 +311,19 @@ static int tree_main(int argc, char **argv, bool app)
         return tool_usage_error(sub, "an empty %s", app ? "application name" : "supervisor name");
     if (optind < argc)
         return tool_usage_error(sub, "unexpected argument: %s", argv[optind]);
-    return cli_run(&c, tree_body, &a);
+    if (!a.svg)
+        return cli_run(&c, tree_body, &a);
+    svg_renderer r;
+    if (cli_check_target(&c) != TOOL_OK)   /* a usage error first, as without svg */
+        return TOOL_USAGE;
+    if (svg_renderer_find(&r, sub) != 0)
+        return TOOL_FAILED;
+    int code = cli_run(&c, tree_body, &a);
+    if (code == TOOL_OK)
+        code = svg_render(&r, sub, a.mermaid, a.mermaid_len, stdout);
+    free(a.mermaid);
+    svg_renderer_free(&r);
+    return code;
 }
 
 int sup_tree_main(int argc, char **argv)
