@@ -57,6 +57,10 @@ static bool depot_give(sig_cache *sc, int c)
     void *first = sc->head[c], *last = first;
     for (unsigned i = 1; i < half; i++)
         last = *(void **)last;
+    /* Cut the batch off before publishing it: once in the depot, another
+     * thread may take it and walk it to its end at once. */
+    void *rest = *(void **)last;
+    *(void **)last = NULL;
     pthread_mutex_lock(&depot[c].lock);
     unsigned n = atomic_load_explicit(&depot[c].n, memory_order_relaxed);
     bool ok = n < DEPOT_BATCHES;
@@ -67,9 +71,10 @@ static bool depot_give(sig_cache *sc, int c)
     }
     pthread_mutex_unlock(&depot[c].lock);
     if (ok) {
-        sc->head[c] = *(void **)last;
-        *(void **)last = NULL;
+        sc->head[c] = rest;
         sc->n[c] -= half;
+    } else {
+        *(void **)last = rest;
     }
     return ok;
 }
