@@ -64,6 +64,11 @@ OT_API int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts);
 
 /* ot_schedulers: how many scheduler threads run (0 outside ot_run). */
 OT_API unsigned ot_schedulers(void);
+/* ot_scheduler_id: the scheduler running the caller, 1 to ot_schedulers()
+ * (erlang:system_info(scheduler_id)); 0 outside a scheduler thread. A
+ * process that holds its frames keeps its scheduler until it hibernates
+ * or exits (see docs/processes.md, "How processes run"). */
+OT_API unsigned ot_scheduler_id(void);
 
 /* ---------------------------------------------------------------- spawn */
 
@@ -78,6 +83,10 @@ typedef struct ot_spawn_opts {
                                    NULL: the C symbol of fn if it can be found */
     ot_term term_arg;           /* a term copied into the new process, read with
                                    ot_spawn_arg() (OT_NONE: none) */
+    unsigned scheduler;         /* 0: placed by the runtime (docs/processes.md,
+                                   "Placement"); 1..ot_schedulers(): runs on
+                                   that scheduler, where it stays while it holds
+                                   frames */
 } ot_spawn_opts;
 
 /* ot_spawn: starts fn(arg) in a new process and returns its pid (an
@@ -86,7 +95,8 @@ typedef struct ot_spawn_opts {
  * arg points to: otter copies messages, never arg. */
 OT_API ot_term ot_spawn(ot_proc_fn fn, void *arg);
 /* ot_spawn_opt: as ot_spawn with options (opts may be NULL). With
- * opts->name already taken, fails with OT_NONE and starts nothing. */
+ * opts->name already taken, or opts->scheduler above ot_schedulers(),
+ * fails with OT_NONE and starts nothing. */
 OT_API ot_term ot_spawn_opt(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts);
 /* ot_spawn_arg: the term given as opts->term_arg to the calling process's
  * spawn (OT_NIL if none). Lives as long as the process. */

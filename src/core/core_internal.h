@@ -190,6 +190,7 @@ struct ot__proc {
     _Atomic uint32_t state;         /* enum ot__pstate */
     uint32_t want;                  /* enum ot__want, set before switching out */
     ot__proc *rq_next;              /* run queue link */
+    uint64_t queued_at;             /* cycle count when put on a shared queue */
     ot__sched *home;                /* scheduler that holds its frames / last ran it */
     void *sp;                       /* saved stack pointer while switched out */
     ot__slot *slot;                 /* slot its frames belong to; NULL: stackless */
@@ -261,8 +262,6 @@ size_t ot__rels_snapshot(ot__proc *p, int kind, ot_term *out, size_t max, ot_hea
 /* ot__proc_keep: t copied where it lives as long as p (t itself if
  * immediate); OT_NONE if memory runs out. */
 ot_term ot__proc_keep(ot__proc *p, ot_term t);
-/* ot__proc_current: the process running on this thread, or NULL. */
-ot__proc *ot__proc_current(void);
 /* ot__proc_switch_out: the current process gives the CPU back to its
  * scheduler, asking for `want`; returns when it runs again. */
 void ot__proc_switch_out(ot__proc *p, enum ot__want want);
@@ -375,7 +374,14 @@ struct ot__sched {
     ot__spin rq_lock;               /* shared: stackless processes */
     ot__proc *rq_head, *rq_tail;
     _Atomic size_t rq_len;
+    _Atomic uint64_t rq_head_since; /* cycle count when the head was queued (0: empty) */
     unsigned pops;
+
+    /* the scheduler's clock: the cycle count where the last slice ended,
+     * reused as the next slice's start while the scheduler goes straight
+     * from one process to the next (clock_fresh) */
+    uint64_t clock;
+    bool clock_fresh;
 
     /* sleeping */
     _Atomic uint32_t sleep_word;    /* futex: 1 while sleeping */
@@ -454,8 +460,30 @@ static inline uint64_t ot__proc_memory(ot__proc *p)
  * allocated in slabs) but held by no live process. */
 size_t ot__pcb_unused_bytes(void);
 
+/* The scheduler of this thread (NULL on other threads): set once by each
+ * scheduler thread when it starts. */
+extern _Thread_local ot__sched *ot__tl_sched;
+
 /* ot__sched_current: the scheduler of this thread, or NULL. */
-ot__sched *ot__sched_current(void);
+static inline ot__sched *ot__sched_current(void)
+{
+    return ot__tl_sched;
+}
+
+/* ot__proc_current: the process running on this thread, or NULL. */
+static inline ot__proc *ot__proc_current(void)
+{
+    ot__sched *s = ot__tl_sched;
+    return s ? s->current : NULL;
+}
+/* ot__sched_balance: from any thread: wakes an idle scheduler for every
+ * scheduler whose backlog of new processes has waited too long (see
+ * Placement in sched.c). The watchdog calls it, for backlogs that sit
+ * behind a long time slice. */
+void ot__sched_balance(void);
+/* ot__sched_enqueue_bound: queues a new process p (no frames yet) where
+ * only s runs it: its first run, and so its frames, are on s. */
+void ot__sched_enqueue_bound(ot__sched *s, ot__proc *p);
 /* ot__sched_enqueue: makes p runnable on s (p's state already RUNNABLE). */
 void ot__sched_enqueue(ot__sched *s, ot__proc *p);
 /* ot__wake: if p waits, makes it runnable; safe from any thread. */

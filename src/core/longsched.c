@@ -51,6 +51,7 @@ static void *watchdog_main(void *arg)
     struct timespec ts = {period / 1000000000, period % 1000000000};
     while (!atomic_load(&watchdog_stop)) {
         nanosleep(&ts, NULL);
+        ot__sched_balance();
         uint64_t now = ot__cycles();
         double scale = ot__ns_per_cycle();
         for (unsigned i = 0; i < rt->nscheds; i++) {

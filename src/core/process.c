@@ -158,6 +158,8 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     if (!fn || !ot__rt)
         return OT_NONE;
     ot__proc *parent = ot__proc_current();
+    if (o && o->scheduler > ot__rt->nscheds)
+        return OT_NONE;
     ot__proc *p = proc_alloc();
     if (!p)
         return OT_NONE;
@@ -170,7 +172,7 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     p->on_exit_arg = arg;
     p->slot = NULL;
     p->saved_len = 0;
-    p->home = ot__sched_pick();
+    p->home = o && o->scheduler ? &ot__rt->scheds[o->scheduler - 1] : ot__sched_pick();
     p->mq_head = NULL;
     p->mq_tail = &p->mq_head;
     OT__MQ_LEN_SET(p, 0);
@@ -226,7 +228,10 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     if (parent && parent->trace)
         ot__trace_spawn(parent, p);
     atomic_store_explicit(&p->state, OT__P_RUNNABLE, memory_order_release);
-    ot__sched_enqueue(p->home, p);
+    if (o && o->scheduler)
+        ot__sched_enqueue_bound(p->home, p);
+    else
+        ot__sched_enqueue(p->home, p);
     if (parent)
         ot__proc_charge(parent, 10);
     return p->pid;

@@ -16,22 +16,19 @@
 
 ot__runtime *ot__rt;
 
-static _Thread_local ot__sched *tl_sched;
+_Thread_local ot__sched *ot__tl_sched;
 static _Thread_local void *tl_fake_stack;      /* ASan bookkeeping */
 static _Thread_local const void *tl_thread_stack_lo;
 static _Thread_local size_t tl_thread_stack_size;
 
-ot__sched *ot__sched_current(void) { return tl_sched; }
-
-ot__proc *ot__proc_current(void)
-{
-    ot__sched *s = tl_sched;
-    return s ? s->current : NULL;
-}
-
 unsigned ot_schedulers(void)
 {
     return ot__rt ? ot__rt->nscheds : 0;
+}
+
+unsigned ot_scheduler_id(void)
+{
+    return ot__tl_sched ? ot__tl_sched->index + 1 : 0;
 }
 
 /* ---------------------------------------------------------------- clock */
@@ -107,7 +104,23 @@ static void futex_wake(_Atomic uint32_t *word)
  *    which idle schedulers may take from.
  * Sleeping: the owner sets sleep_word, then looks at the remote stack and
  * the shared queue once more; a waker pushes, then reads sleep_word. Both
- * sides use sequentially consistent operations, so one sees the other. */
+ * sides use sequentially consistent operations, so one sees the other.
+ *
+ * Placement. A process's frames can only ever be restored where they were
+ * made, so a process stays on the scheduler that first runs it (until it
+ * hibernates). The first run decides, and it happens where the process was
+ * spawned unless that scheduler falls behind: an idle scheduler takes new
+ * processes only from a shared queue whose oldest entry has waited longer
+ * than OT__STEAL_AFTER_NS, and then half of them at once. So processes that
+ * a process spawns to talk with each other (a ring, a pipeline) stay on one
+ * scheduler, where a message costs no cache line moving between cores and
+ * no sleeping thread to wake, while a real backlog is shared out; a busy
+ * scheduler wakes a sleeping one when its backlog gets that old. */
+#define OT__STEAL_AFTER_NS 500000
+
+static uint64_t steal_after_cycles = 1;
+
+void ot__sched_nudge(ot__sched *s);
 
 static void wake_sleeper(ot__sched *s)
 {
@@ -116,69 +129,115 @@ static void wake_sleeper(ot__sched *s)
         futex_wake(&s->sleep_word);
 }
 
+/* The cycle count for stamping queued work: the current slice's start on a
+ * scheduler thread (the scheduler has been busy since then), else now. */
+static inline uint64_t queue_clock(void)
+{
+    ot__sched *t = ot__tl_sched;
+    return t && t->current ? t->clock : cycles();
+}
+
 static void shared_push(ot__sched *s, ot__proc *p)
 {
+    uint64_t now = queue_clock();
+    p->queued_at = now ? now : 1;
     ot__spin_lock(&s->rq_lock);
-    if (s->rq_tail)
+    if (s->rq_tail) {
         s->rq_tail->rq_next = p;
-    else
+    } else {
         s->rq_head = p;
+        atomic_store_explicit(&s->rq_head_since, p->queued_at, memory_order_relaxed);
+    }
     s->rq_tail = p;
     atomic_store_explicit(&s->rq_len, atomic_load_explicit(&s->rq_len, memory_order_relaxed) + 1,
                           memory_order_seq_cst);
     ot__spin_unlock(&s->rq_lock);
 }
 
+static inline void local_push(ot__sched *s, ot__proc *p)
+{
+    if (s->lq_tail)
+        s->lq_tail->rq_next = p;
+    else
+        s->lq_head = p;
+    s->lq_tail = p;
+}
+
+static void remote_push(ot__sched *s, ot__proc *p)
+{
+    ot__proc *old = atomic_load_explicit(&s->remote, memory_order_relaxed);
+    do
+        p->rq_next = old;
+    while (!atomic_compare_exchange_weak_explicit(&s->remote, &old, p, memory_order_seq_cst,
+                                                  memory_order_relaxed));
+}
+
 void ot__sched_enqueue(ot__sched *s, ot__proc *p)
 {
     p->rq_next = NULL;
-    if (p->slot && s == tl_sched) {
-        if (s->lq_tail)
-            s->lq_tail->rq_next = p;
-        else
-            s->lq_head = p;
-        s->lq_tail = p;
+    if (p->slot && s == ot__tl_sched) {
+        p->queued_at = s->clock;
+        local_push(s, p);
         return;
     }
     if (p->slot) {
-        ot__proc *old = atomic_load_explicit(&s->remote, memory_order_relaxed);
-        do
-            p->rq_next = old;
-        while (!atomic_compare_exchange_weak_explicit(&s->remote, &old, p, memory_order_seq_cst,
-                                                      memory_order_relaxed));
+        p->queued_at = queue_clock();
+        remote_push(s, p);
     } else {
         shared_push(s, p);
     }
-    if (s != tl_sched)
+    if (s != ot__tl_sched)
         wake_sleeper(s);
+}
+
+void ot__sched_enqueue_bound(ot__sched *s, ot__proc *p)
+{
+    /* The local queue and the remote stack are never stolen from. */
+    p->rq_next = NULL;
+    p->queued_at = queue_clock();
+    if (s == ot__tl_sched) {
+        local_push(s, p);
+        return;
+    }
+    remote_push(s, p);
+    wake_sleeper(s);
+}
+
+/* Unlinks up to n processes from the head of s's shared queue (the oldest
+ * first) and returns them as a list linked by rq_next. */
+static ot__proc *shared_take(ot__sched *s, size_t n)
+{
+    ot__spin_lock(&s->rq_lock);
+    ot__proc *first = s->rq_head, *last = NULL;
+    size_t len = atomic_load_explicit(&s->rq_len, memory_order_relaxed), k = 0;
+    for (ot__proc *p = first; p && k < n; p = p->rq_next, k++)
+        last = p;
+    if (last) {
+        s->rq_head = last->rq_next;
+        last->rq_next = NULL;
+        if (!s->rq_head)
+            s->rq_tail = NULL;
+        atomic_store_explicit(&s->rq_len, len - k, memory_order_relaxed);
+        atomic_store_explicit(&s->rq_head_since, s->rq_head ? s->rq_head->queued_at : 0,
+                              memory_order_relaxed);
+    }
+    ot__spin_unlock(&s->rq_lock);
+    return last ? first : NULL;
 }
 
 static ot__proc *shared_pop(ot__sched *s)
 {
     if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) == 0)
         return NULL;
-    ot__spin_lock(&s->rq_lock);
-    ot__proc *p = s->rq_head;
-    if (p) {
-        s->rq_head = p->rq_next;
-        if (!s->rq_head)
-            s->rq_tail = NULL;
-        atomic_store_explicit(&s->rq_len, atomic_load_explicit(&s->rq_len, memory_order_relaxed) - 1,
-                              memory_order_relaxed);
-    }
-    ot__spin_unlock(&s->rq_lock);
-    return p;
+    return shared_take(s, 1);
 }
 
+/* The next process to run: the local queue's head or the shared queue's,
+ * whichever was queued first, so that a process that used up its slice
+ * goes behind the processes it spawned meanwhile, as in one FIFO queue. */
 static ot__proc *rq_pop(ot__sched *s)
 {
-    /* Now and then the shared queue first, so new processes are not
-     * starved by a busy local queue. */
-    if ((++s->pops & 31) == 0) {
-        ot__proc *p = shared_pop(s);
-        if (p)
-            return p;
-    }
+    s->pops++;
     if (!s->lq_head && atomic_load_explicit(&s->remote, memory_order_relaxed)) {
         ot__proc *batch = atomic_exchange_explicit(&s->remote, NULL, memory_order_acquire);
         ot__proc *fifo = NULL;
@@ -196,6 +255,12 @@ static ot__proc *rq_pop(ot__sched *s)
     }
     ot__proc *p = s->lq_head;
     if (p) {
+        uint64_t shared_since = atomic_load_explicit(&s->rq_head_since, memory_order_relaxed);
+        if (shared_since && shared_since < p->queued_at) {
+            ot__proc *q = shared_pop(s);
+            if (q)
+                return q;
+        }
         s->lq_head = p->rq_next;
         if (!s->lq_head)
             s->lq_tail = NULL;
@@ -204,22 +269,60 @@ static ot__proc *rq_pop(ot__sched *s)
     return shared_pop(s);
 }
 
-/* Takes one stackless runnable process from another scheduler whose shared
- * queue holds more than one (a lone one is about to run there). */
+/* Whether s's shared queue holds a process that has waited longer than the
+ * placement rule allows (read without the lock: a hint). */
+static inline bool backlog_old(ot__sched *s, uint64_t now)
+{
+    uint64_t since = atomic_load_explicit(&s->rq_head_since, memory_order_relaxed);
+    return since && now > since && now - since > steal_after_cycles;
+}
+
+/* Takes half of the oldest shared queue's processes, when it has fallen
+ * behind (see Placement above): returns one to run and queues the rest on
+ * self's shared queue. */
 static ot__proc *steal(ot__sched *self)
 {
     ot__runtime *rt = ot__rt;
+    uint64_t now = cycles();
     for (unsigned k = 1; k < rt->nscheds; k++) {
         ot__sched *v = &rt->scheds[(self->index + k) % rt->nscheds];
-        if (atomic_load_explicit(&v->rq_len, memory_order_relaxed) < 2)
+        if (!backlog_old(v, now))
             continue;
-        ot__proc *p = shared_pop(v);
-        if (p) {
-            p->home = self;
-            return p;
+        size_t len = atomic_load_explicit(&v->rq_len, memory_order_relaxed);
+        ot__proc *batch = shared_take(v, (len + 1) / 2);
+        if (!batch)
+            continue;
+        ot__proc *first = batch;
+        batch = batch->rq_next;
+        first->home = self;
+        while (batch) {
+            ot__proc *n = batch->rq_next;
+            batch->home = self;
+            batch->rq_next = NULL;
+            shared_push(self, batch);
+            batch = n;
         }
+        return first;
     }
     return NULL;
+}
+
+/* On a busy scheduler: if its own backlog has grown old, wake one idle
+ * scheduler to take a share (the poke makes it look even while it still
+ * spins before sleeping). */
+static void share_backlog(ot__sched *s, uint64_t now)
+{
+    ot__runtime *rt = ot__rt;
+    if (!backlog_old(s, now))
+        return;
+    for (unsigned k = 1; k < rt->nscheds; k++) {
+        ot__sched *v = &rt->scheds[(s->index + k) % rt->nscheds];
+        if (atomic_load_explicit(&v->sleep_word, memory_order_relaxed) &&
+            !atomic_load_explicit(&v->poked, memory_order_relaxed)) {
+            ot__sched_nudge(v);
+            return;
+        }
+    }
 }
 
 void ot__wake(ot__proc *p)
@@ -229,17 +332,25 @@ void ot__wake(ot__proc *p)
                                                  memory_order_seq_cst, memory_order_seq_cst))
         return;
     ot__sched *s = p->home;
-    if (!p->slot && tl_sched)
-        s = tl_sched; /* a stackless process may run anywhere: keep it close */
+    if (!p->slot && ot__tl_sched)
+        s = ot__tl_sched; /* a stackless process may run anywhere: keep it close */
     ot__sched_enqueue(s, p);
 }
 
 ot__sched *ot__sched_pick(void)
 {
-    if (tl_sched)
-        return tl_sched;
+    if (ot__tl_sched)
+        return ot__tl_sched;
     static _Atomic unsigned rr;
     return &ot__rt->scheds[atomic_fetch_add(&rr, 1) % ot__rt->nscheds];
+}
+
+void ot__sched_balance(void)
+{
+    ot__runtime *rt = ot__rt;
+    uint64_t now = cycles();
+    for (unsigned i = 0; rt->nscheds > 1 && i < rt->nscheds; i++)
+        share_backlog(&rt->scheds[i], now);
 }
 
 /* ---------------------------------------------------------------- stacks */
@@ -373,8 +484,11 @@ static enum ot__want run_process(ot__sched *s, ot__proc *p)
     }
     atomic_store_explicit(&p->state, OT__P_RUNNING, memory_order_relaxed);
     p->reds_left = OT__REDS_PER_SLICE;
+    /* One cycle-counter read per switch: going straight from one process
+     * to the next, the last slice's end is this one's start. */
+    uint64_t c0 = s->clock_fresh ? s->clock : cycles();
+    s->clock = c0;
     s->current = p;
-    uint64_t c0 = cycles();
     atomic_store_explicit(&s->slice_pid, p->pid, memory_order_relaxed);
     atomic_store_explicit(&s->slice_start, c0 ? c0 : 1, memory_order_release);
     void *fake = NULL;
@@ -388,7 +502,10 @@ static enum ot__want run_process(ot__sched *s, ot__proc *p)
     if (p->slot && (char *)p->sp < p->slot->low_water)
         p->slot->low_water = p->sp;
     atomic_store_explicit(&s->slice_start, 0, memory_order_release);
-    int64_t dt = (int64_t)((double)(cycles() - c0) * ns_per_cycle);
+    uint64_t c1 = cycles();
+    s->clock = c1;
+    s->clock_fresh = true;
+    int64_t dt = (int64_t)((double)(c1 - c0) * ns_per_cycle);
     s->current = NULL;
     s->switches++;
     ot__counter_add(&p->cpu_ns, (uint64_t)dt);
@@ -429,7 +546,7 @@ static void after_run(ot__sched *s, ot__proc *p, enum ot__want want)
 static void on_fault(int sig, siginfo_t *info, void *uctx)
 {
     (void)uctx;
-    ot__sched *s = tl_sched;
+    ot__sched *s = ot__tl_sched;
     if (s && s->current) {
         /* The fault happened while a process ran: end that process. */
         ot__slot *sl = s->current->slot;
@@ -476,9 +593,12 @@ static ot__proc *next_process(ot__sched *s)
     ot__runtime *rt = ot__rt;
     for (;;) {
         int64_t next_deadline = ot__timers_pending(s) ? ot__timers_run(s, ot__now_ns()) : INT64_MAX;
+        if (rt->nscheds > 1 && (s->pops & 31) == 0)
+            share_backlog(s, s->clock);
         ot__proc *p = rq_pop(s);
         if (p)
             return p;
+        s->clock_fresh = false; /* from here on the scheduler may spin or sleep */
         if (rt->nscheds > 1 && (p = steal(s)))
             return p;
         if (atomic_load(&rt->stopping) && atomic_load(&rt->live) == 0)
@@ -486,7 +606,8 @@ static ot__proc *next_process(ot__sched *s)
         /* Spin a little before sleeping: a wakeup often follows at once. */
         for (int i = 0; i < 2000; i++) {
             if (atomic_load_explicit(&s->rq_len, memory_order_relaxed) ||
-                atomic_load_explicit(&s->remote, memory_order_relaxed))
+                atomic_load_explicit(&s->remote, memory_order_relaxed) ||
+                atomic_load_explicit(&s->poked, memory_order_relaxed))
                 break;
             ot__cpu_relax();
         }
@@ -514,7 +635,7 @@ static ot__proc *next_process(ot__sched *s)
 static void *sched_main(void *arg)
 {
     ot__sched *s = arg;
-    tl_sched = s;
+    ot__tl_sched = s;
     pthread_attr_t attr;
     if (pthread_getattr_np(pthread_self(), &attr) == 0) {
         void *lo;
@@ -659,6 +780,7 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
     }
     ot__rt = rt;
     calibrate_cycles();
+    steal_after_cycles = (uint64_t)(OT__STEAL_AFTER_NS / ns_per_cycle);
     install_fault_handlers();
     ot__registry_init();
     ot_term first = ot__spawn_first(fn, arg);

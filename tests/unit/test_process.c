@@ -615,3 +615,76 @@ static void blocking_body(void *arg)
 }
 
 Test(process, blocking_calls_run_beside_the_scheduler) { pt_run(blocking_body, NULL, 1); }
+
+/* ---------------------------------------------------------------- placement */
+
+/* Busy for ms of wall time without any runtime call (a long time slice),
+ * then tells the parent which scheduler ran it. */
+static void busy_child(void *arg)
+{
+    ot_term parent = T(arg);
+    int64_t until = ot_monotonic_ns() + 20 * 1000000;
+    while (ot_monotonic_ns() < until)
+        ;
+    ot_send(parent, ot_int(NULL, ot_scheduler_id()));
+}
+
+static void backlog_body(void *arg)
+{
+    (void)arg;
+    CHECK(ot_schedulers() == 2);
+    unsigned me = ot_scheduler_id();
+    CHECK(me == 1 || me == 2, "scheduler id %u", me);
+    enum { N = 8 };
+    for (int i = 0; i < N; i++)
+        CHECK(ot_spawn(busy_child, P(ot_self())) != OT_NONE);
+    unsigned seen = 0;
+    for (int i = 0; i < N; i++) {
+        ot_msg *m = ot_receive(OT_NONE, 60000, NULL);
+        CHECK(m != NULL, "child %d did not report", i);
+        if (!m)
+            return;
+        int64_t id = 0;
+        CHECK(ot_get_int64(ot_msg_term(m), &id) == 0 && (id == 1 || id == 2));
+        seen |= 1u << id;
+        ot_msg_free(m);
+    }
+    /* Eight new processes that each hold their scheduler for 20 ms form a
+     * backlog that waits far longer than the placement rule allows: the
+     * idle scheduler must have taken some. */
+    CHECK(seen == ((1u << 1) | (1u << 2)), "the backlog ran on one scheduler only (mask %#x)", seen);
+}
+
+Test(process, a_backlog_of_new_processes_is_shared_out) { pt_run(backlog_body, NULL, 2); }
+
+static void report_scheduler(void *arg)
+{
+    ot_send(T(arg), ot_int(NULL, ot_scheduler_id()));
+    /* still the same scheduler after waiting with frames held */
+    ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+    ot_msg_free(m);
+    ot_send(T(arg), ot_int(NULL, ot_scheduler_id()));
+}
+
+static void bound_body(void *arg)
+{
+    (void)arg;
+    for (unsigned want = 1; want <= 2; want++) {
+        ot_spawn_opts o = {.name = OT_NONE, .label = OT_NONE, .term_arg = OT_NONE, .scheduler = want};
+        ot_term pid = ot_spawn_opt(report_scheduler, P(ot_self()), &o);
+        CHECK(pid != OT_NONE);
+        ot_msg *m = ot_receive(OT_NONE, 10000, NULL);
+        CHECK(m && ot_msg_term(m) == ot_int(NULL, want), "first run on scheduler %u", want);
+        ot_msg_free(m);
+        ot_send(pid, OT_ATOM(OK));
+        m = ot_receive(OT_NONE, 10000, NULL);
+        CHECK(m && ot_msg_term(m) == ot_int(NULL, want), "still on scheduler %u", want);
+        ot_msg_free(m);
+    }
+    ot_spawn_opts bad = {.name = OT_NONE, .label = OT_NONE, .term_arg = OT_NONE, .scheduler = 3};
+    CHECK(ot_spawn_opt(report_scheduler, P(ot_self()), &bad) == OT_NONE);
+}
+
+Test(process, spawn_on_a_chosen_scheduler) { pt_run(bound_body, NULL, 2); }
+
+Test(process, scheduler_id_outside_a_scheduler_is_zero) { cr_assert_eq(ot_scheduler_id(), 0u); }

@@ -71,7 +71,11 @@ static void echo(void *arg)
 static void pinger(void *arg)
 {
     ot_term parent = T(arg);
-    ot_term e = ot_spawn(echo, NULL);
+    /* the echo on the other scheduler: every message crosses threads */
+    ot_spawn_opts o = {.name = OT_NONE, .label = OT_NONE, .term_arg = OT_NONE,
+                       .scheduler = ot_scheduler_id() == 1 ? 2 : 1};
+    ot_term e = ot_spawn_opt(echo, NULL, &o);
+    CHECK(e != OT_NONE);
     ot_heap *h = ot_heap_new();
     for (int i = 0; i < ROUNDS; i++) {
         ot_send(e, ot_tuple(h, 2, ot_self(), ot_int(NULL, i)));
@@ -88,8 +92,11 @@ static void pinger(void *arg)
 static void pairs_body(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < PAIRS; i++)
-        ot_spawn(pinger, P(ot_self()));
+    for (int i = 0; i < PAIRS; i++) {
+        ot_spawn_opts o = {.name = OT_NONE, .label = OT_NONE, .term_arg = OT_NONE,
+                           .scheduler = 1 + (unsigned)(i % 2)};
+        CHECK(ot_spawn_opt(pinger, P(ot_self()), &o) != OT_NONE);
+    }
     for (int i = 0; i < PAIRS; i++) {
         ot_msg *m = ot_receive(ot_atom("done"), 60000, NULL);
         CHECK(m != NULL);
@@ -107,7 +114,9 @@ static void sender(void *arg)
     ot_term to = T(arg);
     ot_heap *h = ot_heap_new();
     ot_term me = ot_spawn_arg();
+    unsigned where = ot_scheduler_id();
     for (int i = 0; i < PER_SENDER; i++) {
+        CHECK(ot_scheduler_id() == where);
         ot_send(to, ot_tuple(h, 2, me, ot_int(NULL, i)));
         ot_heap_reset(h);
     }
@@ -197,17 +206,69 @@ static void timers_body(void *arg)
     }
 }
 
+/* ---------------------------------------------------------------- backlog */
+
+/* New processes that hold their scheduler for a while, spawned in waves:
+ * the backlog ages, the idle scheduler is woken and steals half of it,
+ * while the stolen and the unstolen exchange messages with the parent. */
+#define WAVES 4
+#define PER_WAVE 16
+
+static void slow_start(void *arg)
+{
+    int64_t until = ot_monotonic_ns() + 2 * 1000000;
+    while (ot_monotonic_ns() < until)
+        ;
+    ot_term b[1];
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{go, From}"), 60000, b);
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    ot_send(b[0], ot_int(NULL, ot_scheduler_id()));
+    ot_msg_free(m);
+    (void)arg;
+}
+
+static void backlog_body(void *arg)
+{
+    (void)arg;
+    unsigned seen = 0;
+    ot_heap *h = ot_heap_new();
+    for (int w = 0; w < WAVES; w++) {
+        ot_term pids[PER_WAVE];
+        for (int i = 0; i < PER_WAVE; i++) {
+            pids[i] = ot_spawn(slow_start, NULL);
+            CHECK(pids[i] != OT_NONE);
+        }
+        for (int i = 0; i < PER_WAVE; i++) {
+            ot_send(pids[i], ot_tuple(h, 2, ot_atom("go"), ot_self()));
+            ot_heap_reset(h);
+        }
+        for (int i = 0; i < PER_WAVE; i++) {
+            ot_msg *m = ot_receive(OT_NONE, 60000, NULL);
+            CHECK(m != NULL);
+            int64_t id = 0;
+            if (m && ot_get_int64(ot_msg_term(m), &id) == 0 && id > 0 && id < 32)
+                seen |= 1u << id;
+            ot_msg_free(m);
+        }
+    }
+    ot_heap_free(h);
+    CHECK(seen == ((1u << 1) | (1u << 2)));
+}
+
 int main(int argc, char **argv)
 {
     tap = stdout;
     for (int i = 1; i < argc; i++)
         if (strncmp(argv[i], "--tap=", 6) == 0 && !(tap = fopen(argv[i] + 6, "w")))
             return 2;
-    fprintf(tap, "1..4\n");
+    fprintf(tap, "1..5\n");
     run("sched: ping-pong pairs across schedulers", pairs_body);
     run("sched: 16 senders into one mailbox keep their order", fanin_body);
     run("sched: spawn/exit churn with links and monitors", churn_body);
     run("sched: many sleeping processes", timers_body);
+    run("sched: an old backlog of new processes is stolen in halves", backlog_body);
     fprintf(stderr, "%d tests, %d failed\n", tests_run, tests_failed);
     return tests_failed ? 1 : 0;
 }
