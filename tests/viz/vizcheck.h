@@ -34,7 +34,8 @@ static inline void vc_file(const vc_dir *d, const char *name, const char *ext, c
                            size_t len)
 {
     char p[700];
-    snprintf(p, sizeof p, "%s/%s%s", d->path, name, ext);
+    int n = snprintf(p, sizeof p, "%s/%s%s", d->path, name, ext);
+    cr_assert(n > 0 && (size_t)n < sizeof p, "path too long: %s/%s%s", d->path, name, ext);
     FILE *f = fopen(p, "wb");
     cr_assert(f, "cannot write %s", p);
     cr_assert_eq(fwrite(text, 1, len, f), len);
