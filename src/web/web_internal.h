@@ -179,8 +179,28 @@ typedef struct ow_dash {
 
 extern ow_dash *ow_d;
 
-/* ow_source: the current source (never NULL while the dashboard runs). */
-const ot_dash_source *ow_source(void);
+/* The current source, held by what reads it. A request (or a sample) holds
+ * the source for as long as it uses it; switching sources waits for (or,
+ * for a source the dashboard made, defers the free until) the last drop. */
+typedef struct ow_src_ref {
+    const ot_dash_source *src;      /* never NULL */
+    ot_dash_source *owned;          /* the dashboard's own (Connect): freed
+                                       with the last reference; else NULL */
+    int refs;                       /* under the dashboard's source lock */
+} ow_src_ref;
+
+/* ow_source_hold: the current source (the local node when none was set),
+ * held until ow_source_drop. Never NULL. Any thread. */
+ow_src_ref *ow_source_hold(void);
+void ow_source_drop(ow_src_ref *r);
+
+/* What the Connect view says on a node that is not distributed. */
+#define OW_NOT_DISTRIBUTED \
+    "not available: start this node with a name (--sname) to connect to others"
+
+/* ow_switch_source: what ot_dashboard_set_source does; owned (== src or
+ * NULL) is a source the dashboard made and frees once unused. */
+int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned);
 
 /* The Traces view (dashboard.c). */
 json_t *ow_traces_json(void);
