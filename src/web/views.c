@@ -12,6 +12,7 @@
 #include "base/alloc.h"
 #include "otter/introspect.h"
 #include "otter/node.h"
+#include "term/term_internal.h"
 #include "web/web_internal.h"
 
 #if defined(__has_include)
@@ -46,7 +47,6 @@ json_t *ow_term_text(ot_term t, size_t limit)
 
 ot_term ow_pid_parse(ot_heap *h, const char *s, ot_term node)
 {
-    (void)node; /* pids of a remote source come back as that node's pids */
     if (!s)
         return OT_NONE;
     if (!strncmp(s, "#PID", 4))
@@ -58,6 +58,15 @@ ot_term ow_pid_parse(ot_heap *h, const char *s, ot_term node)
         return OT_NONE;
     if (*s == '<' && s[strlen(s) - 1] != '>')
         return OT_NONE;
+    if (a != 0) {
+        /* Another node's pid, printed <N.id.serial> with N that node's
+         * atom: only the shown (connected) node's, with its creation. */
+        ot_conn_stats st;
+        if (!ot_is_atom(node) || node == ot_node() || ot__atom_index(node) != a ||
+            ot_conn_stats_get(node, &st) != 0)
+            return OT_NONE;
+        return ot_pid(h, node, b, c, st.peer_creation);
+    }
     char text[64];
     snprintf(text, sizeof text, "<%u.%u.%u>", a, b, c);
     ot_term pid;
@@ -260,8 +269,9 @@ static void view_process(const ow_request *rq, const ot_dash_source *src, ow_rep
                                "links, monitors, monitored_by]");
     ot_term info;
     int rc = src->process_info(src->ctx, h, pid, keys, &info);
-    if (rc == -EINVAL) {
-        /* A BEAM node has neither label nor cpu_time. */
+    if (rc == -EINVAL || rc == -EPROTO) {
+        /* A BEAM node has neither label nor cpu_time (badarg: over erpc
+         * the raise comes back as -EPROTO). */
         keys = ot_build(h, "[registered_name, status, initial_call, current_function, reductions, "
                            "memory, message_queue_len, trap_exit, links, monitors, monitored_by]");
         rc = src->process_info(src->ctx, h, pid, keys, &info);

@@ -146,8 +146,10 @@ const char *ow_arg(const ow_request *rq, const char *key);
 /* ow_term_text: t printed in Elixir syntax (limit: items per collection)
  * as a new jansson string; "" on failure. */
 json_t *ow_term_text(ot_term t, size_t limit);
-/* ow_pid_parse: "<0.12.0>", "#PID<0.12.0>" or "0.12.0" as a pid of the
- * source's node, on h. OT_NONE if malformed. */
+/* ow_pid_parse: "<0.12.0>", "#PID<0.12.0>" or "0.12.0" as a pid of this
+ * node, or "<N.12.0>" as one of `node` (the shown remote node, connected;
+ * N is its atom as pids print it), on h. OT_NONE if malformed or of
+ * another node. */
 ot_term ow_pid_parse(ot_heap *h, const char *s, ot_term node);
 
 /* ow_in_process: runs fn in a new process (for questions that need one,

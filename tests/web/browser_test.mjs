@@ -385,7 +385,11 @@ try {
       .catch(async (e) => { throw new Error(`${e.message}; the view: ${(await text('#view-processes')).replace(/\s+/g, ' ').slice(0, 600)}`); });
     await page.fill('#ps-search', 'otter_connect_probe');
     await waitFor(async () => (await names()).join() === 'otter_connect_probe', 'the probe process');
+    await page.click('#ps-table tbody tr');
+    await waitFor(async () => (await page.isVisible('#ps-detail')) &&
+      (await text('#pd-info')).includes(':otter_connect_probe'), 'the Elixir process in detail');
     await shot(page, 'connect-beam-processes');
+    await page.click('#pd-close');
     await page.fill('#ps-search', '');
 
     await showView(page, 'memory');
