@@ -121,11 +121,40 @@ OT_API const ot_dash_source *ot_dash_local_source(void);
  * as a source, every question asked over erpc with functions both kinds
  * answer (nothing is loaded onto it). The caller's node must be started
  * (otter/node.h) and able to connect to `node`. otter_node only labels
- * the page ("otter" or "beam"). NULL for a bad node or no memory. Free it
- * with ot_dash_remote_source_free once no dashboard uses it. Call it from
- * inside a process (it starts the process that makes the calls). */
+ * the page ("otter" or "beam"; ot_dash_peer_is_otter tells which). NULL
+ * for a bad node or no memory. Free it with ot_dash_remote_source_free
+ * once no dashboard uses it (ot_dashboard_set_source returns only when no
+ * request reads the source it replaced). Any thread of a running runtime
+ * (it starts the process that makes the calls). */
 OT_API ot_dash_source *ot_dash_remote_source(ot_term node, bool otter_node);
 OT_API void ot_dash_remote_source_free(ot_dash_source *src);
+
+/* ot_dash_peer_is_otter: which kind of node `node` is, asked over erpc
+ * (erlang:system_info(machine): "otter" on an otter node, "BEAM" on
+ * Erlang/Elixir), waiting up to timeout_ms. Connects first when needed.
+ * Returns 1 (otter), 0 (BEAM or another machine), or a negative errno as
+ * ot_erpc_call gives (-ENOTCONN, -ETIMEDOUT, -ENOENT when this node is not
+ * started, -EPERM outside a process; -EPROTO if the call raised). Call it
+ * from inside a process. */
+OT_API int ot_dash_peer_is_otter(ot_term node, int64_t timeout_ms);
+
+/* ot_dash_connect_error: what to tell a person when ot_connect(node)
+ * failed with rc (otter/node.h), in one line that says what to do:
+ *   -ECONNREFUSED  "no node N registered with epmd on host H (is it
+ *                  running, and started with -sname/-name? ...)"
+ *   -EACCES        "cookie rejected by N" followed by ": " and
+ *                  cookie_hint when cookie_hint is not NULL
+ *   -EHOSTUNREACH  "host H of N is unknown or unreachable"
+ *   -ETIMEDOUT     "N did not complete the handshake in time"
+ *   -EINVAL        "cannot connect to N: short and long node names do
+ *                  not mix ..."
+ *   -EPROTO        "N refused the connection (distribution capabilities)"
+ *   others         "cannot connect to N: <ot_strerror(rc)>"
+ * node is the name as text ("name@host"). Writes at most cap bytes
+ * (always NUL-terminated when cap > 0) and returns buf. Any thread. The
+ * otter command and the dashboard's Connect view both use it. */
+OT_API const char *ot_dash_connect_error(char *buf, size_t cap, const char *node, int rc,
+                                         const char *cookie_hint);
 
 /* ---------------------------------------------------------------- the server */
 
@@ -175,10 +204,42 @@ OT_API int ot_dashboard_stop(void);
 OT_API const char *ot_dashboard_url(void);
 
 /* ot_dashboard_set_source: makes every view show `src` (NULL: the local
- * node) from the next request on, and tells open pages to reload their
- * views. src must stay valid until it is replaced or the dashboard
- * stops. Returns 0 or -ENOENT if no dashboard runs. */
+ * node) from the next request on, clears the memory chart (its
+ * measurements start again at 0 for the new node) and tells open pages
+ * to reload their views. src must stay valid until it is replaced or the
+ * dashboard stops; when this returns, no request or sample reads the
+ * source it replaced any more (it waits for those in flight, each bounded
+ * by the source's own timeouts), so the caller may free that one. A
+ * source the dashboard made itself (ot_dashboard_connect) is freed by the
+ * dashboard once the last request using it is done. Returns 0, -ENOENT if
+ * no dashboard runs, -ENOMEM. Any thread; from a process, the wait holds
+ * its scheduler thread. */
 OT_API int ot_dashboard_set_source(const ot_dash_source *src);
+
+/* ot_dashboard_connect: the Connect view's action, Node.set_cookie/2 +
+ * Node.connect/1 and then every view on that node. node is "name@host"
+ * (at most 255 bytes; the name [A-Za-z0-9_-], the host [A-Za-z0-9._-]);
+ * NULL, "" or this node's own name switch back to the local node (always
+ * possible). cookie is the cookie for that node (at most 255 bytes, no
+ * control characters); NULL or "" takes this node's default cookie
+ * (ot_get_cookie). The cookie is set for `node` only, and takes effect at
+ * the next connection: a node already connected stays connected, as in
+ * Erlang. On success the dashboard shows `node` through a remote source of
+ * its own (ot_dash_remote_source; the kind, otter or BEAM, asked with
+ * ot_dash_peer_is_otter) and frees the source it replaces if it made
+ * that one. On failure nothing changes: the dashboard keeps showing the
+ * node it showed, and why (when not NULL) gets a one-line message of
+ * why_cap bytes at most that says what to do (ot_dash_connect_error's
+ * for a failed connection).
+ * Returns 0, or -ENOENT (no dashboard runs), -ENOTSUP (this node is not
+ * distributed: ot_node_start was not called), -EINVAL (a bad node name or
+ * cookie), -EBUSY (another connect is under way), ot_connect's errors
+ * (-ECONNREFUSED, -EACCES, -EHOSTUNREACH, -ETIMEDOUT, -EPROTO, -EINVAL),
+ * -ENOTCONN / -ETIMEDOUT / -EPROTO when the connected node does not answer
+ * the kind question, -ENOMEM, -EAGAIN. Bounded: about 12 s at most (the
+ * connection set-up and one call). Any thread: outside a process the work
+ * runs in a process of its own and the thread waits for it. */
+OT_API int ot_dashboard_connect(const char *node, const char *cookie, char *why, size_t why_cap);
 
 /* ot_dashboard_memory_chart: the live memory chart (spec + last `window`
  * points), for pushing from elsewhere or taking a snapshot; NULL if no

@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "otter/introspect.h"
+#include "otter/node.h"
 #include "otter/process.h"
 #include "otter/trace.h"
 #include "web/web_internal.h"
@@ -28,14 +29,73 @@
 #endif
 
 ow_dash *ow_d;
-static const ot_dash_source *_Atomic cur_source;
-/* Serialises start, stop and the sampler's pushes against stop. */
+/* Serialises start, stop, source switches and the sampler's pushes. */
 static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
 
-const ot_dash_source *ow_source(void)
+/* ---------------------------------------------------------------- the source */
+
+/* The current source's reference (NULL: the local node) and the lock that
+ * guards every reference count; src_cv wakes a switch waiting for the
+ * readers of a source it does not own. Lock order: life, then src_m. */
+static pthread_mutex_t src_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t src_cv = PTHREAD_COND_INITIALIZER;
+static ow_src_ref *cur_ref;
+static ow_src_ref local_ref;   /* never freed; its count is kept but unused */
+
+ow_src_ref *ow_source_hold(void)
 {
-    const ot_dash_source *s = atomic_load(&cur_source);
-    return s ? s : ot_dash_local_source();
+    pthread_mutex_lock(&src_m);
+    ow_src_ref *r = cur_ref;
+    if (!r) {
+        r = &local_ref;
+        r->src = ot_dash_local_source();
+    }
+    r->refs++;
+    pthread_mutex_unlock(&src_m);
+    return r;
+}
+
+static void ref_free(ow_src_ref *r)
+{
+    if (r->owned)
+        ot_dash_remote_source_free(r->owned);
+    ot__free(r);
+}
+
+void ow_source_drop(ow_src_ref *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&src_m);
+    bool last = --r->refs == 0 && r != &local_ref && r != cur_ref;
+    bool free_it = last && r->owned;
+    if (last && !r->owned)
+        pthread_cond_broadcast(&src_cv);   /* a switch waits for it */
+    pthread_mutex_unlock(&src_m);
+    if (free_it)
+        ref_free(r);
+}
+
+/* Lets go of the reference a switch (or stop) took from cur_ref: a source
+ * the dashboard made goes with its last reader; a caller's source is
+ * waited for until no reader is left, so the caller may free it. */
+static void retire(ow_src_ref *old)
+{
+    if (!old)
+        return;
+    pthread_mutex_lock(&src_m);
+    old->refs--;
+    if (old->owned) {
+        bool free_it = old->refs == 0;
+        pthread_mutex_unlock(&src_m);
+        if (free_it)
+            ref_free(old);
+        return;
+    }
+    while (old->refs > 0)
+        pthread_cond_wait(&src_cv, &src_m);
+    pthread_mutex_unlock(&src_m);
+    ot__free(old);
 }
 
 /* ---------------------------------------------------------------- memory */
@@ -100,7 +160,10 @@ static int sample(int64_t i, void *arg)
     pthread_mutex_lock(&life);
     int rc = 0;
     if (ow_d) {
-        const ot_dash_source *src = ow_source();
+        /* Under life: a switch waits for this sample, so no point of the
+         * previous node lands after the chart was cleared for the next. */
+        ow_src_ref *ref = ow_source_hold();
+        const ot_dash_source *src = ref->src;
         ot_term mem = OT_NONE;
         if (src->memory && src->memory(src->ctx, h, &mem) == 0) {
             int64_t iter = atomic_fetch_add(&ow_d->sample_iter, 1);
@@ -110,6 +173,7 @@ static int sample(int64_t i, void *arg)
             if (every < 1 || iter % every == 0)
                 publish_overview(h, src, mem);
         }
+        ow_source_drop(ref);
     }
     pthread_mutex_unlock(&life);
     ot_heap_free(h);
@@ -148,12 +212,15 @@ char *ow_hello_json(void)
     /* Called under the stream's lock: reads only what stays put while the
      * dashboard runs. */
     ow_dash *d = ow_d;
-    const ot_dash_source *src = ow_source();
+    ow_src_ref *ref = ow_source_hold();
+    const ot_dash_source *src = ref->src;
     json_t *o = json_object();
     ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
     const char *nt = ot_atom_text(node, NULL);
     json_object_set_new(o, "node", json_string(nt ? nt : "?"));
     json_object_set_new(o, "source", json_string(src->kind ? src->kind : "?"));
+    const char *lt = ot_atom_text(ot_node(), NULL);
+    json_object_set_new(o, "local_node", json_string(lt ? lt : "?"));
     json_object_set_new(o, "tour", json_boolean(d && d->opts.tour));
     json_object_set_new(o, "sample_ms", json_integer(d ? d->sample_ms : 0));
     json_object_set_new(o, "window", json_integer(d ? (json_int_t)d->opts.window : 0));
@@ -170,8 +237,9 @@ char *ow_hello_json(void)
 #else
     json_object_set_new(av, "ets_spike", json_false());
 #endif
-    json_object_set_new(av, "connect", json_false());
+    json_object_set_new(av, "connect", json_boolean(ot_node_alive()));
     json_object_set_new(o, "available", av);
+    ow_source_drop(ref);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     char *r = NULL;
@@ -403,6 +471,17 @@ static bool is_loopback(const char *a)
     return !strncmp(a, "127.", 4) || !strcmp(a, "::1");
 }
 
+/* Back to the local node when the dashboard stops (no request runs any
+ * more): the dashboard's own source goes now. */
+static void drop_current(void)
+{
+    pthread_mutex_lock(&src_m);
+    ow_src_ref *old = cur_ref;
+    cur_ref = NULL;
+    pthread_mutex_unlock(&src_m);
+    retire(old);
+}
+
 static void dash_free(ow_dash *d)
 {
     if (!d)
@@ -483,7 +562,20 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
         dash_free(d);
         return -ENOMEM;
     }
-    atomic_store(&cur_source, o.source);
+    pthread_mutex_lock(&src_m);
+    cur_ref = NULL;
+    if (o.source) {
+        cur_ref = ot__calloc(1, sizeof *cur_ref);
+        if (cur_ref) {
+            cur_ref->src = o.source;
+            cur_ref->refs = 1;
+        }
+    }
+    pthread_mutex_unlock(&src_m);
+    if (o.source && !cur_ref) {
+        dash_free(d);
+        return -ENOMEM;
+    }
     ow_stream_init();
     pthread_mutex_lock(&life);
     ow_d = d;
@@ -522,6 +614,7 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
         ow_stream_detach_charts();
         ow_stream_free();
         dash_free(d);
+        drop_current();
         return rc;
     }
     if (!o.quiet) {
@@ -554,7 +647,7 @@ int ot_dashboard_stop(void)
     ow_stream_free();
     traces_clear();
     ow_proc_forget();
-    atomic_store(&cur_source, NULL);
+    drop_current();
     dash_free(d);
     return 0;
 }
@@ -565,17 +658,43 @@ const char *ot_dashboard_url(void)
     return d ? d->url : NULL;
 }
 
-int ot_dashboard_set_source(const ot_dash_source *src)
+int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned)
 {
-    if (!ow_d)
+    ow_src_ref *nr = NULL;
+    if (src && src != ot_dash_local_source()) {
+        nr = ot__calloc(1, sizeof *nr);
+        if (!nr)
+            return -ENOMEM;
+        nr->src = src;
+        nr->owned = owned;
+        nr->refs = 1;   /* cur_ref's own */
+    }
+    pthread_mutex_lock(&life);
+    if (!ow_d) {
+        pthread_mutex_unlock(&life);
+        ot__free(nr);
         return -ENOENT;
-    atomic_store(&cur_source, src);
-    ow_proc_forget();
+    }
+    pthread_mutex_lock(&src_m);
+    ow_src_ref *old = cur_ref;
+    cur_ref = nr;
+    pthread_mutex_unlock(&src_m);
+    /* No sample runs (it holds life): the chart starts over for the new
+     * node, at measurement 0. */
     ot_livechart_clear(ow_d->memory_chart, NULL);
+    atomic_store(&ow_d->sample_iter, 0);
+    pthread_mutex_unlock(&life);
+    ow_proc_forget();
     char *hello = ow_hello_json();
     ow_stream_publish("source", hello ? hello : "{}");
     ot__free(hello);
+    retire(old);
     return 0;
+}
+
+int ot_dashboard_set_source(const ot_dash_source *src)
+{
+    return ow_switch_source(src, NULL);
 }
 
 ot_livechart *ot_dashboard_memory_chart(void)

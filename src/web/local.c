@@ -21,6 +21,7 @@
 #include "base/alloc.h"
 #include "core/core_internal.h"
 #include "otter/introspect.h"
+#include "otter/node.h"
 #include "web/web_internal.h"
 
 #if defined(__has_include)
@@ -194,10 +195,11 @@ static const char *fn_cached(fn_cache *c, ot_proc_fn fn, char *scratch, size_t c
 
 /* ---------------------------------------------------------------- the source */
 
+/* node(): nonode@nohost until the node is started (otter/node.h). */
 static ot_term local_node_name(void *ctx)
 {
     (void)ctx;
-    return OT_ATOM(NONODE);
+    return ot_node();
 }
 
 static int local_system_info(void *ctx, ot_heap *h, ot_term *out)

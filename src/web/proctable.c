@@ -167,7 +167,9 @@ void ow_proc_forget(void)
 /* ---------------------------------------------------------------- rows */
 
 typedef struct row {
-    ot_term pid;
+    ot_term pid;              /* immediate, or a copy in pid_mem (another
+                                 node's pid outlives the walk's heap) */
+    uint64_t *pid_mem;        /* ot__malloc'd; NULL for a local pid */
     ot_term name;
     uint64_t reductions, delta, memory, mq, cpu;
     bool has_delta;
@@ -182,6 +184,24 @@ static void row_free(row *r)
     ot__free(r->ic);
     ot__free(r->cf);
     ot__free(r->pid_text);
+    ot__free(r->pid_mem);
+}
+
+/* Gives r a pid of its own: a remote source's pids live on the walk's
+ * heap, and the rows are sorted after it is gone. */
+static bool own_pid(row *r)
+{
+    size_t words = ot__copy_words(r->pid);
+    if (words == 0)
+        return true;
+    r->pid_mem = ot__malloc(words * sizeof(uint64_t));
+    if (!r->pid_mem)
+        return false;
+    ot_heap fixed;
+    ot__heap_init_fixed(&fixed, r->pid_mem, words);
+    r->pid = ot_copy(&fixed, r->pid);
+    ot__heap_release_fixed(&fixed);   /* a pid holds no shared binary */
+    return r->pid != OT_NONE;
 }
 
 static char *dup(const char *s)
@@ -363,8 +383,9 @@ static int collect(const ot_dash_proc *p, void *arg)
     r.ic = dup(p->initial_call);
     r.cf = dup(p->current_function);
     r.pid_text = dup(pid_text);
+    bool pid_ok = own_pid(&r);
     if ((p->label && !r.label) || (p->initial_call && !r.ic) || (p->current_function && !r.cf) ||
-        !r.pid_text) {
+        !r.pid_text || !pid_ok) {
         row_free(&r);
         s->err = -ENOMEM;
         return -ENOMEM;

@@ -5,7 +5,11 @@
  * application_master:get_child/1, supervisor:which_children/1, ets:all/0,
  * ets:info/1). Nothing is loaded onto the target. Questions come from the
  * web server's plain threads, so each erpc runs in a short-lived process
- * (through a proxy process, one call at a time). */
+ * (through a proxy process, one call at a time).
+ *
+ * Also the Connect view's action (ot_dashboard_connect: cookie, connection,
+ * which kind of node, the switch) and what the dashboard and the otter
+ * command say when a connection fails (ot_dash_connect_error). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,4 +311,226 @@ void ot_dash_remote_source_free(ot_dash_source *src)
     remote *r = src->ctx;
     ot_exit_signal(r->proxy, ot_atom("kill"));
     free(r);
+}
+
+/* ---------------------------------------------------------------- which node, connecting */
+
+int ot_dash_peer_is_otter(ot_term node, int64_t timeout_ms)
+{
+    if (!ot_is_atom(node))
+        return -EINVAL;
+    ot_heap *h = ot_heap_new();
+    if (!h)
+        return -ENOMEM;
+    ot_term machine;
+    int rc = ot_erpc_call(h, node, ot_atom("erlang"), ot_atom("system_info"), ot_list(h, 1, ot_atom("machine")),
+                          timeout_ms, &machine);
+    if (rc == 0) {
+        /* A charlist: "otter" or "BEAM". */
+        static const char otter[] = "otter";
+        size_t i = 0;
+        bool same = ot_is_list(machine);
+        for (ot_term l = machine; same && ot_is_list(l) && l != OT_NIL; l = ot_tl(l), i++) {
+            int64_t ch;
+            same = i < sizeof otter - 1 && ot_get_int64(ot_hd(l), &ch) == 0 && ch == otter[i];
+        }
+        rc = same && i == sizeof otter - 1;
+    } else if (rc > 0) {
+        rc = -EPROTO;   /* it raised: not a node that answers the question */
+    }
+    ot_heap_free(h);
+    return rc;
+}
+
+const char *ot_dash_connect_error(char *buf, size_t cap, const char *node, int rc, const char *cookie_hint)
+{
+    if (!buf || cap == 0)
+        return buf;
+    if (!node)
+        node = "?";
+    const char *at = strchr(node, '@');
+    const char *host = at ? at + 1 : "";
+    switch (rc) {
+    case -ECONNREFUSED:
+        snprintf(buf, cap,
+                 "no node %s registered with epmd on host %s (is it running, and started with "
+                 "-sname/-name? `epmd -names` on %s lists the nodes there)",
+                 node, host, host);
+        break;
+    case -EACCES:
+        snprintf(buf, cap, "cookie rejected by %s%s%s", node, cookie_hint ? ": " : "", cookie_hint ? cookie_hint : "");
+        break;
+    case -EHOSTUNREACH:
+        snprintf(buf, cap, "host %s of %s is unknown or unreachable", host, node);
+        break;
+    case -ETIMEDOUT:
+        snprintf(buf, cap, "%s did not complete the handshake in time", node);
+        break;
+    case -EINVAL:
+        snprintf(buf, cap,
+                 "cannot connect to %s: short and long node names do not mix (a node started with "
+                 "-sname reaches only name@host without a dot, one started with -name only full names)",
+                 node);
+        break;
+    case -EPROTO:
+        snprintf(buf, cap, "%s refused the connection (distribution capabilities)", node);
+        break;
+    default:
+        snprintf(buf, cap, "cannot connect to %s: %s", node, ot_strerror(rc));
+        break;
+    }
+    return buf;
+}
+
+/* How long the dashboard waits for the kind question once connected; the
+ * connection's own set-up is bounded by the node's setup_ms (7 s). */
+#define KIND_TIMEOUT_MS 4000
+#define CONNECT_WAIT_MS 12000
+
+/* name@host: the name of [A-Za-z0-9_-], the host of [A-Za-z0-9._-]. */
+static bool node_name_ok(const char *s, char *why, size_t cap)
+{
+    size_t n = strlen(s);
+    if (n > 255) {
+        snprintf(why, cap, "node: at most 255 characters (name@host)");
+        return false;
+    }
+    const char *at = strchr(s, '@');
+    if (!at || at == s || !at[1] || strchr(at + 1, '@')) {
+        snprintf(why, cap, "node: expected name@host (e.g. demo@localhost)");
+        return false;
+    }
+    for (const char *p = s; *p; p++) {
+        char c = *p;
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        bool ok = p < at ? alnum || c == '_' || c == '-' : p == at || alnum || c == '_' || c == '-' || c == '.';
+        if (!ok) {
+            snprintf(why, cap, "node: expected name@host, where the name has only letters, digits, _ and - "
+                               "and the host only letters, digits, _, - and .");
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool cookie_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 255)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+/* Connects to node and asks its kind: *out = {ConnectRc, Kind}, where Kind
+ * is ot_dash_peer_is_otter's answer. Runs in a process; node travels in
+ * arg as its (immediate) atom, so nothing of the caller's is read. */
+static int connect_job(ot_heap *h, void *arg, ot_term *out)
+{
+    ot_term node = (ot_term)(uintptr_t)arg;
+    int rc = ot_connect(node);
+    int kind = rc == 0 ? ot_dash_peer_is_otter(node, KIND_TIMEOUT_MS) : 0;
+    *out = ot_tuple(h, 2, ot_int(h, rc), ot_int(h, kind));
+    return *out == OT_NONE ? -ENOMEM : 0;
+}
+
+static pthread_mutex_t connect_m = PTHREAD_MUTEX_INITIALIZER;
+
+static int connect_locked(const char *node, const char *cookie, char *why, size_t cap)
+{
+    ot_term a = ot_atom(node);
+    if (a == OT_NONE) {
+        snprintf(why, cap, "node: cannot be made an atom (the atom table is full?)");
+        return -ENOMEM;
+    }
+    char dflt[256] = "";
+    if (!cookie || !*cookie) {
+        const char *c = ot_atom_text(ot_get_cookie(), NULL);
+        snprintf(dflt, sizeof dflt, "%s", c ? c : "");
+        cookie = dflt;
+    }
+    int rc = ot_set_node_cookie(a, cookie);
+    if (rc) {
+        snprintf(why, cap, "cookie: %s", rc == -EINVAL ? "not one a node accepts" : ot_strerror(rc));
+        return rc;
+    }
+    ot_heap *h = ot_heap_new();
+    if (!h)
+        return -ENOMEM;
+    ot_term res = OT_NONE;
+    void *arg = (void *)(uintptr_t)a;
+    rc = ot_self() != OT_NONE ? connect_job(h, arg, &res) : ow_in_process(connect_job, arg, h, &res, CONNECT_WAIT_MS);
+    int64_t crc = 0, kind = 0;
+    if (rc == 0 && (ot_get_int64(ot_tuple_get(res, 0), &crc) || ot_get_int64(ot_tuple_get(res, 1), &kind)))
+        rc = -ENOMEM;
+    ot_heap_free(h);
+    if (rc == -ETIMEDOUT) {
+        snprintf(why, cap, "%s did not answer within %d s", node, CONNECT_WAIT_MS / 1000);
+        return rc;
+    }
+    if (rc) {
+        snprintf(why, cap, "cannot connect to %s: %s", node, ot_strerror(rc));
+        return rc;
+    }
+    if (crc) {
+        ot_dash_connect_error(why, cap, node, (int)crc,
+                              "give its cookie in the cookie field (empty: this node's own cookie)");
+        return (int)crc;
+    }
+    if (kind < 0) {
+        snprintf(why, cap, "connected to %s, but it did not answer erlang:system_info(machine): %s", node,
+                 ot_strerror((int)kind));
+        return (int)kind;
+    }
+    ot_dash_source *src = ot_dash_remote_source(a, kind == 1);
+    if (!src) {
+        snprintf(why, cap, "out of memory");
+        return -ENOMEM;
+    }
+    rc = ow_switch_source(src, src);
+    if (rc) {
+        ot_dash_remote_source_free(src);
+        snprintf(why, cap, "the dashboard stopped");
+    }
+    return rc;
+}
+
+int ot_dashboard_connect(const char *node, const char *cookie, char *why, size_t why_cap)
+{
+    char scratch[512];
+    if (!why || why_cap == 0) {
+        why = scratch;
+        why_cap = sizeof scratch;
+    }
+    why[0] = 0;
+    if (!ot_dashboard_url()) {
+        snprintf(why, why_cap, "no dashboard runs");
+        return -ENOENT;
+    }
+    const char *self = ot_atom_text(ot_node(), NULL);
+    if (!node || !*node || (self && !strcmp(node, self))) {
+        int rc = ow_switch_source(NULL, NULL);
+        if (rc)
+            snprintf(why, why_cap, "no dashboard runs");
+        return rc;
+    }
+    if (!ot_node_alive()) {
+        snprintf(why, why_cap, "%s", OW_NOT_DISTRIBUTED);
+        return -ENOTSUP;
+    }
+    if (!node_name_ok(node, why, why_cap))
+        return -EINVAL;
+    if (cookie && *cookie && !cookie_ok(cookie)) {
+        snprintf(why, why_cap, "cookie: at most 255 characters, none of them control characters");
+        return -EINVAL;
+    }
+    if (pthread_mutex_trylock(&connect_m)) {
+        snprintf(why, why_cap, "another connection is being made: try again in a moment");
+        return -EBUSY;
+    }
+    int rc = connect_locked(node, cookie, why, why_cap);
+    pthread_mutex_unlock(&connect_m);
+    return rc;
 }

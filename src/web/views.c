@@ -11,6 +11,8 @@
 
 #include "base/alloc.h"
 #include "otter/introspect.h"
+#include "otter/node.h"
+#include "term/term_internal.h"
 #include "web/web_internal.h"
 
 #if defined(__has_include)
@@ -45,7 +47,6 @@ json_t *ow_term_text(ot_term t, size_t limit)
 
 ot_term ow_pid_parse(ot_heap *h, const char *s, ot_term node)
 {
-    (void)node; /* pids of a remote source come back as that node's pids */
     if (!s)
         return OT_NONE;
     if (!strncmp(s, "#PID", 4))
@@ -57,6 +58,15 @@ ot_term ow_pid_parse(ot_heap *h, const char *s, ot_term node)
         return OT_NONE;
     if (*s == '<' && s[strlen(s) - 1] != '>')
         return OT_NONE;
+    if (a != 0) {
+        /* Another node's pid, printed <N.id.serial> with N that node's
+         * atom: only the shown (connected) node's, with its creation. */
+        ot_conn_stats st;
+        if (!ot_is_atom(node) || node == ot_node() || ot__atom_index(node) != a ||
+            ot_conn_stats_get(node, &st) != 0)
+            return OT_NONE;
+        return ot_pid(h, node, b, c, st.peer_creation);
+    }
     char text[64];
     snprintf(text, sizeof text, "<%u.%u.%u>", a, b, c);
     ot_term pid;
@@ -259,8 +269,9 @@ static void view_process(const ow_request *rq, const ot_dash_source *src, ow_rep
                                "links, monitors, monitored_by]");
     ot_term info;
     int rc = src->process_info(src->ctx, h, pid, keys, &info);
-    if (rc == -EINVAL) {
-        /* A BEAM node has neither label nor cpu_time. */
+    if (rc == -EINVAL || rc == -EPROTO) {
+        /* A BEAM node has neither label nor cpu_time (badarg: over erpc
+         * the raise comes back as -EPROTO). */
         keys = ot_build(h, "[registered_name, status, initial_call, current_function, reductions, "
                            "memory, message_queue_len, trap_exit, links, monitors, monitored_by]");
         rc = src->process_info(src->ctx, h, pid, keys, &info);
@@ -622,15 +633,56 @@ static void view_traces(ow_reply *out)
     reply_json(out, 200, o);
 }
 
+/* The Connect view: which node the views show, of which kind, and this
+ * node's own name (the form's default). */
 static void view_node(const ot_dash_source *src, ow_reply *out)
 {
     json_t *o = json_object();
     ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
     json_object_set_new(o, "node", json_string(ot_atom_text(node, NULL)));
     json_object_set_new(o, "source", json_string(src->kind ? src->kind : "?"));
-    json_object_set_new(o, "connect_available", json_false());
-    json_object_set_new(o, "reason", json_string("not available: this build has no distribution "
-                                                 "(otter/node.h); the dashboard shows the local node"));
+    json_object_set_new(o, "local_node", json_string(ot_atom_text(ot_node(), NULL)));
+    json_object_set_new(o, "local", json_boolean(src == ot_dash_local_source()));
+    bool alive = ot_node_alive();
+    json_object_set_new(o, "connect_available", json_boolean(alive));
+    if (!alive)
+        json_object_set_new(o, "reason", json_string(OW_NOT_DISTRIBUTED));
+    reply_json(out, 200, o);
+}
+
+/* POST /api/connect?node=name@host&cookie=C: ot_dashboard_connect. 200
+ * with the node now shown; 400 for a bad name or cookie (or a long name
+ * asked of a short-names node, and the reverse); 200 "not
+ * available" when this node is not distributed; 502 when the node could
+ * not be reached or refused (the message says what to do), 504 when it
+ * did not answer in time, 409 while another connect is under way. */
+static void view_connect(const ow_request *rq, ow_reply *out)
+{
+    char why[512];
+    int rc = ot_dashboard_connect(ow_arg(rq, "node"), ow_arg(rq, "cookie"), why, sizeof why);
+    if (rc == -ENOTSUP) {
+        reply_unavailable(out, why);
+        return;
+    }
+    if (rc) {
+        /* -EINVAL: a bad name or cookie, or a name of the other kind
+         * (long/short): the request's fault either way. */
+        unsigned st = rc == -EINVAL                                   ? 400
+                    : rc == -EBUSY                                    ? 409
+                    : rc == -ETIMEDOUT                                ? 504
+                    : rc == -ENOMEM || rc == -EAGAIN || rc == -ENOENT ? 500
+                                                                      : 502;
+        reply_error(out, st, why);
+        return;
+    }
+    ow_src_ref *ref = ow_source_hold();
+    const ot_dash_source *src = ref->src;
+    json_t *o = json_object();
+    ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
+    json_object_set_new(o, "node", json_string(ot_atom_text(node, NULL)));
+    json_object_set_new(o, "source", json_string(src->kind ? src->kind : "?"));
+    json_object_set_new(o, "local", json_boolean(src == ot_dash_local_source()));
+    ow_source_drop(ref);
     reply_json(out, 200, o);
 }
 
@@ -638,11 +690,20 @@ static void view_node(const ot_dash_source *src, ow_reply *out)
 
 bool ow_views_handle(const ow_request *rq, ow_reply *out)
 {
-    const ot_dash_source *src = ow_source();
     bool get = !strcmp(rq->method, "GET"), post = !strcmp(rq->method, "POST");
     const char *p = rq->path;
     memset(out, 0, sizeof *out);
 #define ROUTE(path, is_method) (!strcmp(p, path) && (is_method))
+    /* Connecting switches the source: it holds none itself (a switch waits
+     * for the readers of a source the dashboard was given). */
+    if (ROUTE("/api/connect", post)) {
+        view_connect(rq, out);
+        return true;
+    }
+    /* Every other view reads the source it starts with until it answers. */
+    ow_src_ref *ref = ow_source_hold();
+    const ot_dash_source *src = ref->src;
+    bool found = true;
     if (ROUTE("/api/overview", get))
         view_overview(src, out);
     else if (ROUTE("/api/processes", get))
@@ -682,10 +743,9 @@ bool ow_views_handle(const ow_request *rq, ow_reply *out)
             reply_json(out, 202, json_pack("{s:s}", "started", kind));
     } else if (ROUTE("/api/node", get))
         view_node(src, out);
-    else if (ROUTE("/api/connect", post))
-        reply_unavailable(out, "not available: this build has no distribution (otter/node.h)");
     else
-        return false;
+        found = false;
 #undef ROUTE
-    return true;
+    ow_source_drop(ref);
+    return found;
 }

@@ -146,8 +146,10 @@ const char *ow_arg(const ow_request *rq, const char *key);
 /* ow_term_text: t printed in Elixir syntax (limit: items per collection)
  * as a new jansson string; "" on failure. */
 json_t *ow_term_text(ot_term t, size_t limit);
-/* ow_pid_parse: "<0.12.0>", "#PID<0.12.0>" or "0.12.0" as a pid of the
- * source's node, on h. OT_NONE if malformed. */
+/* ow_pid_parse: "<0.12.0>", "#PID<0.12.0>" or "0.12.0" as a pid of this
+ * node, or "<N.12.0>" as one of `node` (the shown remote node, connected;
+ * N is its atom as pids print it), on h. OT_NONE if malformed or of
+ * another node. */
 ot_term ow_pid_parse(ot_heap *h, const char *s, ot_term node);
 
 /* ow_in_process: runs fn in a new process (for questions that need one,
@@ -179,8 +181,28 @@ typedef struct ow_dash {
 
 extern ow_dash *ow_d;
 
-/* ow_source: the current source (never NULL while the dashboard runs). */
-const ot_dash_source *ow_source(void);
+/* The current source, held by what reads it. A request (or a sample) holds
+ * the source for as long as it uses it; switching sources waits for (or,
+ * for a source the dashboard made, defers the free until) the last drop. */
+typedef struct ow_src_ref {
+    const ot_dash_source *src;      /* never NULL */
+    ot_dash_source *owned;          /* the dashboard's own (Connect): freed
+                                       with the last reference; else NULL */
+    int refs;                       /* under the dashboard's source lock */
+} ow_src_ref;
+
+/* ow_source_hold: the current source (the local node when none was set),
+ * held until ow_source_drop. Never NULL. Any thread. */
+ow_src_ref *ow_source_hold(void);
+void ow_source_drop(ow_src_ref *r);
+
+/* What the Connect view says on a node that is not distributed. */
+#define OW_NOT_DISTRIBUTED \
+    "not available: start this node with a name (--sname) to connect to others"
+
+/* ow_switch_source: what ot_dashboard_set_source does; owned (== src or
+ * NULL) is a source the dashboard made and frees once unused. */
+int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned);
 
 /* The Traces view (dashboard.c). */
 json_t *ow_traces_json(void);

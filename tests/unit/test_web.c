@@ -20,6 +20,7 @@
 
 #include "otter/dashboard.h"
 #include "otter/introspect.h"
+#include "otter/node.h"
 #include "otter/process.h"
 
 /* ---------------------------------------------------------------- the node */
@@ -33,6 +34,7 @@ static ot_term node_pid;
 static uint16_t node_port;
 static _Atomic long ticks;
 static long extra_procs;
+static char node_sname[64];   /* non-empty: the node is distributed */
 
 static void ticker(void *arg)
 {
@@ -64,7 +66,9 @@ static void node_body(void *arg)
         ot_heap_reset(h);
     }
     const char *url;
-    int rc = ot_dashboard_start(&node_opts, &url);
+    int rc = node_sname[0] ? ot_node_start(node_sname, OT_NODE_SHORT, "test_web_cookie") : 0;
+    if (rc == 0)
+        rc = ot_dashboard_start(&node_opts, &url);
     pthread_mutex_lock(&node_m);
     node_rc = rc;
     node_pid = ot_self();
@@ -669,4 +673,117 @@ Test(web, event_stream_starts_with_state_and_resumes_after_last_event_id)
     cr_assert(stream_until(fd, buf, sizeof buf, &len, "event: hello"));
     close(fd);
     node_down();
+}
+
+/* ---------------------------------------------------------------- connect */
+
+static const char *json_str(json_t *j, const char *key)
+{
+    const char *v = json_string_value(json_object_get(j, key));
+    return v ? v : "";
+}
+
+Test(web, connect_needs_a_distributed_node)
+{
+    char why[256];
+    cr_assert_eq(ot_dashboard_connect("a@b", NULL, why, sizeof why), -ENOENT, "no dashboard");
+    cr_assert_eq(node_up(NULL, 0), 0);
+    cr_assert_eq(get("/api/node", NULL), 200);
+    json_t *j = body_json();
+    cr_assert(json_is_false(json_object_get(j, "connect_available")), "%s", R.body);
+    cr_assert(strstr(json_str(j, "reason"), "start this node with a name (--sname)"), "%s", R.body);
+    cr_assert_str_eq(json_str(j, "local_node"), "nonode@nohost");
+    json_decref(j);
+    /* Another node: not available, said so. */
+    cr_assert_eq(post("/api/connect?node=other@somewhere", "X-Otter-Dashboard: 1\r\n"), 200);
+    j = body_json();
+    cr_assert(json_is_false(json_object_get(j, "available")), "%s", R.body);
+    cr_assert(strstr(json_str(j, "reason"), "start this node with a name (--sname) to connect to others"),
+              "%s", R.body);
+    json_decref(j);
+    /* This node itself (empty, or its name) always works. */
+    cr_assert_eq(post("/api/connect?node=", "X-Otter-Dashboard: 1\r\n"), 200, "%s", R.raw);
+    j = body_json();
+    cr_assert(json_is_true(json_object_get(j, "local")), "%s", R.body);
+    json_decref(j);
+    cr_assert_eq(post("/api/connect?node=nonode%40nohost", "X-Otter-Dashboard: 1\r\n"), 200, "%s", R.raw);
+    /* Without the page's header: refused like every other POST. */
+    cr_assert_eq(post("/api/connect?node=", NULL), 403);
+    node_is_fine();
+    node_down();
+}
+
+Test(web, connect_refuses_bad_names_and_says_what_to_do)
+{
+    snprintf(node_sname, sizeof node_sname, "test_web_%d", (int)getpid());
+    cr_assert_eq(node_up(NULL, 0), 0);
+    cr_assert_eq(get("/api/node", NULL), 200);
+    json_t *j = body_json();
+    cr_assert(json_is_true(json_object_get(j, "connect_available")), "%s", R.body);
+    char self[300];
+    snprintf(self, sizeof self, "%s", json_str(j, "local_node"));
+    cr_assert(!strncmp(self, node_sname, strlen(node_sname)) && self[strlen(node_sname)] == '@', "%s", self);
+    cr_assert_str_eq(json_str(j, "node"), self, "the local node shows its own name");
+    json_decref(j);
+    const char *host = strchr(self, '@') + 1;
+
+    /* Malformed names and cookies: 400, with what was wrong. */
+    static const char *bad[] = {"nohost", "a@b@c", "@host", "name@", "bad%20name@h", "a%2Fb@h", "a@h%2Fx"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "/api/connect?node=%s", bad[i]);
+        cr_assert_eq(post(path, "X-Otter-Dashboard: 1\r\n"), 400, "%s: %s", bad[i], R.raw);
+        j = body_json();
+        cr_assert(!strncmp(json_str(j, "error"), "node: ", 6), "%s: %s", bad[i], R.body);
+        json_decref(j);
+    }
+    char path[512];
+    int n = snprintf(path, sizeof path, "/api/connect?node=");
+    memset(path + n, 'a', 300);
+    snprintf(path + n + 300, sizeof path - (size_t)n - 300, "@%s", host);
+    cr_assert_eq(post(path, "X-Otter-Dashboard: 1\r\n"), 400, "%s", R.raw);
+    j = body_json();
+    cr_assert(strstr(json_str(j, "error"), "at most 255"), "%s", R.body);
+    json_decref(j);
+    snprintf(path, sizeof path, "/api/connect?node=peer@%s&cookie=a%%01b", host);
+    cr_assert_eq(post(path, "X-Otter-Dashboard: 1\r\n"), 400, "%s", R.raw);
+    j = body_json();
+    cr_assert(!strncmp(json_str(j, "error"), "cookie: ", 8), "%s", R.body);
+    json_decref(j);
+
+    /* A node epmd does not know: 502 and the message the otter command gives. */
+    snprintf(path, sizeof path, "/api/connect?node=nobody_%d@%s", (int)getpid(), host);
+    cr_assert_eq(post(path, "X-Otter-Dashboard: 1\r\n"), 502, "%s", R.raw);
+    j = body_json();
+    char want[200];
+    snprintf(want, sizeof want, "no node nobody_%d@%s registered with epmd on host %s", (int)getpid(), host, host);
+    cr_assert(strstr(json_str(j, "error"), want), "%s", R.body);
+    json_decref(j);
+    char why[300];
+    snprintf(want, sizeof want, "nobody_%d@%s", (int)getpid(), host);
+    cr_assert_eq(ot_dashboard_connect(want, "", why, sizeof why), -ECONNREFUSED, "%s", why);
+    cr_assert(strstr(why, "registered with epmd"), "%s", why);
+
+    /* Nothing changed: the views still show this node. */
+    cr_assert_eq(get("/api/overview", NULL), 200);
+    j = body_json();
+    cr_assert_str_eq(json_str(j, "node"), self);
+    json_decref(j);
+    /* Its own name: this node. */
+    snprintf(path, sizeof path, "/api/connect?node=%s", self);
+    cr_assert_eq(post(path, "X-Otter-Dashboard: 1\r\n"), 200, "%s", R.raw);
+    node_is_fine();
+    node_down();
+}
+
+Test(web, connect_error_messages)
+{
+    char b[400];
+    cr_assert_str_eq(ot_dash_connect_error(b, sizeof b, "x@y", -EACCES, NULL), "cookie rejected by x@y");
+    cr_assert_str_eq(ot_dash_connect_error(b, sizeof b, "x@y", -EACCES, "give it"), "cookie rejected by x@y: give it");
+    cr_assert(!strncmp(ot_dash_connect_error(b, sizeof b, "x@y", -ECONNREFUSED, NULL),
+                       "no node x@y registered with epmd on host y (", 44), "%s", b);
+    cr_assert_str_eq(ot_dash_connect_error(b, sizeof b, "x@y", -EHOSTUNREACH, NULL),
+                     "host y of x@y is unknown or unreachable");
+    cr_assert_str_eq(ot_dash_connect_error(b, 8, "x@y", -EACCES, NULL), "cookie ", "truncated, terminated");
 }

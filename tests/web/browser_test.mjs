@@ -9,9 +9,14 @@
 // that each view renders, that the memory chart receives new points, that a
 // page opened later starts with the points the node kept, that the binary
 // spike moves the chart, that killing a process works, and that no console
-// error appeared. Screenshots go to ARTIFACT_DIR. Prints TAP (also to
-// TAP_FILE) and a closing "N passed, M failed" line; exits 1 on any failure,
-// including a missing chromium or web/node_modules (never skips).
+// error appeared. The node is distributed (--sname), and two real Elixir
+// nodes started here (`elixir --sname ... --cookie ...`, each with a cookie
+// of its own) are what the Connect view switches to: every view must follow
+// to the Elixir node, a rejected cookie must say so and change nothing, and
+// the way back must work. Screenshots go to ARTIFACT_DIR. Prints TAP (also
+// to TAP_FILE) and a closing "N passed, M failed" line; exits 1 on any
+// failure, including a missing chromium, elixir or web/node_modules (never
+// skips).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,6 +80,40 @@ function startNode(args) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// A real Elixir node with a cookie of its own, a named ETS table and a
+// registered process to look for; it prints its node() once it is
+// registered with epmd and halts when its standard input closes.
+const ELIXIR_SCRIPT = `
+  :ets.new(:otter_connect_probe, [:named_table, :public])
+  Process.register(self(), :otter_connect_probe)
+  IO.puts("READY #{node()}")
+  IO.read(:stdio, :line)
+  System.halt()`;
+const elixirChildren = [];
+function startElixir(name, cookie) {
+  const child = spawn('elixir', ['--sname', name, '--cookie', cookie, '-e', ELIXIR_SCRIPT],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
+  elixirChildren.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '', err = '';
+    const timer = setTimeout(() => reject(new Error(`elixir node ${name} not READY in 60 s: ${err}`)), 60000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/^READY (\S+)$/m);
+      if (m) { clearTimeout(timer); resolve({ child, node: m[1], cookie }); }
+    });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run elixir (${e.message}): install it (scripts/deps.sh)`)); });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`elixir node ${name} exited with ${code}: ${err}`)); });
+  });
+}
+async function stopChild(c) {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  c.stdin.end();
+  await Promise.race([new Promise((r) => c.on('exit', r)), sleep(10000)]);
+  if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+
 async function check(name, fn) {
   try {
     const detail = await fn();
@@ -98,8 +137,15 @@ async function waitFor(fn, what, ms = 20000) {
 
 // ------------------------------------------------------------------ the tests
 
-const { child, url } = await startNode(['--tour', '--procs', '300']);
+const tag = process.pid;
+const dashName = `otter_dash_${tag}`;
+// Both Elixir nodes start while the rest of the test runs.
+const elixirs = Promise.all([startElixir(`dash_beam_a_${tag}`, `cookie_a_${tag}`),
+  startElixir(`dash_beam_b_${tag}`, `cookie_b_${tag}`)]);
+elixirs.catch(() => {});   // reported by the connect checks
+const { child, url } = await startNode(['--tour', '--procs', '300', '--sname', dashName, '--cookie', `dash_cookie_${tag}`]);
 const origin = new URL(url).origin;
+const localNode = (await (await fetch(origin + '/api/node')).json()).local_node;
 const browser = await chromium.launch({
   executablePath: chromiumPath, headless: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -107,6 +153,7 @@ const browser = await chromium.launch({
 });
 const consoleErrors = [];
 const blocked = [];
+let connectFailuresExpected = 0;
 
 async function openPage(label) {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -117,7 +164,14 @@ async function openPage(label) {
     return route.abort();
   });
   const page = await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${label}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    // A connect the test makes fail on purpose answers 4xx/5xx, which
+    // Chromium logs; only those, and only as many as expected, are allowed.
+    if (connectFailuresExpected > 0 && /^Failed to load resource/.test(m.text()) &&
+        /\/api\/connect\?/.test(m.location().url)) { connectFailuresExpected--; return; }
+    consoleErrors.push(`${label}: ${m.text()}`);
+  });
   page.on('pageerror', (e) => consoleErrors.push(`${label}: page error: ${e.message}`));
   return page;
 }
@@ -149,7 +203,8 @@ try {
     const rows = await page.$$eval('#ov-memory tbody tr', (r) => r.length);
     assert(Number(procs.replace(/,/g, '')) > 300, 'process count ' + procs);
     assert(rows >= 7, 'memory rows ' + rows);
-    assert((await page.textContent('#ov-node')) === 'nonode@nohost', 'node name');
+    assert(localNode.startsWith(dashName + '@'), 'local node ' + localNode);
+    assert((await page.textContent('#ov-node')) === localNode, 'node name');
     await shot(page, 'overview');
   });
 
@@ -273,12 +328,118 @@ try {
     });
   }
 
-  await check('connect shows the node and cookie inputs, defaulting to this node', async () => {
+  // ---------------------------------------------------------------- connect
+
+  const text = (sel) => page.textContent(sel);
+  const names = () => page.$$eval('#ps-table tbody tr td:nth-child(2)', (r) => r.map((x) => x.textContent));
+  const connectForm = async (node, cookie) => {
     await showView(page, 'connect');
-    assert((await page.inputValue('#cn-node')) === 'nonode@nohost', 'default node');
-    await page.click('#connect-form button');
-    await waitFor(async () => (await page.textContent('#cn-msg')).length > 0, 'an answer');
+    await page.fill('#cn-node', node);
+    await page.fill('#cn-cookie', cookie);
+    await page.click('#cn-submit');
+  };
+  let beamA, beamB;
+
+  await check('connect: node and cookie inputs, defaulting to this node', async () => {
+    await showView(page, 'connect');
+    assert((await page.inputValue('#cn-node')) === localNode, 'default node ' + await page.inputValue('#cn-node'));
+    assert((await text('#cn-local')) === localNode && (await text('#cn-current')) === localNode, 'this node shown');
+    assert(await page.isHidden('#node-back'), 'no way back needed while this node is shown');
     await shot(page, 'connect');
+  });
+
+  await check('two Elixir nodes are up (elixir --sname, cookies of their own)', async () => {
+    [beamA, beamB] = await elixirs;
+    return `${beamA.node}, ${beamB.node}`;
+  });
+
+  await check('connect: a node that does not exist says epmd does not know it; nothing changes', async () => {
+    const host = localNode.split('@')[1];
+    connectFailuresExpected++;
+    await connectForm(`nobody_${tag}@${host}`, '');
+    const want = `no node nobody_${tag}@${host} registered with epmd on host ${host}`;
+    await waitFor(async () => (await text('#cn-msg')).includes(want), 'the epmd message');
+    assert((await page.getAttribute('#cn-msg', 'class')) === 'error', 'shown as an error');
+    assert((await text('#node-name')) === localNode, 'still this node');
+  });
+
+  await check('connect switches every view to the Elixir node', async () => {
+    assert(beamA, 'no Elixir node');
+    const itersBefore = await memLastIter(page);
+    await connectForm(beamA.node, beamA.cookie);
+    await waitFor(async () => (await text('#cn-msg')) === `now showing ${beamA.node} (beam node)`, 'connected');
+    await waitFor(async () => (await text('#node-name')) === beamA.node, 'the header names the Elixir node');
+    assert((await text('#node-source')) === 'beam', 'kind ' + await text('#node-source'));
+    assert(await page.isVisible('#node-back'), 'a way back');
+    await shot(page, 'connect-beam');
+
+    await showView(page, 'overview');
+    await waitFor(async () => (await text('#ov-node')) === beamA.node, 'overview: the Elixir node');
+    const procs = Number((await text('#ov-processes')).replace(/,/g, ''));
+    assert(procs > 20 && procs < 300, 'an Elixir node has a few dozen processes, not ours: ' + procs);
+    await shot(page, 'connect-beam-overview');
+
+    await showView(page, 'processes');
+    await page.fill('#ps-search', 'code_server');
+    await waitFor(async () => (await names()).includes('code_server'), 'code_server in the table')
+      .catch(async (e) => { throw new Error(`${e.message}; the view: ${(await text('#view-processes')).replace(/\s+/g, ' ').slice(0, 600)}`); });
+    await page.fill('#ps-search', 'otter_connect_probe');
+    await waitFor(async () => (await names()).join() === 'otter_connect_probe', 'the probe process');
+    await page.click('#ps-table tbody tr');
+    await waitFor(async () => (await page.isVisible('#ps-detail')) &&
+      (await text('#pd-info')).includes(':otter_connect_probe'), 'the Elixir process in detail');
+    await shot(page, 'connect-beam-processes');
+    await page.click('#pd-close');
+    await page.fill('#ps-search', '');
+
+    await showView(page, 'memory');
+    const pts = await waitFor(async () => {
+      const d = await page.evaluate(() => state.charts.memory.view.data('memory').map((p) => p.iter));
+      return d.length >= 3 && d[0] === 0 && d;
+    }, 'the chart starting over at measurement 0');
+    assert(itersBefore > pts.length, `the chart was reset (${itersBefore} measurements before, ${pts.length} now)`);
+
+    await showView(page, 'applications');
+    await waitFor(async () => (await page.$$eval('#apps-list li', (l) => l.map((x) => x.textContent))).some((t) => t.startsWith('elixir ')), 'elixir among the applications');
+    await waitFor(async () => (await page.$$('#tree-diagram svg')).length > 0, 'an application tree of the Elixir node');
+    await shot(page, 'connect-beam-applications');
+
+    await showView(page, 'ets');
+    await waitFor(async () => (await text('#ets-table tbody')).includes('otter_connect_probe'), 'the Elixir node\'s table');
+    return `processes ${procs}, chart restarted (${pts.length} points)`;
+  });
+
+  await check('a rejected cookie says so; the dashboard keeps showing the Elixir node', async () => {
+    assert(beamB, 'no second Elixir node');
+    connectFailuresExpected++;
+    await connectForm(beamB.node, 'not_the_cookie');
+    await waitFor(async () => (await text('#cn-msg')).includes(`cookie rejected by ${beamB.node}`), 'the cookie message');
+    assert((await page.getAttribute('#cn-msg', 'class')) === 'error', 'shown as an error');
+    assert((await text('#node-name')) === beamA.node, 'header: ' + await text('#node-name'));
+    const ov = await page.evaluate(() => api('/api/overview'));
+    assert(ov.node === beamA.node, 'overview now: ' + ov.node);
+    await shot(page, 'connect-cookie-rejected');
+  });
+
+  await check('back to this node: every view follows', async () => {
+    await page.click('#node-back');
+    await waitFor(async () => (await text('#node-name')) === localNode, 'the header names this node');
+    await showView(page, 'overview');
+    await waitFor(async () => (await text('#ov-node')) === localNode, 'overview: this node');
+    await showView(page, 'processes');
+    await page.fill('#ps-search', 'tour_registry');
+    await waitFor(async () => (await page.$$eval('#ps-table tbody tr', (r) => r.length)) === 1, 'our own registry process');
+    await page.fill('#ps-search', 'otter_connect_probe');
+    await waitFor(async () => (await page.$$eval('#ps-table tbody tr', (r) => r.length)) === 0, 'no Elixir process');
+    await page.fill('#ps-search', '');
+    const s = await showView(page, 'ets', ['ready', 'unavailable']);
+    if (s === 'ready') assert(!(await text('#ets-table tbody')).includes('otter_connect_probe'), 'the Elixir table is gone');
+    assert(await page.isHidden('#node-back'), 'no way back needed');
+    await shot(page, 'connect-back');
+  });
+
+  await check('the failures asked for were the only failed requests', async () => {
+    assert(connectFailuresExpected === 0, `${connectFailuresExpected} expected failure(s) were not logged`);
   });
 
   await check('no request left this machine', async () => { assert(blocked.length === 0, blocked.join('\n')); });
@@ -287,8 +448,6 @@ try {
   report('browser session', false, e.stack || String(e));
 } finally {
   await browser.close().catch(() => {});
-  child.stdin.end();
-  await Promise.race([new Promise((r) => child.on('exit', r)), sleep(10000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all([child, ...elixirChildren].map(stopChild));
 }
 finish();

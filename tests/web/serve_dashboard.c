@@ -3,7 +3,10 @@
  * by hand:
  *
  *     serve_dashboard [--tour] [--port P] [--procs N] [--address A]
+ *                     [--sname NAME [--cookie C]]
  *
+ * With --sname the node is distributed (short names, cookie C or the
+ * default one), so the Connect view can switch to other nodes.
  * Prints "URL <url>" on stdout once the dashboard answers, and runs until
  * its standard input closes (or it gets SIGTERM / Ctrl-C). It starts a few
  * processes worth looking at: named and labelled ones, one with a
@@ -17,11 +20,13 @@
 
 #include "otter/dashboard.h"
 #include "otter/introspect.h"
+#include "otter/node.h"
 #include "otter/process.h"
 #include "otter/trace.h"
 
 static ot_dashboard_opts opts = {.quiet = true};
 static long idle_procs = 200;
+static const char *sname, *cookie;
 
 static void idle(void *arg)
 {
@@ -64,6 +69,13 @@ static void node_main(void *arg)
 {
     (void)arg;
     ot_heap *h = ot_proc_heap();
+    if (sname) {
+        int nrc = ot_node_start(sname, OT_NODE_SHORT, cookie);
+        if (nrc) {
+            fprintf(stderr, "serve_dashboard: node %s: %s\n", sname, ot_strerror(nrc));
+            ot_exit(ot_atom("no_node"));
+        }
+    }
     ot_spawn_opts named = {.name = ot_atom("tour_registry"), .initial_call = "tour:registry/0"};
     ot_spawn_opt(idle, NULL, &named);
     ot_spawn_opts lab = {.label = ot_build(h, "{worker, 1}"), .initial_call = "tour:worker/1"};
@@ -118,8 +130,14 @@ int main(int argc, char **argv)
             opts.address = argv[++i];
         else if (!strcmp(argv[i], "--sample-ms") && i + 1 < argc)
             opts.sample_ms = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--sname") && i + 1 < argc)
+            sname = argv[++i];
+        else if (!strcmp(argv[i], "--cookie") && i + 1 < argc)
+            cookie = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--tour] [--port P] [--procs N] [--address A] [--sample-ms MS]\n",
+            fprintf(stderr,
+                    "usage: %s [--tour] [--port P] [--procs N] [--address A] [--sample-ms MS] "
+                    "[--sname NAME [--cookie C]]\n",
                     argv[0]);
             return 2;
         }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "otter/dashboard.h"
 #include "otter/erpc.h"
 #include "otter/node.h"
 #include "otter/process.h"
@@ -128,39 +129,20 @@ typedef struct run {
     int code;
 } run;
 
-static const char *host_of(const char *node)
-{
-    const char *at = strchr(node, '@');
-    return at ? at + 1 : "";
-}
-
 static int connect_error(cli *c, int rc)
 {
-    const char *host = host_of(c->target);
-    switch (rc) {
-    case -ECONNREFUSED:
-        return cli_fail(c,
-                        "no node %s registered with epmd on host %s (is it running, and started "
-                        "with -sname/-name? `epmd -names` on %s lists the nodes there)",
-                        c->target, host, host);
-    case -EACCES:
-        return cli_fail(c, "cookie rejected by %s: give its cookie with --cookie (or put it in "
-                           "~/.erlang.cookie)", c->target);
-    case -EHOSTUNREACH:
-        return cli_fail(c, "host %s of %s is unknown or unreachable", host, c->target);
-    case -ETIMEDOUT:
-        return cli_fail(c, "%s did not complete the handshake in time", c->target);
-    case -EINVAL:
+    if (rc == -EINVAL) {
         fprintf(stderr, "otter %s: cannot connect to %s: %s names and %s names do not mix "
                         "(use %s)\n(see: otter %s --help)\n",
                 c->sub, c->target, c->long_names ? "long" : "short", c->long_names ? "short" : "long",
                 c->long_names ? "--sname" : "--name", c->sub);
         return TOOL_USAGE;
-    case -EPROTO:
-        return cli_fail(c, "%s refused the connection (distribution capabilities)", c->target);
-    default:
-        return cli_fail(c, "cannot connect to %s: %s", c->target, ot_strerror(rc));
     }
+    /* The dashboard's Connect view says the same (otter/dashboard.h). */
+    char why[600];
+    ot_dash_connect_error(why, sizeof why, c->target, rc,
+                          "give its cookie with --cookie (or put it in ~/.erlang.cookie)");
+    return cli_fail(c, "%s", why);
 }
 
 static void run_process(void *arg)

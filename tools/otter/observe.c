@@ -19,12 +19,8 @@ typedef struct observe_opts {
 static int observe_body(cli *c, void *arg)
 {
     observe_opts *o = arg;
-    ot_heap *h = ot_heap_new();
-    ot_term version;
-    bool otter_node = cli_call(c, h, "erlang", "system_info", ot_list(h, 1, ot_atom("version")),
-                               &version, true) == 0 &&
-                      ot_is_list(version) && ot_hd(version) == ot_int(h, 'o');
-    ot_heap_free(h);
+    /* A node that does not answer the question is shown as a BEAM node. */
+    bool otter_node = ot_dash_peer_is_otter(c->node, c->timeout_ms) == 1;
     ot_dash_source *src = ot_dash_remote_source(c->node, otter_node);
     if (!src)
         return cli_fail(c, "out of memory");

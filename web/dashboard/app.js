@@ -449,22 +449,72 @@ function wireTraces() {
 
 // ------------------------------------------------------------------ connect
 
+// The Connect view: the notebook's node and cookie inputs. The node field
+// defaults to this node itself; connecting switches every view (the node
+// answers with a `source` event, which resets and reloads them).
 async function loadConnect() {
   const r = await api('/api/node');
-  if (!$('#cn-node').value) $('#cn-node').value = r.node;
-  if (!r.connect_available) $('#cn-msg').textContent = r.reason;
+  state.node = r;
+  if (!$('#cn-node').value) $('#cn-node').value = r.local_node;
+  $('#cn-current').textContent = r.node;
+  $('#cn-kind').textContent = r.source;
+  $('#cn-local').textContent = r.local_node;
+  $('#cn-back').disabled = r.local;
+  if (!r.connect_available) connectMessage(r.reason, false);
   setState('connect', 'ready');
 }
 
+function connectMessage(text, isError) {
+  const m = $('#cn-msg');
+  m.textContent = text;
+  m.className = isError ? 'error' : 'help';
+}
+
+// POST /api/connect; node '' is this node. Errors (unknown node, cookie
+// rejected, ...) say what to do; the views keep showing the node they showed.
+async function connectTo(node, cookie) {
+  const qs = new URLSearchParams({ node, cookie });
+  $('#cn-submit').disabled = true;
+  connectMessage(node ? `connecting to ${node}…` : 'back to this node…', false);
+  try {
+    const r = await api('/api/connect?' + qs, { method: 'POST' });
+    if (r.available === false) connectMessage(r.reason, true);
+    else connectMessage(r.local ? `now showing this node, ${r.node}` : `now showing ${r.node} (${r.source} node)`, false);
+  } catch (e) {
+    connectMessage('Error: ' + e.message, true);
+  } finally {
+    $('#cn-submit').disabled = false;
+  }
+  if (state.view === 'connect') await loadConnect().catch((e) => showError('connect', e));
+}
+
 function wireConnect() {
-  $('#connect-form').addEventListener('submit', async (ev) => {
+  $('#connect-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const qs = new URLSearchParams({ node: $('#cn-node').value, cookie: $('#cn-cookie').value });
-    try {
-      const r = await api('/api/connect?' + qs, { method: 'POST' });
-      $('#cn-msg').textContent = r.available === false ? r.reason : `connected to ${r.node}`;
-    } catch (e) { $('#cn-msg').textContent = 'Error: ' + e.message; }
+    connectTo($('#cn-node').value.trim(), $('#cn-cookie').value);
   });
+  $('#cn-back').addEventListener('click', () => connectTo('', ''));
+  $('#node-back').addEventListener('click', () => connectTo('', ''));
+}
+
+// Another node: what the views kept of the previous one goes (the selected
+// process, the page of the table, the drawn tree, the memory chart's points).
+function resetForNewNode() {
+  state.ps.offset = 0;
+  state.ps.selected = null;
+  $('#ps-detail').hidden = true;
+  $('#tree-title').textContent = '';
+  $('#tree-diagram').replaceChildren();
+  $('#apps-list').replaceChildren();
+  $('#ets-table tbody').replaceChildren();
+  $$('.view .unavailable').forEach((b) => { b.hidden = true; });
+  $$('.view-error').forEach((b) => b.remove());
+  $$('.view').forEach((v) => { v.dataset.state = 'loading'; });
+  const c = state.charts.memory;
+  if (c && c.view) {
+    c.view.change('memory', vega.changeset().remove(vega.truthy));
+    c.view.runAsync().then(() => showCount(c, 'memory')).catch(() => {});
+  }
 }
 
 // ------------------------------------------------------------------ the event stream
@@ -473,6 +523,7 @@ function applyHello(h) {
   state.hello = h;
   $('#node-name').textContent = h.node;
   $('#node-source').textContent = h.source;
+  $('#node-back').hidden = h.source === 'local' || !(h.available && h.available.connect);
   $('#mem-interval').value = String(h.sample_ms);
   $('#spikes').hidden = !h.tour;
   $('#spike-ets').disabled = !(h.available && h.available.ets_spike);
@@ -496,7 +547,11 @@ function connectStream() {
     if (state.view === 'traces') loadTraces().catch((err) => showError('traces', err));
   });
   es.addEventListener('sampling', (e) => { $('#mem-interval').value = String(JSON.parse(e.data).sample_ms); });
-  es.addEventListener('source', (e) => { applyHello(JSON.parse(e.data)); route(); });
+  es.addEventListener('source', (e) => {
+    // Another node: every view starts over and the one on screen reloads.
+    chain = chain.then(() => { resetForNewNode(); applyHello(JSON.parse(e.data)); route(); })
+      .catch((err) => showError(state.view, err));
+  });
   return es;
 }
 
