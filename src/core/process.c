@@ -376,6 +376,10 @@ void ot__proc_teardown(ot__sched *s, ot__proc *p)
     /* Close the inbox, then answer what was still in it. */
     ot__sig *rest = atomic_exchange_explicit(&p->inbox, OT__INBOX_CLOSED, memory_order_acq_rel);
     ot__signals_take(p, rest, ot__rels_handle_signal);
+    /* The name goes first, as on BEAM: whoever gets the exit or DOWN
+     * signal may register it again at once (a supervisor restarting a
+     * named child does). */
+    ot__registry_forget(p);
     /* The exit hook (ETS: p's tables are deleted or go to their heirs)
      * runs before links and monitors fire, as BEAM orders it. */
     if (atomic_exchange_explicit(&p->exit_hook, false, memory_order_seq_cst)) {
@@ -384,7 +388,6 @@ void ot__proc_teardown(ot__sched *s, ot__proc *p)
             hook(p->pid);
     }
     ot__rels_on_exit(p, reason);
-    ot__registry_forget(p);
     ot__mailbox_free(p);
     ot__proc_drop_stack(p);
     if (p->on_exit) {

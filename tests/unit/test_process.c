@@ -688,3 +688,35 @@ static void bound_body(void *arg)
 Test(process, spawn_on_a_chosen_scheduler) { pt_run(bound_body, NULL, 2); }
 
 Test(process, scheduler_id_outside_a_scheduler_is_zero) { cr_assert_eq(ot_scheduler_id(), 0u); }
+
+/* ---------------------------------------------------------------- names at exit */
+
+static void named_then_exit(void *arg)
+{
+    (void)arg;
+    ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+    ot_msg_free(m);
+}
+
+static void name_freed_body(void *arg)
+{
+    (void)arg;
+    ot_term name = ot_atom("pt_reused_name");
+    for (int round = 0; round < 200; round++) {
+        ot_term ref = OT_NONE;
+        /* on the other scheduler: its exit runs there while we wake here */
+        ot_spawn_opts o = {.name = name, .label = OT_NONE, .term_arg = OT_NONE, .monitor = true,
+                           .monitor_ref = &ref, .scheduler = ot_scheduler_id() == 1 ? 2 : 1};
+        ot_term pid = ot_spawn_opt(named_then_exit, NULL, &o);
+        CHECK(pid != OT_NONE, "round %d: the name was still taken", round);
+        if (pid == OT_NONE)
+            return;
+        ot_send(name, OT_ATOM(OK));
+        expect("{'DOWN', _, process, _, normal}", 5000, NULL);
+        /* As on BEAM: once the DOWN is here, the name is free. */
+        CHECK(ot_whereis(name) == OT_NONE, "round %d", round);
+        ot_heap_reset(ot_proc_heap());
+    }
+}
+
+Test(process, a_name_is_free_once_its_down_arrives) { pt_run(name_freed_body, NULL, 2); }
