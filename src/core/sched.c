@@ -481,7 +481,12 @@ static inline void slice_turn(ot__sched *s, ot__proc *p, ot__proc *q, uint64_t n
     atomic_store_explicit(&s->slice_start, now ? now : 1, memory_order_release);
 }
 
-void ot__proc_wait(ot__proc *p)
+/* The preparation of ot__proc_wait's hand-over, in a frame of its own that
+ * is gone before the switch (so a waiting process keeps no more frames
+ * than with ot__proc_switch_out): returns the process to switch to, with
+ * its frames restored and the slice accounted for; p itself if p's wake-up
+ * was already there (p runs on); NULL to wait through the scheduler. */
+__attribute__((noinline)) static ot__proc *handoff_target(ot__proc *p)
 {
     ot__sched *s = p->home;
     ot__proc *q = s->lq_head;
@@ -491,10 +496,8 @@ void ot__proc_wait(ot__proc *p)
      * sharing run there). */
     uint64_t shared_since = atomic_load_explicit(&s->rq_head_since, memory_order_relaxed);
     if (!q || !q->slot || q->slot == p->slot || (shared_since && shared_since < q->queued_at) ||
-        ((s->pops + 1) & 31) == 0 || !slot_restore(q->slot, q)) {
-        ot__proc_switch_out(p, OT__WANT_WAIT);
-        return;
-    }
+        ((s->pops + 1) & 31) == 0 || !slot_restore(q->slot, q))
+        return NULL;
     /* q's frames are in place (another slot than p's). Now p waits, as
      * after_run would have it. */
     p->want = OT__WANT_WAIT;
@@ -507,18 +510,30 @@ void ot__proc_wait(ot__proc *p)
         uint32_t expect = OT__P_WAITING;
         if (atomic_compare_exchange_strong_explicit(&p->state, &expect, OT__P_RUNNING,
                                                     memory_order_seq_cst, memory_order_seq_cst))
-            return;
+            return p;
     }
     s->lq_head = q->rq_next;
     if (!s->lq_head)
         s->lq_tail = NULL;
     s->pops++;
-    /* Where p's frames will end: just below this one (for AddressSanitizer's
-     * marks; see run_process). */
+    /* Where p's frames will end: above this frame, which is deeper (for
+     * AddressSanitizer's marks; see run_process). */
     char *low = (char *)__builtin_frame_address(0) - 256;
     if (low < p->slot->low_water)
         p->slot->low_water = low;
     slice_turn(s, p, q, cycles());
+    return q;
+}
+
+void ot__proc_wait(ot__proc *p)
+{
+    ot__proc *q = handoff_target(p);
+    if (!q) {
+        ot__proc_switch_out(p, OT__WANT_WAIT);
+        return;
+    }
+    if (q == p)
+        return;
     void *fake = NULL;
     ot__fiber_before_switch(&fake, q->slot->base, (size_t)(q->slot->top - q->slot->base),
                             q->tsan_fiber, 0);
