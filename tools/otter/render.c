@@ -44,7 +44,7 @@ static bool is_exe(const char *path)
     return is_file(path) && access(path, X_OK) == 0;
 }
 
-static char *join(const char *a, const char *b)
+char *tool_path_join(const char *a, const char *b)
 {
     size_t n = strlen(a) + strlen(b) + 2;
     char *s = malloc(n);
@@ -67,7 +67,7 @@ const char *tool_web_dir(const char *probe)
         if (slash) {
             *slash = 0;
             snprintf(share, sizeof share, "%s/../share/otter/web", exe);
-            char *p = join(share, probe);
+            char *p = tool_path_join(share, probe);
             bool there = p && is_file(p);
             free(p);
             if (there)
@@ -91,7 +91,7 @@ static char *in_path(const char *name)
             char dir[PATH_MAX];
             memcpy(dir, p, n);
             dir[n] = 0;
-            char *f = join(dir, name);
+            char *f = tool_path_join(dir, name);
             if (f && is_exe(f))
                 return f;
             free(f);
@@ -120,7 +120,7 @@ int svg_renderer_find(svg_renderer *r, const char *sub)
     if (!r->node)
         snprintf(what, sizeof what, "no `node` on PATH (Debian's nodejs)");
     for (size_t i = 0; !what[0] && i < sizeof script_needs / sizeof script_needs[0]; i++) {
-        char *p = join(web, script_needs[i]);
+        char *p = tool_path_join(web, script_needs[i]);
         if (!p || !is_file(p))
             snprintf(what, sizeof what, "no %s%s", p ? p : script_needs[i],
                      getenv("OTTER_WEB_DIR") && *getenv("OTTER_WEB_DIR")
@@ -138,7 +138,7 @@ int svg_renderer_find(svg_renderer *r, const char *sub)
             snprintf(what, sizeof what, "no `chromium` on PATH (Debian's chromium)");
         }
     }
-    if (!what[0] && !(r->script = join(web, SCRIPT)))
+    if (!what[0] && !(r->script = tool_path_join(web, SCRIPT)))
         snprintf(what, sizeof what, "out of memory");
     if (what[0]) {
         svg_renderer_free(r);

@@ -16,6 +16,9 @@
 #define SVG_RENDER_TIMEOUT_S 60
 #define SVG_RENDER_BYTES_PER_S 1000
 
+/* tool_path_join: a new string "a/b" (free it), or NULL without memory. */
+char *tool_path_join(const char *a, const char *b);
+
 /* tool_web_dir: the web folder: $OTTER_WEB_DIR when set and not empty
  * (then only that folder, even if it lacks files: an explicit choice is
  * not second-guessed); else <the program's folder>/../share/otter/web if

@@ -1,5 +1,6 @@
 /* report.c — writing the tour's report folder (see report.h). */
 #include "report.h"
+#include "render.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -30,15 +31,6 @@ static const char *const assets[] = {
     "vega-embed/build/vega-embed.min.js",
 };
 
-static char *join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", a, b);
-    return s;
-}
-
 report *report_open(const char *dir)
 {
     report *r = calloc(1, sizeof *r);
@@ -53,7 +45,7 @@ report *report_open(const char *dir)
         r->dir = strdup(dir);
     } else {
         const char *tmp = getenv("TMPDIR");
-        char *tmpl = join(tmp && *tmp ? tmp : "/tmp", "otter-tour-XXXXXX");
+        char *tmpl = tool_path_join(tmp && *tmp ? tmp : "/tmp", "otter-tour-XXXXXX");
         if (!tmpl || !mkdtemp(tmpl)) {
             fprintf(stderr, "otter: cannot make a folder for the report: %s\n", strerror(errno));
             free(tmpl);
@@ -99,7 +91,7 @@ const char *report_output(report *r, const char *kind, const char *slug, const c
         return NULL;
     char name[160];
     snprintf(name, sizeof name, "%02d-%s%s", ++r->count, slug, ext);
-    char *path = join(r->dir, name);
+    char *path = tool_path_join(r->dir, name);
     if (!path || write_file(path, content, len) != 0) {
         fprintf(stderr, "otter: cannot write %s: %s\n", path ? path : name, strerror(errno));
         free(path);
@@ -202,19 +194,19 @@ static void put_script_json(FILE *f, const char *json)
 int report_finish(report *r, const char *web_dir)
 {
     json_t *index = json_pack("{s:s, s:O}", "title", "otter tour", "cells", r->cells);
-    char *path = join(r->dir, "index.json");
+    char *path = tool_path_join(r->dir, "index.json");
     int rc = json_dump_file(index, path, JSON_INDENT(1)) == 0 ? 0 : -1;
     if (rc)
         fprintf(stderr, "otter: cannot write %s\n", path);
     free(path);
 
-    char *assets_dir = join(r->dir, "assets");
+    char *assets_dir = tool_path_join(r->dir, "assets");
     mkdir(assets_dir, 0755);
     for (size_t i = 0; rc == 0 && i < sizeof assets / sizeof assets[0]; i++) {
-        char *mods = join(web_dir, "node_modules");
-        char *from = join(mods, assets[i]);
+        char *mods = tool_path_join(web_dir, "node_modules");
+        char *from = tool_path_join(mods, assets[i]);
         const char *base = strrchr(assets[i], '/') + 1;
-        char *to = join(assets_dir, base);
+        char *to = tool_path_join(assets_dir, base);
         if (copy_file(from, to) != 0) {
             fprintf(stderr,
                     "otter: cannot copy %s into the report (run `make` once so that the web "
@@ -226,7 +218,7 @@ int report_finish(report *r, const char *web_dir)
         free(to);
     }
 
-    path = join(r->dir, "index.html");
+    path = tool_path_join(r->dir, "index.html");
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "otter: cannot write %s\n", path);
