@@ -221,7 +221,14 @@ ot_term ot__trace_end(uint16_t t, ot_heap *h)
 {
     if (!t || t >= MAX_SESSIONS)
         return OT_NONE;
+    /* Hold the session while reading it: once it is closed, the last of
+     * its other holders (a process exiting on another scheduler) would
+     * free it. */
+    pthread_mutex_lock(&table_lock);
     session *s = atomic_load(&sessions[t]);
+    if (s)
+        atomic_fetch_add(&s->holders, 1);
+    pthread_mutex_unlock(&table_lock);
     if (!s)
         return OT_NONE;
     pthread_mutex_lock(&s->lock);
@@ -251,12 +258,8 @@ ot_term ot__trace_end(uint16_t t, ot_heap *h)
     ot_term vals[3] = {events, parts, ot_uint(h, s->dropped)};
     ot_term out = events == OT_NONE || parts == OT_NONE ? OT_NONE : ot_map(h, 3, keys, vals);
 
-    /* The session goes when its last holder lets go of the token. */
-    pthread_mutex_lock(&table_lock);
-    if (atomic_load(&s->holders) == 0) {
-        atomic_store(&sessions[t], NULL);
-        session_free(s);
-    }
-    pthread_mutex_unlock(&table_lock);
+    /* The session goes when its last holder lets go of the token (this
+     * one, if the others have). */
+    release(t);
     return out;
 }
