@@ -17,16 +17,8 @@
 #include "otter/trace.h"
 #include "web/web_internal.h"
 
-#if defined(__has_include)
-#if __has_include("otter/mermaid.h")
 #include "otter/mermaid.h"
-#define OW_HAVE_MERMAID 1
-#endif
-#if __has_include("otter/ets.h")
 #include "otter/ets.h"
-#define OW_HAVE_ETS 1
-#endif
-#endif
 
 ow_dash *ow_d;
 /* Serialises start, stop, source switches and the sampler's pushes. */
@@ -227,16 +219,8 @@ char *ow_hello_json(void)
     json_t *av = json_object();
     json_object_set_new(av, "applications", json_boolean(src->which_applications != NULL));
     json_object_set_new(av, "ets", json_boolean(src->ets_tables != NULL));
-#ifdef OW_HAVE_MERMAID
     json_object_set_new(av, "diagrams", json_true());
-#else
-    json_object_set_new(av, "diagrams", json_false());
-#endif
-#ifdef OW_HAVE_ETS
     json_object_set_new(av, "ets_spike", json_true());
-#else
-    json_object_set_new(av, "ets_spike", json_false());
-#endif
     json_object_set_new(av, "connect", json_boolean(ot_node_alive()));
     json_object_set_new(o, "available", av);
     ow_source_drop(ref);
@@ -324,7 +308,6 @@ json_t *ow_traces_json(void)
         ot_term ev = ot_map_get(r->trace, ot_atom("events"));
         ssize_t n = ev == OT_NONE ? 0 : ot_list_length(ev);
         json_object_set_new(o, "events", json_integer(n < 0 ? 0 : n));
-#ifdef OW_HAVE_MERMAID
         ot_heap *h = ot_heap_new();
         char *text = NULL;
         ot_mermaid_error err = {0};
@@ -336,11 +319,6 @@ json_t *ow_traces_json(void)
             json_object_set_new(o, "error", json_string(err.what ? err.what : ot_strerror((int)len)));
         free(text);
         ot_heap_free(h);
-#else
-        json_object_set_new(o, "mermaid", json_null());
-        json_object_set_new(o, "error", json_string("not available: this build has no Mermaid renderer "
-                                                    "(otter/mermaid.h)"));
-#endif
         /* The raw record too, for a reader that wants the events. */
         char *raw = ot_to_json(r->trace, NULL);
         json_t *rj = raw ? json_loads(raw, 0, NULL) : NULL;
@@ -409,7 +387,6 @@ static void binary_spike(void *arg)
     ot_heap_reset(h);
 }
 
-#ifdef OW_HAVE_ETS
 /* tid = :ets.new(:users, [:set, :public]); insert {i, "User #{i}"} for a
  * million i. The table goes when its owner (this process) exits. */
 static void ets_spike(void *arg)
@@ -428,7 +405,6 @@ static void ets_spike(void *arg)
     }
     ot_sleep(3000);
 }
-#endif
 
 int ow_spike(const char *kind)
 {
@@ -437,13 +413,8 @@ int ow_spike(const char *kind)
     ot_proc_fn fn = NULL;
     if (!strcmp(kind, "binary"))
         fn = binary_spike;
-#ifdef OW_HAVE_ETS
     else if (!strcmp(kind, "ets"))
         fn = ets_spike;
-#else
-    else if (!strcmp(kind, "ets"))
-        return -ENOTSUP;
-#endif
     else
         return -EINVAL;
     ot_spawn_opts o = {.initial_call = fn == binary_spike ? "tour:binary_spike/0" : "tour:ets_spike/0"};

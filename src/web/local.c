@@ -24,17 +24,9 @@
 #include "otter/node.h"
 #include "web/web_internal.h"
 
-#if defined(__has_include)
-#if __has_include("otter/application.h") && __has_include("otter/supervisor.h")
 #include "otter/application.h"
-#include "otter/supervisor.h"
-#define OW_HAVE_SUP 1
-#endif
-#if __has_include("otter/ets.h")
 #include "otter/ets.h"
-#define OW_HAVE_ETS 1
-#endif
-#endif
+#include "otter/supervisor.h"
 
 /* ---------------------------------------------------------------- in a process */
 
@@ -314,7 +306,6 @@ static int local_kill(void *ctx, ot_term pid)
     return ot_exit_signal(pid, OT_ATOM(KILL));
 }
 
-#ifdef OW_HAVE_SUP
 static int apps_in_process(ot_heap *h, void *arg, ot_term *out)
 {
     (void)arg;
@@ -364,9 +355,7 @@ static int local_which_children(void *ctx, ot_heap *h, ot_term sup, ot_term *out
         return -EINVAL;
     return ow_in_process(children_in_process, &sup, h, out, 5000);
 }
-#endif
 
-#ifdef OW_HAVE_ETS
 static int local_ets_tables(void *ctx, ot_heap *h, ot_term *out)
 {
     (void)ctx;
@@ -393,7 +382,6 @@ static int local_ets_tables(void *ctx, ot_heap *h, ot_term *out)
     *out = list;
     return list == OT_NONE ? -ENOMEM : 0;
 }
-#endif
 
 static const ot_dash_source LOCAL = {
     .kind = "local",
@@ -405,14 +393,10 @@ static const ot_dash_source LOCAL = {
     .scan = local_scan,
     .memory = local_memory,
     .kill = local_kill,
-#ifdef OW_HAVE_SUP
     .which_applications = local_which_applications,
     .application_root = local_application_root,
     .which_children = local_which_children,
-#endif
-#ifdef OW_HAVE_ETS
     .ets_tables = local_ets_tables,
-#endif
 };
 
 const ot_dash_source *ot_dash_local_source(void)

@@ -15,12 +15,7 @@
 #include "term/term_internal.h"
 #include "web/web_internal.h"
 
-#if defined(__has_include)
-#if __has_include("otter/mermaid.h")
 #include "otter/mermaid.h"
-#define OW_HAVE_MERMAID 1
-#endif
-#endif
 
 const char *ow_arg(const ow_request *rq, const char *key)
 {
@@ -434,7 +429,6 @@ static void view_apps(const ot_dash_source *src, ow_reply *out)
     reply_json(out, 200, o);
 }
 
-#ifdef OW_HAVE_MERMAID
 /* The tree under sup as ot_mermaid_tree's node map, asking the source. */
 static ot_term tree_of(const ot_dash_source *src, ot_heap *h, ot_term pid, ot_term id, ot_term type,
                        int depth, size_t *budget)
@@ -497,11 +491,9 @@ static void reply_mermaid(ow_reply *out, ot_term tree, const char *title)
     free(text);
     reply_json(out, 200, o);
 }
-#endif
 
 static void view_app_tree(const ow_request *rq, const ot_dash_source *src, ow_reply *out)
 {
-#ifdef OW_HAVE_MERMAID
     const char *app = ow_arg(rq, "app");
     if (!src->application_root || !src->which_children) {
         reply_unavailable(out, NO_TREES);
@@ -543,16 +535,10 @@ static void view_app_tree(const ow_request *rq, const ot_dash_source *src, ow_re
                           ot_build(h, "#{master => ~t, ancestor => ~t}", master, ancestor));
     reply_mermaid(out, full, app);
     ot_heap_free(h);
-#else
-    (void)rq;
-    (void)src;
-    reply_unavailable(out, NO_TREES);
-#endif
 }
 
 static void view_sup_tree(const ow_request *rq, const ot_dash_source *src, ow_reply *out)
 {
-#ifdef OW_HAVE_MERMAID
     if (!src->which_children) {
         reply_unavailable(out, NO_TREES);
         return;
@@ -576,11 +562,6 @@ static void view_sup_tree(const ow_request *rq, const ot_dash_source *src, ow_re
     ot_term tree = tree_of(src, h, pid, OT_NONE, ot_atom("supervisor"), 0, &budget);
     reply_mermaid(out, tree, ow_arg(rq, "pid"));
     ot_heap_free(h);
-#else
-    (void)rq;
-    (void)src;
-    reply_unavailable(out, NO_TREES);
-#endif
 }
 
 /* ---------------------------------------------------------------- ets, traces, connect */
