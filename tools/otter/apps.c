@@ -88,18 +88,19 @@ int apps_main(int argc, char **argv)
             continue;
         switch (o) {
         case 'h': help(stdout); return TOOL_OK;
-        case 'f':
-            if (!strcmp(optarg, "table")) json = false;
-            else if (!strcmp(optarg, "json")) json = true;
-            else return tool_usage_error("apps", "--format takes table or json, not '%s'", optarg);
+        case 'f': {
+            static const char *const words[] = {"table", "json", NULL};
+            int k = cli_choice(&c, "--format", optarg, words);
+            if (k < 0)
+                return TOOL_USAGE;
+            json = k == 1;
             break;
+        }
         default:
             return tool_usage_error("apps", "unknown option or missing value: %s", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        c.target = argv[optind++];
-    if (optind < argc)
-        return tool_usage_error("apps", "unexpected argument: %s", argv[optind]);
+    if (cli_operands(&c, argc, argv) != TOOL_OK)
+        return TOOL_USAGE;
     return cli_run(&c, apps_body, &json);
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -201,4 +202,29 @@ int cli_run(cli *c, int (*body)(cli *c, void *arg), void *arg)
     if (rc != 0 && r.code == TOOL_OK)
         return cli_fail(c, "the runtime failed (%d)", rc);
     return r.code;
+}
+
+int cli_choice(const cli *c, const char *opt, const char *arg, const char *const *words)
+{
+    size_t n = 0;
+    for (; words[n]; n++)
+        if (!strcmp(arg, words[n]))
+            return (int)n;
+    char list[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%s", sep, words[i]);
+    }
+    tool_usage_error(c->sub, "%s takes %s, not '%s'", opt, list, arg);
+    return -1;
+}
+
+int cli_operands(cli *c, int argc, char **argv)
+{
+    if (optind < argc)
+        c->target = argv[optind++];
+    if (optind < argc)
+        return tool_usage_error(c->sub, "unexpected argument: %s", argv[optind]);
+    return TOOL_OK;
 }

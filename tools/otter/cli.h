@@ -55,6 +55,15 @@ int cli_option(cli *c, int opt, const char *arg);
 /* cli_parse_uint: arg as a whole number in [min, max]; -1 if it is not. */
 long long cli_parse_uint(const char *arg, long long min, long long max);
 
+/* cli_choice: the index of arg in words (NULL-terminated), or -1 after
+ * printing "otter SUB: OPT takes a, b or c, not 'ARG'" (sub from c). */
+int cli_choice(const cli *c, const char *opt, const char *arg, const char *const *words);
+
+/* cli_operands: after the options (getopt's optind), takes the NODE
+ * operand, if any, into c->target. TOOL_OK, or TOOL_USAGE after printing
+ * "unexpected argument" for anything more. */
+int cli_operands(cli *c, int argc, char **argv);
+
 /* cli_check_target: checks c->target (given, and name@host) and picks
  * long names when its host has a dot and no --sname/--name was given.
  * Returns TOOL_OK, or TOOL_USAGE after printing the error. cli_run does

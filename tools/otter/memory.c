@@ -10,6 +10,7 @@
 #include "tool.h"
 
 enum { FMT_TABLE, FMT_JSON, FMT_VEGA };
+static const char *const format_words[] = {"table", "json", "vega-lite", NULL};
 
 static const char *const categories[] = {"total", "processes", "atom", "binary", "code", "ets"};
 #define NCAT (sizeof categories / sizeof categories[0])
@@ -137,18 +138,14 @@ int memory_main(int argc, char **argv)
                 return tool_usage_error("memory", "--count takes a whole number from 1, not '%s'", optarg);
             break;
         case 'f':
-            if (!strcmp(optarg, "table")) a.format = FMT_TABLE;
-            else if (!strcmp(optarg, "json")) a.format = FMT_JSON;
-            else if (!strcmp(optarg, "vega-lite")) a.format = FMT_VEGA;
-            else return tool_usage_error("memory", "--format takes table, json or vega-lite, not '%s'", optarg);
+            if ((a.format = cli_choice(&c, "--format", optarg, format_words)) < 0)
+                return TOOL_USAGE;
             break;
         default:
             return tool_usage_error("memory", "unknown option or missing value: %s", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        c.target = argv[optind++];
-    if (optind < argc)
-        return tool_usage_error("memory", "unexpected argument: %s", argv[optind]);
+    if (cli_operands(&c, argc, argv) != TOOL_OK)
+        return TOOL_USAGE;
     return cli_run(&c, memory_body, &a);
 }

@@ -11,7 +11,9 @@
 #include "tool.h"
 
 enum { SORT_MEMORY, SORT_REDUCTIONS, SORT_QUEUE, SORT_CPU };
+static const char *const sort_words[] = {"memory", "reductions", "queue", "cpu", NULL};
 enum { FMT_TABLE, FMT_JSON, FMT_VEGA };
+static const char *const format_words[] = {"table", "json", "vega-lite", NULL};
 
 typedef struct row {
     char pid[64], name[128], fn[160], status[24];
@@ -241,29 +243,22 @@ int ps_main(int argc, char **argv)
         switch (o) {
         case 'h': help(stdout); return TOOL_OK;
         case 's':
-            if (!strcmp(optarg, "memory")) a.sort = SORT_MEMORY;
-            else if (!strcmp(optarg, "reductions")) a.sort = SORT_REDUCTIONS;
-            else if (!strcmp(optarg, "queue")) a.sort = SORT_QUEUE;
-            else if (!strcmp(optarg, "cpu")) a.sort = SORT_CPU;
-            else return tool_usage_error("ps", "--sort takes memory, reductions, queue or cpu, not '%s'", optarg);
+            if ((a.sort = cli_choice(&c, "--sort", optarg, sort_words)) < 0)
+                return TOOL_USAGE;
             break;
         case 't':
             if ((a.top = cli_parse_uint(optarg, 1, 100000000)) < 0)
                 return tool_usage_error("ps", "--top takes a whole number from 1, not '%s'", optarg);
             break;
         case 'f':
-            if (!strcmp(optarg, "table")) a.format = FMT_TABLE;
-            else if (!strcmp(optarg, "json")) a.format = FMT_JSON;
-            else if (!strcmp(optarg, "vega-lite")) a.format = FMT_VEGA;
-            else return tool_usage_error("ps", "--format takes table, json or vega-lite, not '%s'", optarg);
+            if ((a.format = cli_choice(&c, "--format", optarg, format_words)) < 0)
+                return TOOL_USAGE;
             break;
         default:
             return tool_usage_error("ps", "unknown option or missing value: %s", argv[optind - 1]);
         }
     }
-    if (optind < argc)
-        c.target = argv[optind++];
-    if (optind < argc)
-        return tool_usage_error("ps", "unexpected argument: %s", argv[optind]);
+    if (cli_operands(&c, argc, argv) != TOOL_OK)
+        return TOOL_USAGE;
     return cli_run(&c, ps_body, &a);
 }
