@@ -35,13 +35,20 @@ static void owner_a(void *arg)
     if (b != OT_NONE)
         ot_link(b);
     ot_set_label(ot_build(h, "{cache, <<\"<users>\">>}"));
+    /* set up: tell the supervisor's start function (as proc_lib's ack) */
+    ot_send(ot_spawn_arg(), ot_atom("owner_ready"));
     stubborn(NULL);
 }
 
 static ot_term start_worker(ot_heap *h, ot_term arg, void *data)
 {
-    ot_spawn_opts o = {.link = true, .name = ot_is_atom(arg) ? arg : OT_NONE};
+    ot_spawn_opts o = {.link = true, .name = ot_is_atom(arg) ? arg : OT_NONE, .label = OT_NONE,
+                       .term_arg = ot_self()};
     ot_term pid = ot_spawn_opt(data ? (ot_proc_fn)data : stubborn, NULL, &o);
+    /* owner_a has started once its table and label are there: the tree
+     * read below may run on the other scheduler at once */
+    if (pid != OT_NONE && data == (void *)owner_a)
+        ot_msg_free(ot_receive(ot_atom("owner_ready"), 10000, NULL));
     return pid == OT_NONE ? OT_NONE : ot_tuple(h, 2, ot_atom("ok"), pid);
 }
 
