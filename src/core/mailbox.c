@@ -463,7 +463,7 @@ static ot_msg *receive_where(bool (*accept)(ot_term msg, void *ctx), void *ctx,
             armed = true;
         }
         atomic_store_explicit(&p->where, OT__IN_RECEIVE, memory_order_relaxed);
-        ot__proc_switch_out(p, OT__WANT_WAIT);
+        ot__proc_wait(p);
         atomic_store_explicit(&p->where, OT__IN_CODE, memory_order_relaxed);
     }
 }

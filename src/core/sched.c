@@ -467,9 +467,91 @@ void ot__proc_switch_out(ot__proc *p, enum ot__want want)
     p->reds_left = OT__REDS_PER_SLICE;
 }
 
-/* Runs p until it switches out; returns what it wants. */
-static enum ot__want run_process(ot__sched *s, ot__proc *p)
+/* The end of the current process's slice and the start of q's, at cycle
+ * count now: CPU time, long-schedule check, the watchdog's view. */
+static inline void slice_turn(ot__sched *s, ot__proc *p, ot__proc *q, uint64_t now)
 {
+    int64_t dt = (int64_t)((double)(now - s->clock) * ns_per_cycle);
+    s->switches++;
+    ot__counter_add(&p->cpu_ns, (uint64_t)dt);
+    if ((uint64_t)dt > ot__rt->long_schedule_ns)
+        ot__long_sched_record(p->pid, ot__now_ns() - dt, dt, false);
+    s->clock = now;
+    s->current = q;
+    atomic_store_explicit(&q->state, OT__P_RUNNING, memory_order_relaxed);
+    q->reds_left = OT__REDS_PER_SLICE;
+    atomic_store_explicit(&s->slice_pid, q->pid, memory_order_relaxed);
+    atomic_store_explicit(&s->slice_start, now ? now : 1, memory_order_release);
+}
+
+/* The preparation of ot__proc_wait's hand-over, in a frame of its own that
+ * is gone before the switch (so a waiting process keeps no more frames
+ * than with ot__proc_switch_out): returns the process to switch to, with
+ * its frames restored and the slice accounted for; p itself if p's wake-up
+ * was already there (p runs on); NULL to wait through the scheduler. */
+__attribute__((noinline)) static ot__proc *handoff_target(ot__proc *p)
+{
+    ot__sched *s = p->home;
+    ot__proc *q = s->lq_head;
+    /* A direct hand-over to the local queue's head, when it holds frames in
+     * another slot and the shared queue has nothing older; one wait in 32
+     * goes through the scheduler's loop (timers, the remote queue, backlog
+     * sharing run there). */
+    uint64_t shared_since = atomic_load_explicit(&s->rq_head_since, memory_order_relaxed);
+    if (!q || !q->slot || q->slot == p->slot || (shared_since && shared_since < q->queued_at) ||
+        ((s->pops + 1) & 31) == 0 || !slot_restore(q->slot, q))
+        return NULL;
+    /* q's frames are in place (another slot than p's). Now p waits, as
+     * after_run would have it. */
+    p->want = OT__WANT_WAIT;
+    atomic_store_explicit(&p->state, OT__P_WAITING, memory_order_seq_cst);
+    ot__sig *in = atomic_load_explicit(&p->inbox, memory_order_seq_cst);
+    if ((in && in != OT__INBOX_CLOSED) || atomic_load_explicit(&p->timed_out, memory_order_seq_cst) ||
+        atomic_load_explicit(&p->io_done, memory_order_seq_cst)) {
+        /* A wake-up is already there: run on, unless a waker has just
+         * queued p (then it waits its turn there, and q runs now). */
+        uint32_t expect = OT__P_WAITING;
+        if (atomic_compare_exchange_strong_explicit(&p->state, &expect, OT__P_RUNNING,
+                                                    memory_order_seq_cst, memory_order_seq_cst))
+            return p;
+    }
+    s->lq_head = q->rq_next;
+    if (!s->lq_head)
+        s->lq_tail = NULL;
+    s->pops++;
+    /* Where p's frames will end: above this frame, which is deeper (for
+     * AddressSanitizer's marks; see run_process). */
+    char *low = (char *)__builtin_frame_address(0) - 256;
+    if (low < p->slot->low_water)
+        p->slot->low_water = low;
+    slice_turn(s, p, q, cycles());
+    return q;
+}
+
+void ot__proc_wait(ot__proc *p)
+{
+    ot__proc *q = handoff_target(p);
+    if (!q) {
+        ot__proc_switch_out(p, OT__WANT_WAIT);
+        return;
+    }
+    if (q == p)
+        return;
+    void *fake = NULL;
+    ot__fiber_before_switch(&fake, q->slot->base, (size_t)(q->slot->top - q->slot->base),
+                            q->tsan_fiber, 0);
+    ot__ctx_switch(&p->sp, q->sp);
+    /* Running again, possibly much later. */
+    ot__fiber_after_switch(fake);
+    p->reds_left = OT__REDS_PER_SLICE;
+}
+
+/* Runs p until control comes back to the scheduler; returns what the
+ * process that gave it back wants, and that process in *back (p, or one
+ * handed the scheduler directly: see ot__proc_wait). */
+static enum ot__want run_process(ot__sched *s, ot__proc *p, ot__proc **back)
+{
+    *back = p;
     if (!p->slot) {
         ot__slot *sl = slot_acquire(s);
         if (!sl)
@@ -499,6 +581,8 @@ static enum ot__want run_process(ot__sched *s, ot__proc *p)
                             p->tsan_fiber, 0);
     ot__ctx_switch(&s->sched_sp, p->sp);
     ot__fiber_after_switch(fake);
+    p = *back = s->current;   /* who gave control back (see ot__proc_wait) */
+    c0 = s->clock;
     /* Frames a process leaves behind (it exits, or is evicted) may keep
      * AddressSanitizer's marks below where it stopped: remember the
      * lowest point, to clear the marks before the next user of the slot. */
@@ -683,8 +767,9 @@ static void *sched_main(void *arg)
         ot__proc *p = next_process(s);
         if (!p)
             break;
-        enum ot__want w = run_process(s, p);
-        after_run(s, p, w);
+        ot__proc *back;
+        enum ot__want w = run_process(s, p, &back);
+        after_run(s, back, w);
     }
     ot__sig_cache_flush();
     if (own_altstack) {
