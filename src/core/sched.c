@@ -382,8 +382,9 @@ static int slot_map(ot__slot *sl, size_t stack_size)
     return 0;
 }
 
-/* Copies the resident's frames out of its slot. */
-static bool slot_evict(ot__slot *sl)
+/* Makes room for the resident's frames in its save buffer, so that
+ * evicting it cannot fail; false if there is no memory for it. */
+static bool slot_room(ot__slot *sl)
 {
     ot__proc *r = sl->resident;
     if (!r)
@@ -399,6 +400,18 @@ static bool slot_evict(ot__slot *sl)
         r->saved = buf;
         r->saved_cap = cap;
     }
+    return true;
+}
+
+/* Copies the resident's frames out of its slot. */
+static bool slot_evict(ot__slot *sl)
+{
+    ot__proc *r = sl->resident;
+    if (!r)
+        return true;
+    if (!slot_room(sl))
+        return false;
+    size_t len = (size_t)(sl->top - (char *)r->sp);
     ot__stack_copy(r->saved, r->sp, len);
     r->saved_len = len;
     if ((char *)r->sp < sl->low_water)
@@ -499,10 +512,12 @@ __attribute__((noinline)) static ot__proc *handoff_target(ot__proc *p)
      * sharing run there). */
     uint64_t shared_since = atomic_load_explicit(&s->rq_head_since, memory_order_relaxed);
     if (!q || !q->slot || q->slot == p->slot || (shared_since && shared_since < q->queued_at) ||
-        ((s->pops + 1) & 31) == 0 || !slot_restore(q->slot, q))
+        ((s->pops + 1) & 31) == 0 || !slot_room(q->slot))
         return NULL;
-    /* q's frames are in place (another slot than p's). Now p waits, as
-     * after_run would have it. */
+    /* q can run in another slot than p's, and restoring its frames cannot
+     * fail now. First p waits, as after_run would have it: the fence
+     * between p's state and its inbox comes before the copies, whose
+     * stores it would otherwise wait for. */
     p->want = OT__WANT_WAIT;
     atomic_store_explicit(&p->state, OT__P_WAITING, memory_order_seq_cst);
     ot__sig *in = atomic_load_explicit(&p->inbox, memory_order_seq_cst);
@@ -515,6 +530,7 @@ __attribute__((noinline)) static ot__proc *handoff_target(ot__proc *p)
                                                     memory_order_seq_cst, memory_order_seq_cst))
             return p;
     }
+    slot_restore(q->slot, q);
     s->lq_head = q->rq_next;
     if (!s->lq_head)
         s->lq_tail = NULL;
