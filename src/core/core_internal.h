@@ -351,6 +351,7 @@ typedef struct ot__timerheap {
     ot__timer *items;
     size_t n, cap;
     _Atomic size_t count;           /* n, readable without the lock */
+    _Atomic int64_t first;          /* the earliest deadline (INT64_MAX: none), likewise */
     size_t sweep_at;                /* n at which stale wakeups are swept */
 } ot__timerheap;
 
@@ -362,6 +363,9 @@ int64_t ot__timers_run(ot__sched *s, int64_t now_ns);
 void ot__timers_free(ot__sched *s);
 /* ot__timers_pending: does s have any timer (a lock-free hint)? */
 #define ot__timers_pending(s) (atomic_load_explicit(&(s)->timers.count, memory_order_acquire) != 0)
+/* ot__timers_first: the earliest deadline of s's timers, INT64_MAX if none
+ * (a lock-free hint: a timer added meanwhile nudges the scheduler). */
+#define ot__timers_first(s) atomic_load_explicit(&(s)->timers.first, memory_order_acquire)
 
 /* ---------------------------------------------------------------- schedulers */
 
@@ -388,6 +392,12 @@ struct ot__sched {
      * from one process to the next (clock_fresh) */
     uint64_t clock;
     bool clock_fresh;
+    /* the monotonic clock's last reading by this scheduler, and the cycle
+     * count then: between readings, whether a timer may be due is judged
+     * from the cycle count (see timers_due_maybe) */
+    int64_t tbase_ns;
+    uint64_t tbase_cycles;
+    unsigned tlooks;
 
     /* sleeping */
     _Atomic uint32_t sleep_word;    /* futex: 1 while sleeping */

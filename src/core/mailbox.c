@@ -454,8 +454,9 @@ static ot_msg *receive_where(bool (*accept)(ot_term msg, void *ctx), void *ctx,
             return NULL;
         }
         if (timeout_ms > 0 && !armed) {
-            if (ot__now_ns() >= deadline)
-                return NULL;
+            /* Armed on the first pass, so the deadline is still ahead but
+             * for the time the scan took; if that passed it, the timer
+             * fires at the scheduler's next look. */
             atomic_store_explicit(&p->timed_out, false, memory_order_relaxed);
             atomic_fetch_add_explicit(&p->timer_seq, 1, memory_order_release);
             if (ot__timer_wait(p->home, p, deadline) != 0)

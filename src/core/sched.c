@@ -63,14 +63,32 @@ static double ns_per_cycle = 1.0;
 uint64_t ot__cycles(void) { return cycles(); }
 double ot__ns_per_cycle(void) { return ns_per_cycle; }
 
+/* A clock reading and the cycle count at the same moment: the reading
+ * bracketed by two counts, the tightest of five tries (a thread preempted
+ * between the two would pair them badly). */
+static void clock_pair(int64_t *ns, uint64_t *cyc)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 5; i++) {
+        uint64_t a = cycles();
+        int64_t t = ot__now_ns();
+        uint64_t b = cycles();
+        if (b >= a && b - a < best) {
+            best = b - a;
+            *ns = t;
+            *cyc = a + (b - a) / 2;
+        }
+    }
+}
+
 static void calibrate_cycles(void)
 {
-    int64_t t0 = ot__now_ns();
-    uint64_t c0 = cycles();
+    int64_t t0 = 0, t1 = 0;
+    uint64_t c0 = 0, c1 = 0;
+    clock_pair(&t0, &c0);
     struct timespec ts = {0, 5000000};
     nanosleep(&ts, NULL);
-    int64_t t1 = ot__now_ns();
-    uint64_t c1 = cycles();
+    clock_pair(&t1, &c1);
     if (c1 > c0 && t1 > t0)
         ns_per_cycle = (double)(t1 - t0) / (double)(c1 - c0);
 }
@@ -691,11 +709,37 @@ void ot__proc_crashed(ot__sched *s, ot__proc *p, ot_term reason); /* process.c *
 
 /* ---------------------------------------------------------------- loop */
 
+/* Timers need the monotonic clock, which costs a system-call page read per
+ * look; a scheduler going from process to process looks at every turn.
+ * Between readings, the cycle count at the end of the last slice tells
+ * whether the earliest deadline may have come: the clock is read (and the
+ * timers run) when it may have, and in any case at every 64th look or when
+ * the last reading is 1 ms old, so that an error in the cycle rate cannot
+ * add up. Timers still fire only by the clock itself. Returns the next
+ * deadline, as ot__timers_run does. */
+#define TIMER_SLACK_NS 50000
+static int64_t timers_due_maybe(ot__sched *s)
+{
+    if (!ot__timers_pending(s))
+        return INT64_MAX;
+    int64_t first = ot__timers_first(s);
+    uint64_t c = s->clock_fresh ? s->clock : cycles();
+    if (s->tbase_cycles && c >= s->tbase_cycles && (++s->tlooks & 63) != 0) {
+        int64_t since = (int64_t)((double)(c - s->tbase_cycles) * ns_per_cycle);
+        if (since < 1000000 && s->tbase_ns + since + TIMER_SLACK_NS < first)
+            return first;
+    }
+    int64_t now = ot__now_ns();
+    s->tbase_ns = now;
+    s->tbase_cycles = cycles();
+    return ot__timers_run(s, now);
+}
+
 static ot__proc *next_process(ot__sched *s)
 {
     ot__runtime *rt = ot__rt;
     for (;;) {
-        int64_t next_deadline = ot__timers_pending(s) ? ot__timers_run(s, ot__now_ns()) : INT64_MAX;
+        int64_t next_deadline = timers_due_maybe(s);
         if (rt->nscheds > 1 && (s->pops & 31) == 0)
             share_backlog(s, s->clock);
         ot__proc *p = rq_pop(s);

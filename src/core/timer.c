@@ -24,6 +24,15 @@ int64_t ot_monotonic_ms(void) { return ot__now_ns() / 1000000; }
 
 /* ---------------------------------------------------------------- heap */
 
+/* Makes the heap's size and earliest deadline readable without the lock;
+ * called with the lock held, after every change. */
+static void publish(ot__timerheap *th)
+{
+    atomic_store_explicit(&th->first, th->n ? th->items[0].deadline_ns : INT64_MAX,
+                          memory_order_release);
+    atomic_store_explicit(&th->count, th->n, memory_order_release);
+}
+
 static bool heap_push(ot__timerheap *th, const ot__timer *t)
 {
     if (th->n == th->cap) {
@@ -35,7 +44,6 @@ static bool heap_push(ot__timerheap *th, const ot__timer *t)
         th->cap = cap;
     }
     size_t i = th->n++;
-    atomic_store_explicit(&th->count, th->n, memory_order_release);
     while (i > 0) {
         size_t parent = (i - 1) / 2;
         if (th->items[parent].deadline_ns <= t->deadline_ns)
@@ -44,15 +52,17 @@ static bool heap_push(ot__timerheap *th, const ot__timer *t)
         i = parent;
     }
     th->items[i] = *t;
+    publish(th);
     return true;
 }
 
 static void heap_remove_at(ot__timerheap *th, size_t i)
 {
     ot__timer last = th->items[--th->n];
-    atomic_store_explicit(&th->count, th->n, memory_order_release);
-    if (i == th->n)
+    if (i == th->n) {
+        publish(th);
         return;
+    }
     /* Sift last down from i (or up, if it is smaller than i's parent). */
     while (i > 0 && th->items[(i - 1) / 2].deadline_ns > last.deadline_ns) {
         th->items[i] = th->items[(i - 1) / 2];
@@ -70,6 +80,7 @@ static void heap_remove_at(ot__timerheap *th, size_t i)
         i = c;
     }
     th->items[i] = last;
+    publish(th);
 }
 
 /* A wakeup whose wait is over (or whose process is gone). */
@@ -106,7 +117,7 @@ static void sweep_stale(ot__timerheap *th)
         }
         th->items[j] = t;
     }
-    atomic_store_explicit(&th->count, th->n, memory_order_release);
+    publish(th);
     th->sweep_at = th->n * 2 > 1024 ? th->n * 2 : 1024;
 }
 
@@ -207,6 +218,7 @@ void ot__timers_free(ot__sched *s)
     ot__free(th->items);
     th->items = NULL;
     th->n = th->cap = 0;
+    publish(th);
 }
 
 /* ---------------------------------------------------------------- sleep */
