@@ -474,6 +474,67 @@ static void timers_body(void *arg)
 
 Test(process, timers) { pt_run(timers_body, NULL, 2); }
 
+/* A timeout never ends early, also while the scheduler goes from process
+ * to process without sleeping (where it judges from the cycle counter
+ * whether a deadline may have come): sleepers with short timeouts share a
+ * scheduler with two processes that keep messaging each other. */
+static void chatter(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
+        ot_term t = ot_msg_term(m);
+        ot_term peer = ot_is_pid(t) ? t : OT_NONE;
+        ot_msg_free(m);
+        if (peer == OT_NONE)
+            return; /* stop */
+        ot_send(peer, ot_self());
+    }
+}
+
+static void sleeper(void *arg)
+{
+    ot_term parent = T(arg);
+    uint64_t x = (uint64_t)ot_scheduler_id() * 7919 + (uint64_t)ot_monotonic_ns();
+    long early = 0;
+    for (int i = 0; i < 20; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int64_t ms = 1 + (int64_t)((x >> 33) % 4);
+        int64_t t0 = ot_monotonic_ns();
+        if (i % 2)
+            ot_sleep(ms);
+        else
+            CHECK(ot_receive(ot_atom("never_sent"), ms, NULL) == NULL);
+        if (ot_monotonic_ns() - t0 < ms * 1000000)
+            early++;
+    }
+    ot_send(parent, ot_int(NULL, early));
+}
+
+static void busy_timeouts_body(void *arg)
+{
+    (void)arg;
+    ot_spawn_opts o = {.name = OT_NONE, .label = OT_NONE, .term_arg = OT_NONE, .scheduler = 1};
+    ot_term a = ot_spawn_opt(chatter, NULL, &o), b = ot_spawn_opt(chatter, NULL, &o);
+    ot_send(a, b); /* a answers b with a, b answers a with b, ... */
+    for (int i = 0; i < 20; i++)
+        CHECK(ot_spawn_opt(sleeper, P(ot_self()), &o) != OT_NONE);
+    long early = 0;
+    for (int i = 0; i < 20; i++) {
+        ot_msg *m = ot_receive(OT_NONE, 60000, NULL);
+        CHECK(m != NULL, "sleeper %d of 20 never finished", i + 1);
+        int64_t e = 0;
+        ot_get_int64(ot_msg_term(m), &e);
+        early += e;
+        ot_msg_free(m);
+    }
+    CHECK(early == 0, "%ld of 400 timeouts ended early", early);
+    ot_exit_signal(a, OT_ATOM(KILL));
+    ot_exit_signal(b, OT_ATOM(KILL));
+}
+
+Test(process, timeouts_never_end_early_on_a_busy_scheduler) { pt_run(busy_timeouts_body, NULL, 2); }
+
 /* ---------------------------------------------------------------- hibernate */
 
 static void hib_loop(void *arg)
