@@ -155,21 +155,28 @@ static inline uint64_t queue_clock(void)
     return t && t->current ? t->clock : cycles();
 }
 
+/* Appends the chain first..last (n processes, stamped, last->rq_next
+ * NULL) to s's shared queue. */
+static void shared_append(ot__sched *s, ot__proc *first, ot__proc *last, size_t n)
+{
+    ot__spin_lock(&s->rq_lock);
+    if (s->rq_tail) {
+        s->rq_tail->rq_next = first;
+    } else {
+        s->rq_head = first;
+        atomic_store_explicit(&s->rq_head_since, first->queued_at, memory_order_relaxed);
+    }
+    s->rq_tail = last;
+    atomic_store_explicit(&s->rq_len, atomic_load_explicit(&s->rq_len, memory_order_relaxed) + n,
+                          memory_order_seq_cst);
+    ot__spin_unlock(&s->rq_lock);
+}
+
 static void shared_push(ot__sched *s, ot__proc *p)
 {
     uint64_t now = queue_clock();
     p->queued_at = now ? now : 1;
-    ot__spin_lock(&s->rq_lock);
-    if (s->rq_tail) {
-        s->rq_tail->rq_next = p;
-    } else {
-        s->rq_head = p;
-        atomic_store_explicit(&s->rq_head_since, p->queued_at, memory_order_relaxed);
-    }
-    s->rq_tail = p;
-    atomic_store_explicit(&s->rq_len, atomic_load_explicit(&s->rq_len, memory_order_relaxed) + 1,
-                          memory_order_seq_cst);
-    ot__spin_unlock(&s->rq_lock);
+    shared_append(s, p, p, 1);
 }
 
 static inline void local_push(ot__sched *s, ot__proc *p)
@@ -313,16 +320,20 @@ static ot__proc *steal(ot__sched *self)
         ot__proc *batch = shared_take(v, (len + 1) / 2);
         if (!batch)
             continue;
-        ot__proc *first = batch;
-        batch = batch->rq_next;
+        /* The first runs now; the rest join this scheduler's shared queue
+         * in one piece, queued as of now. */
+        ot__proc *first = batch, *rest = batch->rq_next, *last = NULL;
         first->home = self;
-        while (batch) {
-            ot__proc *n = batch->rq_next;
-            batch->home = self;
-            batch->rq_next = NULL;
-            shared_push(self, batch);
-            batch = n;
+        first->rq_next = NULL;
+        uint64_t stamp = queue_clock();
+        size_t n = 0;
+        for (ot__proc *p = rest; p; p = p->rq_next, n++) {
+            p->home = self;
+            p->queued_at = stamp ? stamp : 1;
+            last = p;
         }
+        if (rest)
+            shared_append(self, rest, last, n);
         return first;
     }
     return NULL;
