@@ -78,14 +78,7 @@ int apps_main(int argc, char **argv)
     cli c;
     cli_init(&c, "apps");
     bool json = false;
-    optind = 1;
-    opterr = 0;
-    for (int o; (o = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
-        int r = cli_option(&c, o, optarg);
-        if (r == TOOL_USAGE)
-            return r;
-        if (r)
-            continue;
+    for (int o; (o = cli_next_option(&c, argc, argv, opts)) != -1;) {
         switch (o) {
         case 'h': help(stdout); return TOOL_OK;
         case 'f': {
@@ -96,8 +89,8 @@ int apps_main(int argc, char **argv)
             json = k == 1;
             break;
         }
-        default:
-            return tool_usage_error("apps", "unknown option or missing value: %s", argv[optind - 1]);
+        default: /* CLI_BAD: reported */
+            return TOOL_USAGE;
         }
     }
     if (cli_operands(&c, argc, argv) != TOOL_OK)

@@ -20,6 +20,26 @@ void cli_init(cli *c, const char *sub)
     c->sub = sub;
     c->timeout_ms = 5000;
     c->node = OT_NONE;
+    optind = 1; /* a command parses its own argv from the start */
+    opterr = 0; /* and reports errors in its own words */
+}
+
+int cli_next_option(cli *c, int argc, char **argv, const struct option *opts)
+{
+    for (;;) {
+        int o = getopt_long(argc, argv, "h", opts, NULL);
+        if (o == -1)
+            return -1;
+        if (o == '?' || o == ':') {
+            tool_usage_error(c->sub, "unknown option or missing value: %s", argv[optind - 1]);
+            return CLI_BAD;
+        }
+        int r = cli_option(c, o, optarg);
+        if (r == TOOL_USAGE)
+            return CLI_BAD;
+        if (r == 0)
+            return o;
+    }
 }
 
 long long cli_parse_uint(const char *arg, long long min, long long max)

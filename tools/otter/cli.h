@@ -52,6 +52,15 @@ void cli_init(cli *c, const char *sub);
  * printing the error) for a bad value. */
 int cli_option(cli *c, int opt, const char *arg);
 
+/* cli_next_option: the next option in argv that is the command's own
+ * (getopt_long with opts, which list CLI_COMMON_OPTIONS and "h"): the
+ * common options are taken into c on the way. Returns the option's value
+ * (its argument in optarg), -1 after the last option, or CLI_BAD after
+ * printing the error (an unknown option, a missing value, or a bad value
+ * of a common option). cli_init prepares getopt for it. */
+#define CLI_BAD (-2)
+int cli_next_option(cli *c, int argc, char **argv, const struct option *opts);
+
 /* cli_parse_uint: arg as a whole number in [min, max]; -1 if it is not. */
 long long cli_parse_uint(const char *arg, long long min, long long max);
 

@@ -119,14 +119,7 @@ int memory_main(int argc, char **argv)
     cli c;
     cli_init(&c, "memory");
     mem_args a = {.interval_ms = 1000, .count = 1, .format = FMT_TABLE};
-    optind = 1;
-    opterr = 0;
-    for (int o; (o = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
-        int r = cli_option(&c, o, optarg);
-        if (r == TOOL_USAGE)
-            return r;
-        if (r)
-            continue;
+    for (int o; (o = cli_next_option(&c, argc, argv, opts)) != -1;) {
         switch (o) {
         case 'h': help(stdout); return TOOL_OK;
         case 'i':
@@ -141,8 +134,8 @@ int memory_main(int argc, char **argv)
             if ((a.format = cli_choice(&c, "--format", optarg, format_words)) < 0)
                 return TOOL_USAGE;
             break;
-        default:
-            return tool_usage_error("memory", "unknown option or missing value: %s", argv[optind - 1]);
+        default: /* CLI_BAD: reported */
+            return TOOL_USAGE;
         }
     }
     if (cli_operands(&c, argc, argv) != TOOL_OK)

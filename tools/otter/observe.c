@@ -62,22 +62,15 @@ int observe_main(int argc, char **argv)
     cli c;
     cli_init(&c, "observe");
     observe_opts o = {0};
-    optind = 1;
-    opterr = 0;
-    for (int ch; (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
-        int r = cli_option(&c, ch, optarg);
-        if (r == TOOL_USAGE)
-            return r;
-        if (r == 1)
-            continue;
+    for (int ch; (ch = cli_next_option(&c, argc, argv, opts)) != -1;) {
         switch (ch) {
         case 'h': help(stdout); return TOOL_OK;
         case 'p':
             if ((o.port = cli_parse_uint(optarg, 0, 65535)) < 0)
                 return tool_usage_error("observe", "--port takes a port number, not '%s'", optarg);
             break;
-        default:
-            return tool_usage_error("observe", "unknown option or missing value: %s", argv[optind - 1]);
+        default: /* CLI_BAD: reported */
+            return TOOL_USAGE;
         }
     }
     if (optind != argc - 1)

@@ -232,14 +232,7 @@ int ps_main(int argc, char **argv)
     cli c;
     cli_init(&c, "ps");
     ps_args a = {.sort = SORT_MEMORY, .format = FMT_TABLE};
-    optind = 1;
-    opterr = 0;
-    for (int o; (o = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
-        int r = cli_option(&c, o, optarg);
-        if (r == TOOL_USAGE)
-            return r;
-        if (r)
-            continue;
+    for (int o; (o = cli_next_option(&c, argc, argv, opts)) != -1;) {
         switch (o) {
         case 'h': help(stdout); return TOOL_OK;
         case 's':
@@ -254,8 +247,8 @@ int ps_main(int argc, char **argv)
             if ((a.format = cli_choice(&c, "--format", optarg, format_words)) < 0)
                 return TOOL_USAGE;
             break;
-        default:
-            return tool_usage_error("ps", "unknown option or missing value: %s", argv[optind - 1]);
+        default: /* CLI_BAD: reported */
+            return TOOL_USAGE;
         }
     }
     if (cli_operands(&c, argc, argv) != TOOL_OK)

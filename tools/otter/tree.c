@@ -278,14 +278,7 @@ static int tree_main(int argc, char **argv, bool app)
     cli c;
     cli_init(&c, sub);
     tree_args a = {.app = app};
-    optind = 1;
-    opterr = 0;
-    for (int o; (o = getopt_long(argc, argv, "h", opts, NULL)) != -1;) {
-        int r = cli_option(&c, o, optarg);
-        if (r == TOOL_USAGE)
-            return r;
-        if (r)
-            continue;
+    for (int o; (o = cli_next_option(&c, argc, argv, opts)) != -1;) {
         switch (o) {
         case 'h': help(stdout, app); return TOOL_OK;
         case 'd':
@@ -298,8 +291,8 @@ static int tree_main(int argc, char **argv, bool app)
             else if (!strcmp(optarg, "svg")) a.svg = true;
             else return tool_usage_error(sub, "--format takes mermaid or svg, not '%s'", optarg);
             break;
-        default:
-            return tool_usage_error(sub, "unknown option or missing value: %s", argv[optind - 1]);
+        default: /* CLI_BAD: reported */
+            return TOOL_USAGE;
         }
     }
     if (optind < argc)
