@@ -367,6 +367,19 @@ void ot__timers_free(ot__sched *s);
  * (a lock-free hint: a timer added meanwhile nudges the scheduler). */
 #define ot__timers_first(s) atomic_load_explicit(&(s)->timers.first, memory_order_acquire)
 
+/* ot__futex_wait: waits while *word == val, at most timeout_ns (< 0: no
+ * limit), or until ot__futex_wake; may return early. */
+void ot__futex_wait(_Atomic uint32_t *word, uint32_t val, int64_t timeout_ns);
+/* ot__futex_wake: wakes one waiter on word. */
+void ot__futex_wake(_Atomic uint32_t *word);
+
+/* The watchdog (longsched.c) parks while every scheduler sleeps:
+ * ot__watchdog_parked is 1 then, and a scheduler that wakes calls
+ * ot__watchdog_unpark. ot__watchdog_rounds counts its looks. */
+extern _Atomic uint32_t ot__watchdog_parked;
+extern _Atomic uint64_t ot__watchdog_rounds;
+void ot__watchdog_unpark(void);
+
 /* ---------------------------------------------------------------- schedulers */
 
 #define OT__SLOTS_PER_SCHED 8

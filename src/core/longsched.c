@@ -40,6 +40,23 @@ size_t ot__long_sched_copy(ot__long_sched *out, size_t max)
 static pthread_t watchdog;
 static _Atomic bool watchdog_stop;
 static bool watchdog_running;
+_Atomic uint32_t ot__watchdog_parked;
+_Atomic uint64_t ot__watchdog_rounds;
+
+/* Does every scheduler sleep (or is about to)? */
+static bool all_asleep(ot__runtime *rt)
+{
+    for (unsigned i = 0; i < rt->nscheds; i++)
+        if (!atomic_load_explicit(&rt->scheds[i].sleep_word, memory_order_seq_cst))
+            return false;
+    return true;
+}
+
+void ot__watchdog_unpark(void)
+{
+    if (atomic_exchange_explicit(&ot__watchdog_parked, 0, memory_order_seq_cst))
+        ot__futex_wake(&ot__watchdog_parked);
+}
 
 static void *watchdog_main(void *arg)
 {
@@ -50,7 +67,20 @@ static void *watchdog_main(void *arg)
         period = 1000000;
     struct timespec ts = {period / 1000000000, period % 1000000000};
     while (!atomic_load(&watchdog_stop)) {
+        /* With every scheduler asleep there is nothing to watch: park
+         * until one wakes, rather than waking this thread 200 times a
+         * second on an idle node. The mark is set before the second look
+         * and a waking scheduler clears its sleep word before looking at
+         * the mark, so one of the two sees the other. */
+        if (all_asleep(rt)) {
+            atomic_store_explicit(&ot__watchdog_parked, 1, memory_order_seq_cst);
+            if (all_asleep(rt) && !atomic_load(&watchdog_stop))
+                ot__futex_wait(&ot__watchdog_parked, 1, -1);
+            atomic_store_explicit(&ot__watchdog_parked, 0, memory_order_seq_cst);
+            continue;
+        }
         nanosleep(&ts, NULL);
+        atomic_fetch_add_explicit(&ot__watchdog_rounds, 1, memory_order_relaxed);
         ot__sched_balance();
         uint64_t now = ot__cycles();
         double scale = ot__ns_per_cycle();
@@ -84,6 +114,7 @@ void ot__watchdog_stop(void)
     if (!watchdog_running)
         return;
     atomic_store(&watchdog_stop, true);
+    ot__watchdog_unpark();
     pthread_join(watchdog, NULL);
     watchdog_running = false;
 }

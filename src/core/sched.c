@@ -95,7 +95,7 @@ static void calibrate_cycles(void)
 
 /* ---------------------------------------------------------------- futex */
 
-static void futex_wait(_Atomic uint32_t *word, uint32_t val, int64_t timeout_ns)
+void ot__futex_wait(_Atomic uint32_t *word, uint32_t val, int64_t timeout_ns)
 {
     struct timespec ts, *tsp = NULL;
     if (timeout_ns >= 0) {
@@ -106,7 +106,7 @@ static void futex_wait(_Atomic uint32_t *word, uint32_t val, int64_t timeout_ns)
     syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, val, tsp, NULL, 0);
 }
 
-static void futex_wake(_Atomic uint32_t *word)
+void ot__futex_wake(_Atomic uint32_t *word)
 {
     syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
@@ -144,7 +144,7 @@ static void wake_sleeper(ot__sched *s)
 {
     if (atomic_load_explicit(&s->sleep_word, memory_order_seq_cst) &&
         atomic_exchange_explicit(&s->sleep_word, 0, memory_order_seq_cst))
-        futex_wake(&s->sleep_word);
+        ot__futex_wake(&s->sleep_word);
 }
 
 /* The cycle count for stamping queued work: the current slice's start on a
@@ -785,9 +785,13 @@ static ot__proc *next_process(ot__sched *s)
                     timeout = 0;
             }
             if (timeout != 0)
-                futex_wait(&s->sleep_word, 1, timeout);
+                ot__futex_wait(&s->sleep_word, 1, timeout);
         }
-        atomic_store_explicit(&s->sleep_word, 0, memory_order_relaxed);
+        /* Awake again: if the watchdog parked itself because every
+         * scheduler slept, it watches again (seq_cst: see watchdog_main). */
+        atomic_store_explicit(&s->sleep_word, 0, memory_order_seq_cst);
+        if (atomic_load_explicit(&ot__watchdog_parked, memory_order_seq_cst))
+            ot__watchdog_unpark();
     }
 }
 

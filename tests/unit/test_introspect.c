@@ -4,6 +4,9 @@
 #include <stdint.h>
 
 #include "otter/introspect.h"
+#include <stdatomic.h>
+
+#include "core/core_internal.h"
 #include "proctest.h"
 
 static void waiter(void *arg)
@@ -155,3 +158,28 @@ static void long_body(void *arg)
 }
 
 Test(introspect, long_schedules_are_reported) { pt_run(long_body, NULL, 2); }
+
+/* The watchdog behind those reports looks every 5 ms while a scheduler is
+ * awake, and parks while all of them sleep: an idle node wakes no thread.
+ * 300 ms of sleep would be about 60 looks without parking. */
+static void idle_body(void *arg)
+{
+    (void)arg;
+    ot_sleep(50);
+    uint64_t r0 = atomic_load(&ot__watchdog_rounds);
+    ot_sleep(300);
+    uint64_t looks = atomic_load(&ot__watchdog_rounds) - r0;
+    CHECK(looks < 15, "the watchdog looked %llu times while the node slept", (unsigned long long)looks);
+    /* and it watches again once a scheduler runs something long */
+    ot_term ref;
+    ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
+    ot_term s = ot_spawn_opt(spinner, NULL, &o);
+    ot_msg_free(ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', _, _, _, _}"), 5000, NULL));
+    bool seen = false;
+    for (ot_term l = ot_long_schedules(ot_proc_heap()); l != OT_NIL; l = ot_tl(l))
+        seen |= ot_map_get(ot_hd(l), ot_atom("pid")) == s &&
+                ot_map_get(ot_hd(l), ot_atom("ongoing")) == OT_ATOM(TRUE);
+    CHECK(seen, "the watchdog saw a long slice after parking");
+}
+
+Test(introspect, an_idle_node_parks_its_watchdog) { pt_run(idle_body, NULL, 2); }
