@@ -78,8 +78,9 @@ def higher(name, unit, goal):
 
 
 def info(name, unit):
-    """A figure with no BEAM twin and no goal, reported for information
-    (benches with beam=None are "otter only": only the otter side runs)."""
+    """A figure with no goal, reported for information, beside its BEAM
+    twin's if the bench has one (benches with beam=None are "otter only":
+    only the otter side runs)."""
     return Result(name, unit, "info", 0)
 
 
@@ -173,6 +174,13 @@ REGISTRY = [
           otter=otter("bench_procs", "counting", "1000000"),
           beam=erl("bench_procs", "counting", "1000000"),
           results=[higher("counting_msgs_per_s", "msg/s", 2)]),
+    # An idle node (the process issue: "an idle node uses about 0% CPU,
+    # measure it"): CPU ms per second of a node whose one process sleeps
+    # for 10 s, both sides reading /proc/self/stat; no goal beyond about 0.
+    Bench("idle",
+          otter=otter("bench_procs", "idle", "10"),
+          beam=erl("bench_procs", "idle", "10"),
+          results=[info("idle_cpu_ms_per_s", "ms/s")]),
 ] + [
     # Shared tables (bench/c/bench_ets.c, bench/erl/bench_ets.erl): the
     # notebook's ETS spike, a million inserts of {i, "User #{i}"} into a
@@ -400,7 +408,7 @@ def markdown(doc):
         goal = ("≤ " if e["better"] == "lower" else "≥ ") + f"{e['goal']:g}"
         verdict = {True: "met", False: "**missed**", None: "no data"}[e["met"]]
         if e["better"] == "info":
-            goal, verdict = "—", "information (no BEAM twin)"
+            goal, verdict = "—", "information" + (" (no BEAM twin)" if e["beam"] is None else "")
         if e.get("noisy"):
             verdict += " (noisy)"
         ratio = f"{e['ratio']:.3g}" if e["ratio"] is not None else "—"

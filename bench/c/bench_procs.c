@@ -31,6 +31,11 @@
  *   counting N            Savina "Counting": the first process sends N
  *                         messages to a counter, then asks for the total:
  *                         counting_msgs_per_s = N / elapsed time.
+ *   idle S                a node with nothing to do: after a second to
+ *                         settle, the CPU time the OS process uses while its
+ *                         one process sleeps S seconds (utime + stime from
+ *                         /proc/self/stat, read the same way by the twin):
+ *                         idle_cpu_ms_per_s.
  *
  * The runtime runs with its defaults (one scheduler per core). Setup that is
  * not part of a job (spawning the ring or the workers of Big) is outside the
@@ -411,6 +416,35 @@ static void counting_main(void *arg)
     out.check[0] = total;
 }
 
+/* ---------------------------------------------------------------- idle */
+
+/* CPU time of this OS process, all threads, in ms: utime + stime from
+ * /proc/self/stat (fields 14 and 15, in clock ticks), as the twin reads it. */
+static double cpu_ms(void)
+{
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (!f)
+        bu_fail("/proc/self/stat", "cannot open");
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        bu_fail("/proc/self/stat", "unreadable");
+    return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
+static void idle_main(void *arg)
+{
+    (void)arg;
+    ot_sleep(1000);
+    double c0 = cpu_ms();
+    ot_sleep(out.n * 1000);
+    out.value[0] = (cpu_ms() - c0) / (double)out.n;
+}
+
 /* ---------------------------------------------------------------- main */
 
 static long arg_long(int argc, char **argv, int i, long dflt)
@@ -435,7 +469,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2)
         bu_fail("usage", "bench_procs spawn_idle|spawn_idle_receive|spawn_exit|pingpong|"
-                         "ring|big|counting [counts]");
+                         "ring|big|counting|idle [counts]");
     const char *job = argv[1];
     out.job = job;
     make_atoms();
@@ -479,6 +513,10 @@ int main(int argc, char **argv)
         run(counting_main, NULL);
         bu_result("counting_msgs_per_s", out.value[0], "msg/s");
         bu_check("counting_total", out.check[0]);
+    } else if (strcmp(job, "idle") == 0) {
+        out.n = arg_long(argc, argv, 2, 10);
+        run(idle_main, NULL);
+        bu_result("idle_cpu_ms_per_s", out.value[0], "ms/s");
     } else {
         bu_fail("unknown job", job);
     }

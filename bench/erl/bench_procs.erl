@@ -23,6 +23,10 @@
 %%                         timed span starts with the go messages.
 %%   counting N            Savina "Counting": N inc messages to a counter,
 %%                         then {get, From}; the counter replies its total.
+%%   idle S                a node with nothing to do: after a second to
+%%                         settle, the CPU time of the OS process while the
+%%                         main process sleeps S seconds, from
+%%                         /proc/self/stat as the otter side reads it.
 %%
 %% Run: erl -noshell +P 2000000 -pa DIR -eval 'bench_util:main(bench_procs, ["ring", "1000", "1000"])'
 -module(bench_procs).
@@ -139,7 +143,34 @@ job("counting", Counts) ->
     Total = receive T when is_integer(T) -> T end,
     T1 = now_ns(),
     bench_util:result("counting_msgs_per_s", N / ((T1 - T0) / 1.0e9), "msg/s"),
-    bench_util:check("counting_total", Total).
+    bench_util:check("counting_total", Total);
+
+%% ---------------------------------------------------------------- idle
+
+job("idle", Counts) ->
+    S = arg(Counts, 1, 10),
+    Tck = clk_tck(),
+    timer:sleep(1000),
+    C0 = cpu_ms(Tck),
+    timer:sleep(S * 1000),
+    bench_util:result("idle_cpu_ms_per_s", (cpu_ms(Tck) - C0) / S, "ms/s").
+
+%% CPU time of this OS process, all threads, in ms: utime + stime (fields
+%% 14 and 15 of /proc/self/stat, in clock ticks of 1/100 s on Linux).
+cpu_ms(Tck) ->
+    {ok, Bin} = file:read_file("/proc/self/stat"),
+    S = binary_to_list(Bin),
+    After = lists:nthtail(string:rchr(S, $)) + 1, S),
+    Fields = string:lexemes(After, " \n"),
+    Ut = list_to_integer(lists:nth(12, Fields)),
+    St = list_to_integer(lists:nth(13, Fields)),
+    (Ut + St) * 1000 / Tck.
+
+clk_tck() ->
+    case os:cmd("getconf CLK_TCK") of
+        [D | _] = T when D >= $0, D =< $9 -> list_to_integer(string:trim(T));
+        _ -> 100
+    end.
 
 %% ---------------------------------------------------------------- processes
 
