@@ -481,13 +481,10 @@ Test(process, timers) { pt_run(timers_body, NULL, 2); }
 static void chatter(void *arg)
 {
     (void)arg;
-    for (;;) {
+    for (;;) { /* until killed */
         ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
-        ot_term t = ot_msg_term(m);
-        ot_term peer = ot_is_pid(t) ? t : OT_NONE;
+        ot_term peer = ot_msg_term(m);
         ot_msg_free(m);
-        if (peer == OT_NONE)
-            return; /* stop */
         ot_send(peer, ot_self());
     }
 }
