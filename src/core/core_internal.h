@@ -544,7 +544,7 @@ void ot__io_shutdown(void);
 
 /* Signals for processes of other nodes (remote.c). The distribution layer
  * installs a hook table when the node starts; src/core never calls into
- * src/dist directly. `signal` takes a signal of `kind` (OT__SIG_*) from
+ * src/distribution directly. `signal` takes a signal of `kind` (OT__SIG_*) from
  * `from` (a local pid, or OT_NONE outside a process) for `to` (a pid of
  * another node, or {name, node}); ref and term as in ot__sig. It returns
  * true when it took the signal (queued for the node, or answered locally,

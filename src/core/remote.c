@@ -3,8 +3,8 @@
  * The core knows pids of other nodes only as terms. A message, link,
  * unlink, exit signal, monitor, demonitor or DOWN meant for one of them (or
  * for a name on another node, {name, node}) is handed to the hook table
- * that the distribution layer (src/dist) installs when the node starts.
- * The core calls nothing in src/dist directly, so it builds and runs
+ * that the distribution layer (src/distribution) installs when the node starts.
+ * The core calls nothing in src/distribution directly, so it builds and runs
  * without it; with no hooks installed, remote destinations are simply
  * unreachable. */
 #include "core/core_internal.h"

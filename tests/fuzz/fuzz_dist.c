@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 
 static const char *check_name(const ot__hs_name *n)
 {

@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 #include "otter/application.h"
 #include "otter/call.h"
 #include "otter/ets.h"

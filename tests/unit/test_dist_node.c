@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 #include "otter/erpc.h"
 #include "otter/node.h"
 #include "proctest.h"

@@ -13,7 +13,7 @@
  * Erlang's answer (noproc) back over the connection. */
 #include <errno.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 
 /* ---------------------------------------------------------------- helpers */
 

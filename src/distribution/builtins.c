@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 #include "otter/application.h"
 #include "otter/call.h"
 #include "otter/ets.h"

@@ -1,7 +1,7 @@
-/* dist_internal.h — the distribution layer's shared structures: the
+/* distribution_internal.h — the distribution layer's shared structures: the
  * protocol's constants, the node's own state, one entry per remote node
  * (its connection, queued output, and the links and monitors that cross
- * it), and the functions the files of src/dist/ share.
+ * it), and the functions the files of src/distribution/ share.
  *
  * Files, by job:
  *   epmd.c       the epmd client: start the daemon, ALIVE2, PORT_PLEASE2
@@ -19,8 +19,8 @@
  *   builtins.c   the functions BEAM tools call (processes, memory, ...)
  *   erpc.c       calling out: ot_erpc_call, ot_spawn_remote
  */
-#ifndef OTTER_DIST_INTERNAL_H
-#define OTTER_DIST_INTERNAL_H
+#ifndef OTTER_DISTRIBUTION_INTERNAL_H
+#define OTTER_DISTRIBUTION_INTERNAL_H
 
 #include <pthread.h>
 #include <stdatomic.h>

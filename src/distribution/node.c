@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 
 static ot_term group_leader = OT_NONE;
 

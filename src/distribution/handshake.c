@@ -20,7 +20,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 
 static uint64_t get64(const uint8_t *p)
 {

@@ -10,7 +10,7 @@
  * them with a selective receive, so its other messages stay put. */
 #include <errno.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 
 /* ---------------------------------------------------------------- replies */
 

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 
 /* ---------------------------------------------------------------- framing */
 

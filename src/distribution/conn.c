@@ -33,7 +33,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 
 ot__node ot__self_node = {
     .lock = PTHREAD_MUTEX_INITIALIZER,

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 
 #define EPMD_ALIVE2_REQ 120
 #define EPMD_ALIVE2_X_RESP 118

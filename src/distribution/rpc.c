@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "dist/dist_internal.h"
+#include "distribution/distribution_internal.h"
 #include "otter/call.h"
 
 /* ---------------------------------------------------------------- the table */
