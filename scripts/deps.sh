@@ -9,7 +9,7 @@
 set -euo pipefail
 
 packages=(
-  gcc make pkg-config meson ninja-build
+  gcc g++ make pkg-config meson ninja-build   # g++: the headers are checked as C++ too
   clang libclang-rt-14-dev         # libFuzzer and sanitizer runtimes for fuzzing
   libcriterion-dev                 # C unit tests
   libjansson-dev zlib1g-dev        # JSON, compressed terms

@@ -16,6 +16,20 @@
 #define OT_API
 #endif
 
+/* OT_NORETURN: marks a function that never returns, in whichever way the
+ * including language spells it (C11 _Noreturn, C++11 [[noreturn]], the GNU
+ * attribute in C99), so the headers compile as C99, C11 and C++. It comes
+ * first in a declaration: OT_NORETURN OT_API void ot_exit(ot_term). */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define OT_NORETURN [[noreturn]]
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define OT_NORETURN _Noreturn
+#elif defined(__GNUC__) || defined(__clang__)
+#define OT_NORETURN __attribute__((noreturn))
+#else
+#define OT_NORETURN
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

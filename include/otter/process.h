@@ -157,11 +157,11 @@ OT_API size_t ot_message_queue_len(void);
  * processes and monitors are told, as in Erlang's exit/1. Never returns.
  * C has no collector: messages the process took (ot_msg) and has not
  * freed are lost; free them first. Its mailbox and process heap are freed. */
-OT_API _Noreturn void ot_exit(ot_term reason);
+OT_NORETURN OT_API void ot_exit(ot_term reason);
 /* ot_raise: ends the calling process with reason {class, reason} — the
  * way otter's runtime errors (badarg, stack overflow, signals) end a
  * process. Never returns. */
-OT_API _Noreturn void ot_raise(ot_term reason);
+OT_NORETURN OT_API void ot_raise(ot_term reason);
 /* ot_exit_signal: Erlang's exit(Pid, Reason): sends an exit signal to pid.
  * `kill` kills even a process that traps exits (its reason becomes
  * `killed`); `normal` is ignored unless pid traps exits or is the caller.
@@ -275,7 +275,7 @@ OT_API ot_term ot_listen(int64_t interval_ms, ot_listen_fn fn, void *arg);
  * fn(arg) on a fresh stack. Nothing on the old stack survives. Waiting
  * hibernated costs only the process control block and its mailbox: the way
  * to keep very many idle processes. Never returns. */
-OT_API _Noreturn void ot_hibernate(ot_proc_fn fn, void *arg);
+OT_NORETURN OT_API void ot_hibernate(ot_proc_fn fn, void *arg);
 
 #ifdef __cplusplus
 }
