@@ -1,7 +1,8 @@
 # otter — the user-facing verbs. The build itself is Meson + Ninja.
 #
 #   make run      the notebook tour on a local node, then its live dashboard (otter tour --serve)
-#   make test     every test, C tests under ASan + UBSan
+#   make test     every test, C tests under ASan + UBSan; ends with "N passed, M failed,
+#                 K skipped" (docs/testing.md) and fails if anything failed
 #   make bench    otter beside BEAM, results in bench/results/latest.json
 #   make fuzz     libFuzzer on the term decoder and the distribution parsers (FUZZ_SECONDS=60 each)
 #   make install  the library, headers, pkg-config file and the otter program
@@ -34,11 +35,12 @@ run: all
 	$(BUILD)/otter tour --serve
 
 test: deps $(TEST_BUILD)/build.ninja
-	@rm -rf $(TEST_BUILD)/tests/tap && mkdir -p $(TEST_BUILD)/tests/tap
+	@rm -rf $(TEST_BUILD)/tests/tap $(TEST_BUILD)/meson-logs/testlog.json && mkdir -p $(TEST_BUILD)/tests/tap
 	@ninja -C $(TEST_BUILD)
 	@meson test -C $(TEST_BUILD) --print-errorlogs --num-processes 2 >$(TEST_BUILD)/meson-test.out 2>&1; \
 	  tail -n 25 $(TEST_BUILD)/meson-test.out
-	@scripts/test-summary.py --meson-log $(TEST_BUILD)/meson-logs/testlog.json $(TEST_BUILD)/tests/tap
+	@scripts/test-summary.py --meson-log $(TEST_BUILD)/meson-logs/testlog.json $(TEST_BUILD)/tests/tap \
+	  >$(TEST_BUILD)/test-summary.txt; rc=$$?; cat $(TEST_BUILD)/test-summary.txt; exit $$rc
 
 bench: all
 	scripts/bench.py --build $(BUILD)

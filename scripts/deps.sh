@@ -20,6 +20,8 @@ packages=(
                                    # Mermaid / Vega-Lite validators (tests/viz/)
   libmicrohttpd-dev                # the dashboard's HTTP server
   chromium                         # headless browser: reports and dashboard tests
+  iproute2                         # ip(8): test_dist_netns's network namespace
+  curl                             # test_cli asks otter observe over HTTP
 )
 
 missing=()

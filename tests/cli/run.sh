@@ -1,12 +1,14 @@
 #!/bin/sh
-# run.sh OTTER OTTER_PEER OUTDIR — the introspection subcommands of the
-# otter command against a real Elixir node and a real otter node (both
+# run.sh OTTER OTTER_PEER OUTDIR TAPFILE — the introspection subcommands of
+# the otter command against a real Elixir node and a real otter node (both
 # started here with unique names and a cookie of their own, and always
 # stopped), and `otter node --demo` for sup-tree on an otter node; then
 # check.mjs validates the JSON, Vega-Lite and Mermaid saved, and the SVG of
-# --format svg against the Mermaid text of the same command.
+# --format svg against the Mermaid text of the same command, each file one
+# case. Every case is one TAP line, on stdout and in TAPFILE (the plan comes
+# last: a run cut short has none).
 set -u
-otter=$1 peer=$2 out=$3
+otter=$1 peer=$2 out=$3 tap=$4
 renderer="$(dirname "$0")/../../web/render/mermaid-svg.mjs"
 host=$(hostname -s)
 tag=$$
@@ -15,6 +17,7 @@ beam="cli_beam_$tag@$host"
 on="cli_otter_$tag@$host"
 demo="cli_demo_$tag@$host"
 rm -rf "$out" && mkdir -p "$out/files"
+echo "TAP version 13" >"$tap"
 fail=0 n=0
 elixir_pid= peer_pid= demo_pid=
 cleanup() {
@@ -26,8 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; sed 's/^/#   /' "$out/err" | head -5; }
+ok() { n=$((n + 1)); echo "ok $n - $1" | tee -a "$tap"; }
+bad() {
+    n=$((n + 1)); fail=$((fail + 1))
+    { echo "not ok $n - $1"; sed 's/^/#   /' "$out/err" | head -5; } | tee -a "$tap"
+}
 
 # expect CODE NAME FILE|- ARGS...: runs otter ARGS, wants exit code CODE;
 # saves stdout as FILE under files/ (unless -).
@@ -236,8 +242,22 @@ expect 0 "sup-tree (otter)" sup-tree-otter.mmd sup-tree "$demo" demo_sup --cooki
 expect 0 "sup-tree svg (otter)" sup-tree-otter.svg sup-tree "$demo" demo_sup --cookie "$cookie" --format svg
 
 # ---------------------------------------------------------------- the outputs
-if node "$(dirname "$0")/check.mjs" "$out/files" >"$out/check" 2>&1; then ok "outputs valid"; else
-    cp "$out/check" "$out/err"; bad "outputs valid"; fi
-sed 's/^/# /' "$out/check"
-echo "1..$n"
+# check.mjs checks each saved file: every one of its lines is a case here.
+node "$(dirname "$0")/check.mjs" "$out/files" >"$out/check" 2>&1
+rc=$?
+checked=0 check_failed=0
+while IFS= read -r line; do
+    case "$line" in
+        "ok - "*) checked=$((checked + 1)); ok "output ${line#ok - }" ;;
+        "not ok - "*)
+            checked=$((checked + 1)); check_failed=$((check_failed + 1))
+            echo "${line#not ok - }" >"$out/err"; bad "output ${line#not ok - }" ;;
+    esac
+done <"$out/check"
+saved=$(ls "$out/files" | wc -l)
+if [ "$checked" -eq "$saved" ]; then ok "check.mjs checked all $saved saved files"; else
+    echo "$checked results for $saved files" >"$out/err"; bad "check.mjs checked all $saved saved files"; fi
+if [ "$rc" -ne 0 ] && [ "$check_failed" -eq 0 ]; then
+    tail -n 5 "$out/check" >"$out/err"; bad "check.mjs ran to its end (exit $rc)"; fi
+echo "1..$n" | tee -a "$tap"
 [ "$fail" -eq 0 ]
