@@ -57,6 +57,7 @@ Test(fuzz_corpus, seeds)
 {
     size_t n = check_dir("tests/fuzz/corpus");
     cr_assert(n >= 20, "seed corpus has only %zu files", n);
+    cr_assert_eq(tu_leaks(), 0, "fuzz_check leaked: see the report above");
 }
 
 /* The regressions are inputs that once broke the decoder (or came close):
@@ -65,6 +66,7 @@ Test(fuzz_corpus, regressions)
 {
     size_t n = check_dir("tests/fuzz/regressions");
     cr_assert(n >= 8, "tests/fuzz/regressions has only %zu files", n);
+    cr_assert_eq(tu_leaks(), 0, "fuzz_check leaked: see the report above");
 }
 
 /* Every seed, truncated at every length and with each byte flipped, must
@@ -111,4 +113,5 @@ Test(fuzz_corpus, mutated_seeds, .timeout = 300)
     }
     closedir(dp);
     cr_assert(checked > 0);
+    cr_assert_eq(tu_leaks(), 0, "fuzz_check leaked: see the report above");
 }
