@@ -100,7 +100,7 @@ static void info_body(void *arg)
     CHECK(ot_process_info(h, w, ot_build(h, "[status, 42]")) == OT_NONE);
     ot_unlink(w);
     ot_exit_signal(w, OT_ATOM(KILL));
-    ot_msg_free(ot_receive(ot_pattern(h, "{'DOWN', _, _, _, _}"), 2000, NULL));
+    ot_msg_free(ot_receive(ot_pattern(h, "{'DOWN', _, _, _, _}"), TU_POLL_CAP_MS, NULL));
     (void)ref;
     CHECK(ot_process_info(h, w, OT_ATOM(STATUS)) == OT_ATOM(UNDEFINED));
     CHECK(!list_has(ot_processes(h), w));

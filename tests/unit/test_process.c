@@ -78,7 +78,7 @@ static void pingpong_body(void *arg)
     ot_term child = ot_spawn(ponger, P(self));
     CHECK(ot_is_pid(child) && child != self);
     CHECK(ot_send(child, ot_atom("ping")) == 0);
-    ot_msg *m = ot_receive(ot_atom("pong"), 5000, NULL);
+    ot_msg *m = ot_receive(ot_atom("pong"), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL, "no pong");
     ot_msg_free(m);
 }
@@ -119,7 +119,7 @@ static void ordering_body(void *arg)
     ot_term p = pat("{seq, S, I}");
     for (int k = 0; k < SENDERS * PER_SENDER; k++) {
         ot_term b[4];
-        ot_msg *m = ot_receive(p, 10000, b);
+        ot_msg *m = ot_receive(p, TU_POLL_CAP_MS, b);
         CHECK(m != NULL, "message %d missing", k);
         if (!m)
             return;
@@ -221,14 +221,14 @@ static void link_trap_body(void *arg)
     ot_spawn_opts o = {.link = true};
     ot_term a = ot_spawn_opt(die_with, "boom", &o);
     ot_term b[4];
-    ot_msg *m = ot_receive(pat("{'EXIT', P, R}"), 5000, b);
+    ot_msg *m = ot_receive(pat("{'EXIT', P, R}"), TU_POLL_CAP_MS, b);
     CHECK(m != NULL);
     CHECK(b[0] == a);
     CHECK(b[1] == ot_atom("boom"));
     ot_msg_free(m);
     /* A normal exit arrives as a message too when trapping. */
     ot_term c = ot_spawn_opt(die_with, "normal", &o);
-    m = ot_receive(pat("{'EXIT', P, R}"), 5000, b);
+    m = ot_receive(pat("{'EXIT', P, R}"), TU_POLL_CAP_MS, b);
     CHECK(m && b[0] == c && b[1] == OT_ATOM(NORMAL));
     ot_msg_free(m);
 }
@@ -253,7 +253,7 @@ static void propagation_body(void *arg)
     ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
     ot_term mid = ot_spawn_opt(middle, "crash", &o);
     ot_term b[4];
-    ot_msg *m = ot_receive(pat("{'DOWN', R, process, P, Why}"), 5000, b);
+    ot_msg *m = ot_receive(pat("{'DOWN', R, process, P, Why}"), TU_POLL_CAP_MS, b);
     CHECK(m != NULL, "middle process did not die");
     if (m) {
         CHECK(ot_equal(b[0], ref));
@@ -298,17 +298,17 @@ static void kill_body(void *arg)
     ot_term ref;
     ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
     ot_term t = ot_spawn_opt(trapper, NULL, &o);
-    expect("trapping", 5000, NULL); /* as in Erlang, trapping starts when the process says so */
+    expect("trapping", TU_POLL_CAP_MS, NULL); /* as in Erlang, trapping starts when the process says so */
     /* A trappable signal becomes a message... */
     ot_exit_signal(t, ot_atom("please"));
     ot_term b[4];
-    ot_msg *m = ot_receive(pat("{'EXIT', P, please}"), 5000, b);
+    ot_msg *m = ot_receive(pat("{'EXIT', P, please}"), TU_POLL_CAP_MS, b);
     CHECK(m != NULL, "trapped exit not forwarded");
     ot_msg_free(m);
     CHECK(ot_is_alive(t));
     /* ... but kill cannot be trapped, and the reason becomes killed. */
     ot_exit_signal(t, OT_ATOM(KILL));
-    m = ot_receive(pat("{'DOWN', _, process, _, Why}"), 5000, b);
+    m = ot_receive(pat("{'DOWN', _, process, _, Why}"), TU_POLL_CAP_MS, b);
     CHECK(m && b[0] == OT_ATOM(KILLED));
     ot_msg_free(m);
     CHECK(!ot_is_alive(t));
@@ -325,7 +325,7 @@ static void exit_in_receive_body(void *arg)
     CHECK(tu_poll(is_waiting, P(w)), "it never got to its receive");
     ot_exit_signal(w, ot_atom("stop_now"));
     ot_term b[4];
-    ot_msg *m = ot_receive(pat("{'DOWN', _, process, _, Why}"), 5000, b);
+    ot_msg *m = ot_receive(pat("{'DOWN', _, process, _, Why}"), TU_POLL_CAP_MS, b);
     CHECK(m && b[0] == ot_atom("stop_now"));
     ot_msg_free(m);
     /* exit/2 with normal does not stop another process: signals from one
@@ -352,7 +352,7 @@ static void link_dead_body(void *arg)
     CHECK(!ot_is_alive(d));
     CHECK(ot_link(d) == 0);
     ot_term b[4];
-    ot_msg *m = ot_receive(pat("{'EXIT', P, R}"), 1000, b);
+    ot_msg *m = ot_receive(pat("{'EXIT', P, R}"), TU_POLL_CAP_MS, b);
     CHECK(m && b[0] == d && b[1] == OT_ATOM(NOPROC), "linking to a dead process gives noproc");
     ot_msg_free(m);
     /* After unlink, the partner's exit does not arrive. */
@@ -379,7 +379,7 @@ static void monitor_body(void *arg)
     ref = ot_monitor(NULL, d);
     CHECK(ot_is_ref(ref));
     ot_term b[4];
-    ot_msg *m = ot_receive(pat("{'DOWN', R, process, P, noproc}"), 1000, b);
+    ot_msg *m = ot_receive(pat("{'DOWN', R, process, P, noproc}"), TU_POLL_CAP_MS, b);
     CHECK(m && ot_equal(b[0], ref) && b[1] == d, "monitor on a dead pid gives noproc");
     ot_msg_free(m);
     /* Demonitor with flush: no DOWN afterwards. */
@@ -395,11 +395,11 @@ static void monitor_body(void *arg)
     CHECK(ot_register(ot_atom("watched"), w) == 0);
     ref = ot_monitor(NULL, ot_atom("watched"));
     ot_exit_signal(w, ot_atom("bye"));
-    m = ot_receive(pat("{'DOWN', _, process, {watched, _}, bye}"), 1000, NULL);
+    m = ot_receive(pat("{'DOWN', _, process, {watched, _}, bye}"), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL, "DOWN of a name monitor names {name, node}");
     ot_msg_free(m);
     ref = ot_monitor(NULL, ot_atom("nobody_here"));
-    m = ot_receive(pat("{'DOWN', _, process, {nobody_here, _}, noproc}"), 1000, NULL);
+    m = ot_receive(pat("{'DOWN', _, process, {nobody_here, _}, noproc}"), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
 }
@@ -422,7 +422,7 @@ static void names_body(void *arg)
     CHECK(ot_list_length(names) >= 1);
     ot_term ref = ot_monitor(NULL, w);
     ot_exit_signal(w, OT_ATOM(KILL));
-    ot_msg_free(ot_receive(pat("{'DOWN', _, _, _, _}"), 1000, NULL));
+    ot_msg_free(ot_receive(pat("{'DOWN', _, _, _, _}"), TU_POLL_CAP_MS, NULL));
     (void)ref;
     CHECK(ot_whereis(ot_atom("srv")) == OT_NONE, "the name goes with the process");
     CHECK(ot_register(ot_atom("srv"), ot_self()) == 0);
@@ -599,7 +599,7 @@ static void hibernate_body(void *arg)
     ot_term h = ot_spawn(hib_loop, P(0));
     for (int i = 1; i <= 5; i++) {
         ot_send(h, ot_build(ot_proc_heap(), "{bump, ~p}", ot_self()));
-        ot_msg *m = ot_receive(OT_NONE, 2000, NULL);
+        ot_msg *m = ot_receive(OT_NONE, TU_POLL_CAP_MS, NULL);
         CHECK(m && ot_msg_term(m) == ot_int(NULL, i), "hibernated process lost its state");
         ot_msg_free(m);
     }
@@ -796,11 +796,11 @@ static void bound_body(void *arg)
         ot_spawn_opts o = {.name = OT_NONE, .label = OT_NONE, .term_arg = OT_NONE, .scheduler = want};
         ot_term pid = ot_spawn_opt(report_scheduler, P(ot_self()), &o);
         CHECK(pid != OT_NONE);
-        ot_msg *m = ot_receive(OT_NONE, 10000, NULL);
+        ot_msg *m = ot_receive(OT_NONE, TU_POLL_CAP_MS, NULL);
         CHECK(m && ot_msg_term(m) == ot_int(NULL, want), "first run on scheduler %u", want);
         ot_msg_free(m);
         ot_send(pid, OT_ATOM(OK));
-        m = ot_receive(OT_NONE, 10000, NULL);
+        m = ot_receive(OT_NONE, TU_POLL_CAP_MS, NULL);
         CHECK(m && ot_msg_term(m) == ot_int(NULL, want), "still on scheduler %u", want);
         ot_msg_free(m);
     }
@@ -835,7 +835,7 @@ static void name_freed_body(void *arg)
         if (pid == OT_NONE)
             return;
         ot_send(name, OT_ATOM(OK));
-        expect("{'DOWN', _, process, _, normal}", 5000, NULL);
+        expect("{'DOWN', _, process, _, normal}", TU_POLL_CAP_MS, NULL);
         /* As on BEAM: once the DOWN is here, the name is free. */
         CHECK(ot_whereis(name) == OT_NONE, "round %d", round);
         ot_heap_reset(ot_proc_heap());
