@@ -19,8 +19,8 @@ defmodule Peer do
 
   # A selective receive with a predicate: takes the oldest message for
   # which fun is true, leaving the others in the mailbox; :timeout after
-  # `timeout` ms.
-  def await(fun, timeout \\ 5000) do
+  # `timeout` ms (a cap that only a hang reaches).
+  def await(fun, timeout \\ 60000) do
     await_until(fun, System.monotonic_time(:millisecond) + timeout)
   end
 
@@ -55,9 +55,10 @@ defmodule Peer do
   end
 
   # Signals between nodes travel on their own: a check of their effect
-  # waits (up to 3 s) until fun gives something other than nil, false, []
-  # or :timeout, and returns that (or the last value).
-  def eventually(fun, tries \\ 300) do
+  # waits (up to 60 s, a cap that only a hang reaches) until fun gives
+  # something other than nil, false, [] or :timeout, and returns that (or
+  # the last value).
+  def eventually(fun, tries \\ 6000) do
     v = fun.()
 
     if v in [nil, false, [], :timeout] and tries > 0 do
@@ -65,6 +66,29 @@ defmodule Peer do
       eventually(fun, tries - 1)
     else
       v
+    end
+  end
+
+  # A call that answers only when told, for a caller that gives up first:
+  # registers the calling process under `name` and waits for
+  # {:release, to}; then a watcher sends :released to `to` once this
+  # process is gone, that is once its answer (:late) has been sent.
+  def held(name) do
+    Process.register(self(), name)
+
+    receive do
+      {:release, to} ->
+        me = self()
+
+        spawn(fn ->
+          ref = Process.monitor(me)
+
+          receive do
+            {:DOWN, ^ref, _, _, _} -> send(to, :released)
+          end
+        end)
+
+        :late
     end
   end
 

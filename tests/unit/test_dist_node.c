@@ -220,19 +220,38 @@ Test(dist_packet, valid_and_invalid_control_messages)
     ot_heap_free(h);
 }
 
-/* Every prefix of valid packets, and random flips of them, decode to an
- * error or a well-formed message: never a crash (ASan watches). */
+/* A whole packet decodes; every strict prefix of it is incomplete to the
+ * framing (more bytes needed) and, were its data handed to the decoder,
+ * malformed (-EBADMSG, with a reason). Random flips decode to an error or
+ * a well-formed message: never a crash (ASan watches). */
 Test(dist_packet, truncations_and_flips)
 {
     ot_heap *h = ot_heap_new();
     ot_term rp = ot_pid(h, ot_atom("peer@host"), 5, 0, 1);
     ot__buf b = {0};
-    ot__packet_put(&b, ot_build(h, "{6, ~p, '', echo}", rp), ot_build(h, "{hello, [1, 2.5, <<\"x\">>], #{a => b}}"));
+    ot_term payload = ot_build(h, "{hello, [1, 2.5, <<\"x\">>], #{a => b}}");
+    ot__packet_put(&b, ot_build(h, "{6, ~p, '', echo}", rp), payload);
     uint64_t seed = 42;
     ot__dmsg m;
+    size_t n = 0;
+    cr_assert_eq(ot__packet_next(b.d, b.len, 1 << 20, &n), 1);
+    cr_assert_eq(n, b.len - 4);
+    cr_assert_eq(ot__packet_decode(h, b.d + 4, n, 100, &m, NULL), 0);
+    cr_assert_eq(m.base, OT__DOP_REG_SEND);
+    cr_assert(ot_equal(m.from, rp) && m.name == ot_atom("echo"));
+    cr_assert(ot_equal(m.msg, payload));
+    for (size_t k = 0; k < b.len; k++) {
+        size_t got = 0;
+        cr_assert_eq(ot__packet_next(b.d, k, 1 << 20, &got), 0, "a %zu-byte prefix is not whole", k);
+        if (k >= 4)
+            cr_assert_eq(got, b.len - 4, "the length is known from 4 bytes on");
+    }
     for (size_t k = 0; k + 4 < b.len; k++) {
         ot_heap_reset(h);
-        ot__packet_decode(h, b.d + 4, k, 100, &m, NULL);
+        const char *why = NULL;
+        int rc = ot__packet_decode(h, b.d + 4, k, 100, &m, &why);
+        cr_assert_eq(rc, -EBADMSG, "the first %zu of %zu bytes: %d", k, b.len - 4, rc);
+        cr_assert(why && *why, "no reason for the first %zu bytes", k);
     }
     for (int i = 0; i < 20000; i++) {
         uint8_t copy[512];

@@ -6,8 +6,12 @@
 #include "otter/introspect.h"
 #include <stdatomic.h>
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include "core/core_internal.h"
 #include "proctest.h"
+#include "testutil.h"
 
 static void waiter(void *arg)
 {
@@ -29,6 +33,20 @@ static bool list_has(ot_term list, ot_term x)
     return false;
 }
 
+static bool is_waiting(void *pid)
+{
+    return info((ot_term)(uintptr_t)pid, "status") == OT_ATOM(WAITING);
+}
+
+/* Has the process (a pid in ctx) taken every message sent to it into its
+ * mailbox? (It is waiting, and its queue holds the 100 sent.) */
+static bool holds_100(void *pid)
+{
+    int64_t len = -1;
+    ot_get_int64(info((ot_term)(uintptr_t)pid, "message_queue_len"), &len);
+    return len == 100 && is_waiting(pid);
+}
+
 static void info_body(void *arg)
 {
     (void)arg;
@@ -36,7 +54,7 @@ static void info_body(void *arg)
     ot_spawn_opts o = {.link = true, .initial_call = "demo:waiter/1", .label = ot_atom("worker")};
     ot_term w = ot_spawn_opt(waiter, NULL, &o);
     ot_term ref = ot_monitor(NULL, w);
-    ot_sleep(20);
+    CHECK(tu_poll(is_waiting, (void *)(uintptr_t)w), "the waiter never got to its receive");
 
     ot_term all = ot_processes(h);
     CHECK(list_has(all, w) && list_has(all, ot_self()));
@@ -56,16 +74,20 @@ static void info_body(void *arg)
     CHECK(list_has(info(ot_self(), "monitors"), ot_build(h, "{process, ~p}", w)));
     CHECK(info(w, "trap_exit") == OT_ATOM(FALSE));
 
-    /* The mailbox: length and memory follow the messages. */
-    int64_t mem0, mem1, len;
+    /* The mailbox: length and memory follow the messages. Each message
+     * is a 3-tuple holding an integer and an 18-byte binary: at least 4
+     * words of tuple and 18 bytes of binary, 50 bytes, in the queue. */
+    int64_t mem0 = 0, mem1 = 0, len = -1;
     ot_get_int64(info(w, "memory"), &mem0);
+    CHECK(mem0 > 200 && mem0 < 4096, "memory of a waiting process: %lld", (long long)mem0);
     for (int i = 0; i < 100; i++)
         ot_send(w, ot_build(h, "{data, ~i, <<\"some bytes to hold\">>}", i));
-    ot_sleep(20);
+    CHECK(tu_poll(holds_100, (void *)(uintptr_t)w), "the 100 messages never reached the mailbox");
     ot_get_int64(info(w, "message_queue_len"), &len);
-    CHECK(len >= 1, "queue length %lld", (long long)len);
+    CHECK(len == 100, "queue length %lld", (long long)len);
     ot_get_int64(info(w, "memory"), &mem1);
-    CHECK(mem0 > 200 && mem0 < 4096, "memory of a waiting process: %lld", (long long)mem0);
+    CHECK(mem1 >= mem0 + 100 * 50, "memory %lld with 100 messages queued, %lld without",
+          (long long)mem1, (long long)mem0);
 
     /* Several keys at once, in the order asked. */
     ot_term l = ot_process_info(h, w, ot_build(h, "[reductions, memory, status]"));
@@ -78,7 +100,7 @@ static void info_body(void *arg)
     CHECK(ot_process_info(h, w, ot_build(h, "[status, 42]")) == OT_NONE);
     ot_unlink(w);
     ot_exit_signal(w, OT_ATOM(KILL));
-    ot_msg_free(ot_receive(ot_pattern(h, "{'DOWN', _, _, _, _}"), 2000, NULL));
+    ot_msg_free(ot_receive(ot_pattern(h, "{'DOWN', _, _, _, _}"), TU_POLL_CAP_MS, NULL));
     (void)ref;
     CHECK(ot_process_info(h, w, OT_ATOM(STATUS)) == OT_ATOM(UNDEFINED));
     CHECK(!list_has(ot_processes(h), w));
@@ -98,13 +120,13 @@ static void walk_body(void *arg)
     enum { N = 50000 };
     for (int i = 0; i < N; i++)
         ot_spawn(idle, NULL);
-    ot_sleep(50);
     ot_heap *h = ot_heap_new();
     ot_term all = ot_processes(h);
     CHECK(ot_list_length(all) == N + 1, "%zd", ot_list_length(all));
     ot_term keys = ot_build(h, "[reductions, memory, status]");
     /* Every one of them gets to its receive; walking them all (as the
-     * notebook's cell does) sees each one waiting. */
+     * notebook's cell does) sees each one waiting: walked again until it
+     * does, 300 times at most (more than 30 s). */
     size_t waiting = 0;
     for (int round = 0; round < 300 && waiting != N; round++) {
         waiting = 0;
@@ -122,64 +144,116 @@ static void walk_body(void *arg)
 
 Test(introspect, walk_every_process) { pt_run(walk_body, NULL, 2); }
 
-/* A process that runs C code for 60 ms without a runtime call cannot be
- * preempted: it is reported while it runs, and again when it stops. */
+/* A process that runs C code without a runtime call cannot be preempted:
+ * the watchdog reports it while it runs, and its end is reported too. The
+ * spinner runs until it finds itself reported as ongoing (or the cap
+ * passes), so that how long it runs is set by the watchdog, not by a
+ * guess at how fast the machine is. */
+static bool reported_ongoing(ot_term pid)
+{
+    ot__long_sched ev[256];
+    size_t n = ot__long_sched_copy(ev, 256);
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].pid == pid && ev[i].ongoing)
+            return true;
+    return false;
+}
+
 static void spinner(void *arg)
 {
     (void)arg;
-    int64_t end = ot_monotonic_ns() + 60 * 1000000;
-    volatile uint64_t x = 0;
-    while (ot_monotonic_ns() < end)
-        x++;
+    ot_term me = ot_self();
+    int64_t end = ot_monotonic_ns() + (int64_t)TU_POLL_CAP_MS * 1000000;
+    while (!reported_ongoing(me) && ot_monotonic_ns() < end)
+        ;
+}
+
+/* Runs a spinner to its end; returns the durations (µs) of its ongoing
+ * and its final report (-1 when missing). */
+static void spin_and_look(int64_t *ongoing_us, int64_t *ended_us)
+{
+    ot_term ref;
+    ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
+    ot_term s = ot_spawn_opt(spinner, NULL, &o);
+    ot_msg_free(ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', _, _, _, _}"), 2 * TU_POLL_CAP_MS, NULL));
+    ot_heap *h = ot_proc_heap();
+    *ongoing_us = *ended_us = -1;
+    for (ot_term l = ot_long_schedules(h); l != OT_NIL; l = ot_tl(l)) {
+        ot_term m = ot_hd(l);
+        if (ot_map_get(m, ot_atom("pid")) != s)
+            continue;
+        int64_t us = -1;
+        ot_get_int64(ot_map_get(m, ot_atom("duration_us")), &us);
+        if (ot_map_get(m, ot_atom("ongoing")) == OT_ATOM(TRUE))
+            *ongoing_us = us;
+        else
+            *ended_us = us;
+    }
 }
 
 static void long_body(void *arg)
 {
     (void)arg;
-    ot_term ref;
-    ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
-    ot_term s = ot_spawn_opt(spinner, NULL, &o);
-    ot_msg_free(ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', _, _, _, _}"), 5000, NULL));
-    ot_heap *h = ot_proc_heap();
-    bool ongoing = false, ended = false;
-    for (ot_term l = ot_long_schedules(h); l != OT_NIL; l = ot_tl(l)) {
-        ot_term m = ot_hd(l);
-        if (ot_map_get(m, ot_atom("pid")) != s)
-            continue;
-        int64_t us;
-        ot_get_int64(ot_map_get(m, ot_atom("duration_us")), &us);
-        if (ot_map_get(m, ot_atom("ongoing")) == OT_ATOM(TRUE))
-            ongoing = us > 10000;
-        else
-            ended = us >= 55000;
-    }
-    CHECK(ongoing, "the watchdog saw the process while it ran");
-    CHECK(ended, "its end was reported with the whole duration");
+    int64_t ongoing, ended;
+    spin_and_look(&ongoing, &ended);
+    /* The threshold is 10 ms (the default long_schedule_us): a slice is
+     * reported only past it, and its end with at least what was seen. */
+    CHECK(ongoing > 10000, "the watchdog saw the process while it ran (%lld us)", (long long)ongoing);
+    CHECK(ended >= ongoing, "its end was reported with the whole duration (%lld us, %lld seen running)",
+          (long long)ended, (long long)ongoing);
 }
 
 Test(introspect, long_schedules_are_reported) { pt_run(long_body, NULL, 2); }
 
 /* The watchdog behind those reports looks every 5 ms while a scheduler is
  * awake, and parks while all of them sleep: an idle node wakes no thread.
- * 300 ms of sleep would be about 60 looks without parking. */
+ * A plain thread watches while the only process waits for its message:
+ * the watchdog parks (its mark is set, and its count of looks stays put
+ * while the thread looks 50 times), and once the process is woken the
+ * watchdog watches again (it reports a long slice). */
+static ot_term idle_pid;
+
+static bool watchdog_parked(void *arg)
+{
+    (void)arg;
+    return atomic_load(&ot__watchdog_parked) == 1;
+}
+
+static void *idle_watcher(void *arg)
+{
+    (void)arg;
+    const char *verdict = "parked";
+    if (!tu_poll(watchdog_parked, NULL)) {
+        verdict = "never_parked";
+    } else {
+        uint64_t r0 = atomic_load(&ot__watchdog_rounds);
+        for (int i = 0; i < 50; i++) {
+            usleep(1000);
+            if (atomic_load(&ot__watchdog_parked) != 1 || atomic_load(&ot__watchdog_rounds) != r0) {
+                verdict = "looked_while_parked";
+                break;
+            }
+        }
+    }
+    ot_send(idle_pid, ot_atom(verdict));
+    return NULL;
+}
+
 static void idle_body(void *arg)
 {
     (void)arg;
-    ot_sleep(50);
-    uint64_t r0 = atomic_load(&ot__watchdog_rounds);
-    ot_sleep(300);
-    uint64_t looks = atomic_load(&ot__watchdog_rounds) - r0;
-    CHECK(looks < 15, "the watchdog looked %llu times while the node slept", (unsigned long long)looks);
+    idle_pid = ot_self();
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, idle_watcher, NULL) == 0);
+    ot_msg *m = ot_receive(OT_NONE, 2 * TU_POLL_CAP_MS, NULL);
+    CHECK(m && ot_msg_term(m) == ot_atom("parked"), "the watchdog while every scheduler slept: %s",
+          m ? ot_atom_text(ot_msg_term(m), NULL) : "no word from the watching thread");
+    ot_msg_free(m);
+    pthread_join(th, NULL);
     /* and it watches again once a scheduler runs something long */
-    ot_term ref;
-    ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
-    ot_term s = ot_spawn_opt(spinner, NULL, &o);
-    ot_msg_free(ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', _, _, _, _}"), 5000, NULL));
-    bool seen = false;
-    for (ot_term l = ot_long_schedules(ot_proc_heap()); l != OT_NIL; l = ot_tl(l))
-        seen |= ot_map_get(ot_hd(l), ot_atom("pid")) == s &&
-                ot_map_get(ot_hd(l), ot_atom("ongoing")) == OT_ATOM(TRUE);
-    CHECK(seen, "the watchdog saw a long slice after parking");
+    int64_t ongoing, ended;
+    spin_and_look(&ongoing, &ended);
+    CHECK(ongoing > 10000, "the watchdog saw a long slice after parking");
 }
 
 Test(introspect, an_idle_node_parks_its_watchdog) { pt_run(idle_body, NULL, 2); }

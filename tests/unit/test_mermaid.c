@@ -520,6 +520,8 @@ Test(mermaid, escapes)
     cr_assert_eq(ot_mermaid_escape(NULL, 1, OT_MERMAID_TEXT, &out), -EINVAL);
 }
 
+/* Every allocation failing in turn: -ENOMEM or the whole text, and
+ * nothing lost (LeakSanitizer's check at the end, in sanitizer builds). */
 Test(mermaid, out_of_memory_loses_nothing)
 {
     ot_term agent;
@@ -541,6 +543,7 @@ Test(mermaid, out_of_memory_loses_nothing)
     }
     free(want_tree);
     free(want_seq);
+    cr_assert_eq(tu_leaks(), 0, "leaks: see the report above");
 }
 
 /* ---------------------------------------------------------------- generated cases */

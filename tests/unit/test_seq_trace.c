@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "otter/introspect.h"
 #include "otter/trace.h"
 #include "proctest.h"
+#include "testutil.h"
 
 #define P(x) ((void *)(uintptr_t)(x))
 #define T(x) ((ot_term)(uintptr_t)(x))
@@ -43,7 +45,7 @@ static ot_term nth_event(ot_term rec, size_t i)
 
 static void ponger(void *arg)
 {
-    ot_msg *m = ot_receive(ot_atom("ping"), 5000, NULL);
+    ot_msg *m = ot_receive(ot_atom("ping"), 60000, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
     ot_send(T(arg), ot_atom("pong"));
@@ -58,7 +60,7 @@ static void ping_pong(void *arg)
     (void)arg;
     child_pid = ot_spawn(ponger, P(ot_self()));
     ot_send(child_pid, ot_atom("ping"));
-    ot_msg *m = ot_receive(ot_atom("pong"), 5000, NULL);
+    ot_msg *m = ot_receive(ot_atom("pong"), 60000, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
 }
@@ -115,7 +117,7 @@ Test(seq_trace, ping_pong) { pt_run(pingpong_body, NULL, 2); }
 
 static void die_with(void *arg)
 {
-    ot_msg_free(ot_receive(ot_atom("go"), 5000, NULL));
+    ot_msg_free(ot_receive(ot_atom("go"), 60000, NULL));
     ot_exit(T(arg));
 }
 
@@ -126,9 +128,14 @@ static void say_bye(void *arg)
     ot_send(T(arg), ot_atom("bye"));
 }
 
+/* How many processes live: a process's count drops at the very end of its
+ * exit, after its exit has been traced. */
+static bool count_is(void *n) { return ot_process_count() == (size_t)(uintptr_t)n; }
+
 static void exits(void *arg)
 {
     (void)arg;
+    size_t base = ot_process_count();
     ot_trap_exit(true);
     ot_spawn_opts lo = {.link = true};
     linked_pid = ot_spawn_opt(die_with, P(ot_atom("boom")), &lo);
@@ -137,18 +144,17 @@ static void exits(void *arg)
     monitored_pid = ot_spawn_opt(die_with, P(ot_atom("bang")), &mo);
     ot_send(linked_pid, ot_atom("go"));
     ot_send(monitored_pid, ot_atom("go"));
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'EXIT', _, boom}"), 5000, NULL);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'EXIT', _, boom}"), 60000, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
-    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', _, process, _, bang}"), 5000, NULL);
+    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', _, process, _, bang}"), 60000, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
     ot_trap_exit(false);
     /* a process with neither links nor monitors: its end is an :exit without `to` */
     quiet_pid = ot_spawn(say_bye, P(ot_self()));
-    ot_msg_free(ot_receive(ot_atom("bye"), 5000, NULL));
-    for (int i = 0; i < 500 && ot_is_alive(quiet_pid); i++)
-        ot_sleep(10);
+    ot_msg_free(ot_receive(ot_atom("bye"), 60000, NULL));
+    CHECK(tu_poll(count_is, P(base)), "%zu processes, %zu before", ot_process_count(), base);
 }
 
 static void exits_body(void *arg)
@@ -190,20 +196,27 @@ static void relay(void *arg)
 {
     ot_term to = T(arg);
     ot_set_label(ot_build(ot_proc_heap(), "{relay, 1}"));
-    ot_msg_free(ot_receive(ot_atom("traced"), 5000, NULL));
+    ot_msg_free(ot_receive(ot_atom("traced"), 60000, NULL));
     ot_send(to, ot_atom("relayed"));
-    ot_msg_free(ot_receive(ot_atom("untraced"), 5000, NULL));
+    ot_msg_free(ot_receive(ot_atom("untraced"), 60000, NULL));
     ot_send(to, ot_atom("after_untraced"));
 }
 
 static ot_term relay_pid;
 
+static bool relay_waits(void *arg)
+{
+    (void)arg;
+    ot_term st = ot_process_info(ot_proc_heap(), relay_pid, OT_ATOM(STATUS));
+    return ot_tuple_arity(st) == 2 && ot_tuple_get(st, 1) == OT_ATOM(WAITING);
+}
+
 static void token_rules(void *arg)
 {
     (void)arg;
     ot_send(relay_pid, ot_atom("traced"));
-    ot_msg_free(ot_receive(ot_atom("relayed"), 5000, NULL));
-    ot_msg *m = ot_receive(ot_atom("after_untraced"), 5000, NULL);
+    ot_msg_free(ot_receive(ot_atom("relayed"), 60000, NULL));
+    ot_msg *m = ot_receive(ot_atom("after_untraced"), 60000, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
 }
@@ -215,7 +228,7 @@ static void token_body(void *arg)
     ot_term self = ot_self();
     CHECK(ot_register(ot_atom("the_root"), self) == 0);
     relay_pid = ot_spawn(relay, P(self));
-    ot_sleep(10);   /* let it set its label */
+    CHECK(tu_poll(relay_waits, NULL), "the relay never got to its receive"); /* its label is set */
     ot_send_after(ot_proc_heap(), 100, relay_pid, ot_atom("untraced"));
     ot_term rec = ot_seq_trace(rh, token_rules, NULL, NULL);
     CHECK(count_events(rec, "send", self, relay_pid) == 1);
@@ -244,7 +257,7 @@ static void chatter(void *arg)
 {
     ot_term to = T(arg);
     for (int i = 0; i < 30; i++) {
-        ot_msg_free(ot_receive(OT_NONE, 5000, NULL));
+        ot_msg_free(ot_receive(OT_NONE, 60000, NULL));
         ot_send(to, ot_atom("ack"));
     }
 }
@@ -256,7 +269,7 @@ static void twenty(void *arg)
     (void)arg;
     for (int i = 0; i < 20; i++) {
         ot_send(chatter_pid, ot_atom("m"));
-        ot_msg_free(ot_receive(ot_atom("ack"), 5000, NULL));
+        ot_msg_free(ot_receive(ot_atom("ack"), 60000, NULL));
     }
 }
 
@@ -274,7 +287,7 @@ static void cap_body(void *arg)
     /* the chatter still holds the ended trace's token */
     for (int i = 0; i < 10; i++) {
         ot_send(chatter_pid, ot_atom("m"));
-        ot_msg_free(ot_receive(ot_atom("ack"), 5000, NULL));
+        ot_msg_free(ot_receive(ot_atom("ack"), 60000, NULL));
     }
     CHECK(ot_seq_trace_end(rh, 250) == OT_NONE);
     ot_heap_free(rh);
@@ -296,7 +309,7 @@ static void fifty(void *arg)
     for (int i = 0; i < 50; i++)
         ot_spawn(sender, P(ot_self()));
     for (int i = 0; i < 5000; i++)
-        ot_msg_free(ot_receive(ot_atom("n"), 5000, NULL));
+        ot_msg_free(ot_receive(ot_atom("n"), 60000, NULL));
 }
 
 static void many_body(void *arg)

@@ -48,7 +48,7 @@ static ot_term start_worker(ot_heap *h, ot_term arg, void *data)
     /* owner_a has started once its table and label are there: the tree
      * read below may run on the other scheduler at once */
     if (pid != OT_NONE && data == (void *)owner_a)
-        ot_msg_free(ot_receive(ot_atom("owner_ready"), 10000, NULL));
+        ot_msg_free(ot_receive(ot_atom("owner_ready"), 60000, NULL));
     return pid == OT_NONE ? OT_NONE : ot_tuple(h, 2, ot_atom("ok"), pid);
 }
 
@@ -81,7 +81,8 @@ static void sup_tree_body(void *arg)
     CHECK(started == 0, "start_link: %d", started);
     if (started != 0)
         return;
-    ot_sleep(20);   /* let worker a make its table and link */
+    /* worker a has its table, its link and its label: its start function
+     * waited for it to say so (owner_ready) */
 
     ot_term tree;
     CHECK(ot_sup_tree(h, ot_atom("top_sup"), NULL, &tree) == 0);

@@ -4,10 +4,14 @@
 #include <math.h>
 #include <stdarg.h>
 
+#include "otter/process.h"
 #include "otter/term.h"
 #include "term/term_internal.h"
 
 #include <criterion/criterion.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +20,29 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+bool tu_poll(bool (*cond)(void *ctx), void *ctx)
+{
+    bool in_process = ot_self() != OT_NONE;
+    for (int64_t waited = 0; waited < TU_POLL_CAP_MS; waited++) {
+        if (cond(ctx))
+            return true;
+        if (in_process)
+            ot_sleep(1);
+        else
+            usleep(1000);
+    }
+    return cond(ctx);
+}
+
+int tu_leaks(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return __lsan_do_recoverable_leak_check();
+#else
+    return 0;
+#endif
+}
 
 const char *tu_source_path(const char *rel)
 {

@@ -20,6 +20,19 @@ long tu_unhex(const char *hex, size_t hexlen, uint8_t *out);
 /* tu_mktemp: a new temporary file path (mkstemp under $TMPDIR or /tmp),
  * malloc'd; the file exists and is empty. */
 char *tu_mktemp(const char *suffix);
+/* tu_poll: waits until cond(ctx) holds, looking again every millisecond
+ * (with ot_sleep inside a process, so that the scheduler runs the others;
+ * with usleep on a plain thread), for at most TU_POLL_CAP_MS. Returns true
+ * once cond holds, false only when it never did within the cap: a cap
+ * that only a real hang reaches, so that a busy machine changes how long
+ * the wait takes, never what the test decides. */
+#include <stdbool.h>
+#define TU_POLL_CAP_MS 60000
+bool tu_poll(bool (*cond)(void *ctx), void *ctx);
+/* tu_leaks: runs LeakSanitizer's check now and returns nonzero if it found
+ * memory that nothing points to any more (its report is on stderr); 0 in
+ * builds without it. For cases that promise to lose nothing. */
+int tu_leaks(void);
 /* tu_rng: a small deterministic generator (xorshift64*) for property tests. */
 uint64_t tu_rng(uint64_t *state);
 
