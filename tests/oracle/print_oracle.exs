@@ -14,6 +14,14 @@
 #       float_to_list(f, [:short])
 #       inspect(f)
 #
+#   elixir print_oracle.exs gen GEN_TERMS SEED COUNT
+#     Runs tests/oracle/gen_terms.exs (path GEN_TERMS) with SEED COUNT: its
+#     lines, as it prints them (see there).
+#
+# Each mode ends with one line "end FIXED RANDOM": how many fixed and random
+# terms (or floats) it printed, so that a reader can tell that the oracle
+# answered every one (a killed or failing oracle prints no such line).
+#
 # Maps stay at 32 keys or fewer: larger maps list their keys in BEAM's
 # hash order, which otter does not reproduce (see docs/terms.md).
 
@@ -179,15 +187,27 @@ end
 case System.argv() do
   ["terms", seed, count] ->
     :rand.seed(:exsss, {String.to_integer(seed), 7, 11})
-    for t <- PrintOracle.fixed(), do: IO.puts(PrintOracle.line(t))
-    for _ <- 1..String.to_integer(count)//1, do: IO.puts(PrintOracle.line(PrintOracle.term(4)))
+    fixed = PrintOracle.fixed()
+    for t <- fixed, do: IO.puts(PrintOracle.line(t))
+    n = String.to_integer(count)
+    for _ <- 1..n//1, do: IO.puts(PrintOracle.line(PrintOracle.term(4)))
+    IO.puts("end #{length(fixed)} #{n}")
 
   ["floats", seed, count] ->
     :rand.seed(:exsss, {String.to_integer(seed), 3, 5})
-    for f <- PrintOracle.fixed_floats(), do: IO.puts(PrintOracle.float_line(f))
-    for _ <- 1..String.to_integer(count)//1, do: IO.puts(PrintOracle.float_line(PrintOracle.random_float()))
+    fixed = PrintOracle.fixed_floats()
+    for f <- fixed, do: IO.puts(PrintOracle.float_line(f))
+    n = String.to_integer(count)
+    for _ <- 1..n//1, do: IO.puts(PrintOracle.float_line(PrintOracle.random_float()))
+    IO.puts("end #{length(fixed)} #{n}")
+
+  ["gen", gen_terms, seed, count] ->
+    # gen_terms.exs reads its arguments and prints every line when loaded.
+    System.argv([seed, count])
+    Code.require_file(gen_terms)
+    IO.puts("end #{length(OtterGen.edges())} #{String.to_integer(count)}")
 
   _ ->
-    IO.puts(:stderr, "usage: elixir print_oracle.exs terms|floats SEED COUNT")
+    IO.puts(:stderr, "usage: elixir print_oracle.exs terms|floats SEED COUNT | gen GEN_TERMS SEED COUNT")
     System.halt(2)
 end

@@ -6,7 +6,8 @@
 // serving the dashboard on an ephemeral port, tour mode), opens the page in
 // Debian's chromium driven by playwright-core, with every request that is
 // not to 127.0.0.1 blocked (so a CDN dependency fails loudly), and checks
-// that each view renders, that the memory chart receives new points, that a
+// that each view renders (the node's own applications and ETS tables
+// included: it runs otter's application and owns a table), that the memory chart receives new points, that a
 // page opened later starts with the points the node kept, that the binary
 // spike moves the chart, that killing a process works, and that no console
 // error appeared. The node is distributed (--sname), and two real Elixir
@@ -316,21 +317,45 @@ try {
     assert(n === 2, 'nodes drawn: ' + n);
   });
 
-  for (const view of ['applications', 'ets']) {
-    await check(`${view} renders (or says it is not available)`, async () => {
-      const s = await showView(page, view, ['ready', 'unavailable']);
-      if (s === 'unavailable') {
-        const text = await page.textContent(`#view-${view} .unavailable`);
-        assert(/not available/.test(text), text);
-      }
-      await shot(page, view);
-      return s;
-    });
-  }
+  const text = (sel) => page.textContent(sel);
+  // The node runs otter's application and owns the table tour_users
+  // (tests/web/serve_dashboard.c): its own views must show them.
+  await check('applications: otter\'s application and its tree, from the application master down', async () => {
+    const s = await showView(page, 'applications', ['ready', 'unavailable', 'error']);
+    assert(s === 'ready', `the view is ${s}: ${(await text('#view-applications')).replace(/\s+/g, ' ').slice(0, 300)}`);
+    const apps = await page.$$eval('#apps-list li', (l) => l.map((x) => [x.textContent, x.title]));
+    assert(apps.some(([t, d]) => /^otter \d+\.\d+\.\d+$/.test(t) && d === 'otter runtime services'),
+      'applications listed: ' + JSON.stringify(apps));
+    await waitFor(async () => (await page.$$('#tree-diagram svg')).length > 0, 'the application tree drawn');
+    assert((await text('#tree-title')) === 'application otter', 'tree title ' + await text('#tree-title'));
+    const labels = await page.$$eval('#tree-diagram svg .nodeLabel', (l) => l.map((x) => x.textContent));
+    for (const want of ['otter_sup', 'otter_logger'])
+      assert(labels.includes(want), `no node ${want} among ${JSON.stringify(labels)}`);
+    assert(labels.filter((l) => /^#PID<0\.\d+\.\d+>$/.test(l)).length === 2,
+      `the application master and the supervisor's ancestor drawn as pids: ${JSON.stringify(labels)}`);
+    await shot(page, 'applications');
+    return apps.map(([t]) => t).join(', ');
+  });
+
+  const etsRows = () => page.$$eval('#ets-table tbody tr', (r) => r.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  await check('ets: the node\'s table tour_users with its size, owner, type and protection', async () => {
+    const s = await showView(page, 'ets', ['ready', 'unavailable', 'error']);
+    assert(s === 'ready', `the view is ${s}: ${(await text('#view-ets')).replace(/\s+/g, ' ').slice(0, 300)}`);
+    const rows = await etsRows();
+    const row = rows.find((r) => r[0] === 'tour_users');
+    assert(row, 'no row tour_users: ' + JSON.stringify(rows));
+    // name, id, size, memory, owner, heir, type, protection
+    assert(row[2] === '100', 'size ' + row[2]);
+    assert(/\d/.test(row[3]) && !/^0( |$)/.test(row[3]), 'memory ' + row[3]);
+    assert(/^#PID<0\.\d+\.\d+>$/.test(row[4]), 'owner ' + row[4]);
+    assert(row[5] === 'none', 'heir ' + row[5]);
+    assert(row[6] === 'set' && row[7] === 'public', `type ${row[6]}, protection ${row[7]}`);
+    await shot(page, 'ets');
+    return row.join(' | ');
+  });
 
   // ---------------------------------------------------------------- connect
 
-  const text = (sel) => page.textContent(sel);
   const names = () => page.$$eval('#ps-table tbody tr td:nth-child(2)', (r) => r.map((x) => x.textContent));
   const connectForm = async (node, cookie) => {
     await showView(page, 'connect');
@@ -432,8 +457,12 @@ try {
     await page.fill('#ps-search', 'otter_connect_probe');
     await waitFor(async () => (await page.$$eval('#ps-table tbody tr', (r) => r.length)) === 0, 'no Elixir process');
     await page.fill('#ps-search', '');
-    const s = await showView(page, 'ets', ['ready', 'unavailable']);
-    if (s === 'ready') assert(!(await text('#ets-table tbody')).includes('otter_connect_probe'), 'the Elixir table is gone');
+    await showView(page, 'ets');
+    await waitFor(async () => (await etsRows()).some((r) => r[0] === 'tour_users'), 'our own table tour_users');
+    assert(!(await text('#ets-table tbody')).includes('otter_connect_probe'), 'the Elixir table is gone');
+    await showView(page, 'applications');
+    await waitFor(async () => (await page.$$eval('#apps-list li', (l) => l.map((x) => x.textContent))).some((t) => t.startsWith('otter ')), 'otter among the applications');
+    assert(!(await page.$$eval('#apps-list li', (l) => l.map((x) => x.textContent))).some((t) => t.startsWith('elixir ')), 'the Elixir node\'s applications are gone');
     assert(await page.isHidden('#node-back'), 'no way back needed');
     await shot(page, 'connect-back');
   });

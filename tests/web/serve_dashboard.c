@@ -8,9 +8,13 @@
  * With --sname the node is distributed (short names, cookie C or the
  * default one), so the Connect view can switch to other nodes.
  * Prints "URL <url>" on stdout once the dashboard answers, and runs until
- * its standard input closes (or it gets SIGTERM / Ctrl-C). It starts a few
+ * its standard input closes (or it gets SIGTERM / Ctrl-C). Like `otter
+ * node` and the tour, it runs otter's own application (otter_sup and its
+ * children), so the Applications view has a tree to show. It starts a few
  * processes worth looking at: named and labelled ones, one with a
- * mailbox, N idle ones, and records the notebook's ping/pong trace. */
+ * mailbox, N idle ones; it owns a named ETS table, tour_users, of 100
+ * objects (the ETS view's content), and records the notebook's ping/pong
+ * trace. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,7 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "otter/application.h"
 #include "otter/dashboard.h"
+#include "otter/ets.h"
 #include "otter/introspect.h"
 #include "otter/node.h"
 #include "otter/process.h"
@@ -69,6 +75,11 @@ static void node_main(void *arg)
 {
     (void)arg;
     ot_heap *h = ot_proc_heap();
+    int arc = ot_otter_start();
+    if (arc) {
+        fprintf(stderr, "serve_dashboard: the otter application: %s\n", ot_strerror(arc));
+        ot_exit(ot_atom("no_otter"));
+    }
     if (sname) {
         int nrc = ot_node_start(sname, OT_NODE_SHORT, cookie);
         if (nrc) {
@@ -84,6 +95,18 @@ static void node_main(void *arg)
     ot_term hp = ot_spawn_opt(hoarder, NULL, &ho);
     for (int i = 0; i < 500; i++)
         ot_send(hp, ot_build(h, "{msg, ~i}", i));
+    ot_heap_reset(h);
+    ot_term users;
+    int erc = ot_ets_new(h, ot_atom("tour_users"), ot_build(h, "[set, public, named_table]"), &users);
+    for (int i = 1; erc == 0 && i <= 100; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "User %d", i);
+        erc = ot_ets_insert(users, ot_build(h, "{~i, ~s}", i, name));
+    }
+    if (erc) {
+        fprintf(stderr, "serve_dashboard: the tour_users table: %s\n", ot_strerror(erc));
+        ot_exit(ot_atom("no_table"));
+    }
     ot_heap_reset(h);
     for (long i = 0; i < idle_procs; i++) {
         ot_spawn_opts io = {.initial_call = i % 2 ? "tour:idle/0" : "tour:sleeper/0"};

@@ -290,8 +290,10 @@ static void cell_supervisor(void)
 {
     ot_heap *h = ot_heap_new();
     ot_child_spec children[] = {
-        {.id = ot_atom("Task"), .start = start_task, .modules = ot_build(h, "['Elixir.Task']")},
-        {.id = ot_atom("Agent"), .start = start_agent, .modules = ot_build(h, "['Elixir.Agent']")},
+        /* the ids Elixir's {Task, fun} and {Agent, fun} child specs have:
+         * the modules Task and Agent */
+        {.id = ot_atom("Elixir.Task"), .start = start_task, .modules = ot_build(h, "['Elixir.Task']")},
+        {.id = ot_atom("Elixir.Agent"), .start = start_agent, .modules = ot_build(h, "['Elixir.Agent']")},
     };
     ot_sup_opts o = {.strategy = OT_ONE_FOR_ONE};
     int rc = ot_supervisor_start_link(&o, children, 2, h, &supervisor);
@@ -350,8 +352,9 @@ static void cell_started_applications(void)
 static void cell_node_cookie(void)
 {
     ot_heap *h = ot_heap_new();
-    show_term("node", ot_node());                         /* IO.puts node() */
-    show_term("cookie", ot_get_cookie());                 /* IO.puts Node.get_cookie() */
+    /* IO.puts writes an atom's text, without the colon of inspect */
+    show_text("node", "%s", ot_atom_text(ot_node(), NULL));            /* IO.puts node() */
+    show_text("cookie", "%s", ot_atom_text(ot_get_cookie(), NULL));    /* IO.puts Node.get_cookie() */
     ot_heap_free(h);
 }
 /* end cell */
@@ -373,30 +376,42 @@ static void cell_connect(void)
 
 /* cell: node-spawn */
 /* A function other nodes may spawn: C cannot ship a closure, so
- * Node.spawn names a registered function. */
+ * Node.spawn names a registered function. What it prints goes, as in
+ * Erlang (through the group leader), to the process that spawned it, which
+ * shows it in the cell: its argument is that process. */
 static ot_rpc_class print_node(ot_heap *h, ot_term args, ot_term *result, void *arg)
 {
-    (void)args;
     (void)arg;
-    char text[256];
-    ot_print(text, sizeof text, ot_node(), NULL);
-    printf("%s\n", text);                                /* IO.inspect(node()) */
+    char text[300];
+    ot_print(text, sizeof text, ot_node(), NULL);        /* IO.inspect(node()) */
+    ot_send(ot_hd(args), ot_build(h, "{tour_io, ~s}", text));
     *result = ot_node();
-    (void)h;
     return OT_RPC_RETURN;
 }
 
 static void cell_node_spawn(void)
 {
     ot_heap *h = ot_heap_new();
-    ot_rpc_register("tour", "print_node", 0, print_node, NULL);
+    ot_rpc_register("tour", "print_node", 1, print_node, NULL);
     int err = 0;
-    ot_term pid = ot_spawn_remote(h, tour.node, ot_atom("tour"), ot_atom("print_node"), OT_NIL, &err);
-    if (pid == OT_NONE)
+    ot_term pid = ot_spawn_remote(h, tour.node, ot_atom("tour"), ot_atom("print_node"),
+                                  ot_list(h, 1, ot_self()), &err);
+    if (pid == OT_NONE) {
         show_text("node-spawn", "Node.spawn failed: %s", ot_strerror(err));
-    else
-        show_term("node-spawn", pid);
-    ot_sleep(50);
+    } else {
+        /* the cell shows what the process printed, then Node.spawn's pid */
+        ot_term printed = OT_NONE;
+        ot_msg *m = ot_receive(ot_pattern(h, "{tour_io, Text}"), 5000, &printed);
+        size_t n = 0;
+        const uint8_t *text = m ? ot_binary_data(printed, &n) : NULL;
+        char *p = ot_inspect(pid, NULL);
+        show_text("node-spawn", "%.*s\n%s", text ? (int)n : 0, text ? (const char *)text : "",
+                  p ? p : "(out of memory)");
+        if (!m)
+            fprintf(stderr, "otter tour: the spawned process printed nothing in 5 s\n");
+        free(p);
+        ot_msg_free(m);
+    }
     ot_heap_free(h);
 }
 /* end cell */
