@@ -37,6 +37,7 @@ void ot__registry_shutdown(void)
 
 static entry *find(ot_term name)
 {
+    OT__ASSERT(ot__mutex_held(&lock));
     if (!cap)
         return NULL;
     for (size_t i = slot_of(name) & (cap - 1), n = 0; n < cap; i = (i + 1) & (cap - 1), n++) {
@@ -50,6 +51,7 @@ static entry *find(ot_term name)
 
 static bool grow(void)
 {
+    OT__ASSERT(ot__mutex_held(&lock));
     size_t ncap = cap ? cap * 2 : 64;
     entry *nt = ot__calloc(ncap, sizeof *nt);
     if (!nt)
@@ -94,6 +96,7 @@ int ot_register(ot_term name, ot_term pid)
         tab[i].pid = pid;
         count++;
         p->name = name;
+        OT__ASSERT(count <= used && used < cap);
     }
     pthread_mutex_unlock(&lock);
     return rc;
@@ -101,12 +104,14 @@ int ot_register(ot_term name, ot_term pid)
 
 static int remove_locked(ot_term name, ot_term pid_or_none)
 {
+    OT__ASSERT(ot__mutex_held(&lock));
     entry *e = find(name);
     if (!e || (pid_or_none != OT_NONE && e->pid != pid_or_none))
         return -ENOENT;
     ot__proc *p = ot__proc_lookup(e->pid);
     if (p && p->name == name)
         p->name = OT_NONE;
+    OT__ASSERT(count > 0);
     e->name = OT_NIL;
     count--;
     return 0;

@@ -214,6 +214,7 @@ int ot__ets_hash_put(ets_table *t, const ets_key *k, uint8_t *o, uint8_t **old)
                 i = 0;
         hs->slots[i] = entry(k->hash, o);
         hs->keys++;
+        OT__ASSERT(hs->keys < hs->cap); /* an empty entry always ends a probe */
         return 0;
     }
     uint64_t e = hs->slots[i];
@@ -276,6 +277,7 @@ static void erase_at(ets_table *t, size_t i)
             i = j;
         }
     }
+    OT__ASSERT(hs->keys > 0);
     hs->slots[i] = 0;
     hs->keys--;
 }
