@@ -589,6 +589,22 @@ bool ot__remote_signal(uint32_t kind, ot_term from, ot_term to, ot_term ref, ot_
 bool ot__remote_available(void);
 void ot__remote_runtime_stopped(void);
 
+/* ---------------------------------------------------------------- checks */
+
+/* The invariant checker (check.c, docs/assertions.md). Each function
+ * returns NULL if the structure keeps its rules, else a description of the
+ * first rule broken (a thread's own buffer, valid until its next check).
+ * ot__check_core: every run queue, process state, mailbox, timer heap and
+ * the registry; called by a process, it parks the other schedulers for
+ * the time of the walk. The others assume the structure holds still:
+ * ot__check_mailbox(p) for p running or waiting, ot__check_timers and
+ * ot__registry_check take their locks. ot__check_fail formats a finding. */
+const char *ot__check_core(void);
+const char *ot__check_mailbox(ot__proc *p);
+const char *ot__check_timers(ot__sched *s);
+const char *ot__registry_check(void);
+const char *ot__check_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---------------------------------------------------------------- clock */
 
 int64_t ot__now_ns(void);

@@ -155,3 +155,37 @@ ot_term ot_registered(ot_heap *h)
     pthread_mutex_unlock(&lock);
     return list;
 }
+
+const char *ot__registry_check(void)
+{
+    const char *bad = NULL;
+    pthread_mutex_lock(&lock);
+    size_t live = 0, dead = 0;
+    if (cap && (cap & (cap - 1)))
+        bad = ot__check_fail("registry: capacity %zu is not a power of two", cap);
+    for (size_t i = 0; !bad && i < cap; i++) {
+        ot_term name = tab[i].name;
+        if (name == OT_NONE)
+            continue;
+        if (name == OT_NIL) {
+            dead++;
+            continue;
+        }
+        live++;
+        ot__proc *p = ot__proc_lookup(tab[i].pid);
+        if (!ot__is_atom(name))
+            bad = ot__check_fail("registry: entry %zu's name is not an atom", i);
+        else if (find(name) != &tab[i])
+            bad = ot__check_fail("registry: entry %zu is not where a lookup of its name ends", i);
+        else if (!p || p->name != name)
+            bad = ot__check_fail("registry: a name of a process that does not carry it");
+    }
+    if (!bad && live != count)
+        bad = ot__check_fail("registry: %zu names, counted %zu", live, count);
+    else if (!bad && live + dead != used)
+        bad = ot__check_fail("registry: %zu entries used, counted %zu", live + dead, used);
+    else if (!bad && cap && used * 4 >= cap * 3)
+        bad = ot__check_fail("registry: %zu of %zu entries used, past the load limit", used, cap);
+    pthread_mutex_unlock(&lock);
+    return bad;
+}

@@ -953,3 +953,69 @@ int ot_ets_all(ot_heap *h, ot_term *out)
     *out = l;
     return 0;
 }
+
+/* ---------------------------------------------------------------- checks */
+
+static int check_fn(ets_table *t, void *p)
+{
+    *(const char **)p = ot__ets_table_check(t);
+    return 0;
+}
+
+const char *ot__ets_check(ot_term tab)
+{
+    const char *bad = NULL;
+    int rc = with_table(tab, check_fn, &bad);
+    return rc ? ot__check_fail("ets: %s is no table", rc < 0 ? "the argument" : "the name") : bad;
+}
+
+const char *ot__ets_check_all(void)
+{
+    const char *bad = NULL;
+    pthread_mutex_lock(&reg_lock);
+    uint32_t n = atomic_load_explicit(&slots_made, memory_order_acquire);
+    unsigned c = thread_cell();
+    size_t tables = 0;
+    for (uint32_t i = 0; !bad && i < n; i++) {
+        ets_slot *s = slot_at(i);
+        lock_read(&s->lock, c);
+        ets_table *t = s->t;
+        if (t) {
+            tables++;
+            owner_ent *e = owner_find(t->owner);
+            uint32_t at = e ? e->head : 0;
+            for (size_t k = 0; at && at != i + 1 && k < n; k++)
+                at = slot_at(at - 1)->t ? slot_at(at - 1)->t->owner_next : 0;
+            if (t->idx != i || t->gen != s->gen)
+                bad = ot__ets_check_fail(t, "in slot %u of generation %u", i, s->gen);
+            else if (at != i + 1)
+                bad = ot__ets_check_fail(t, "not in its owner's list of tables");
+            else if (t->named && name_get(t->name) != i + 1)
+                bad = ot__ets_check_fail(t, "its name leads elsewhere");
+            else
+                bad = ot__ets_table_check(t);
+        }
+        unlock_read(&s->lock, c);
+    }
+    /* Every listed table is a live table of that owner, once. */
+    size_t listed = 0, owners = 0;
+    for (size_t b = 0; !bad && b < owner_nb; b++) {
+        for (owner_ent *e = owner_buckets[b]; e && !bad; e = e->next) {
+            owners++;
+            if (!e->head)
+                bad = ot__check_fail("ets: an owner entry without tables");
+            for (uint32_t at = e->head; at && !bad; listed++) {
+                ets_table *t = at - 1 < n ? slot_at(at - 1)->t : NULL;
+                if (!t || t->owner != e->pid || listed > tables)
+                    bad = ot__check_fail("ets: an owner's list names a table it does not own");
+                else
+                    at = t->owner_next;
+            }
+        }
+    }
+    if (!bad && (listed != tables || owners != owner_count))
+        bad = ot__check_fail("ets: %zu tables, %zu listed by %zu owners (counted %zu)", tables, listed, owners,
+                             owner_count);
+    pthread_mutex_unlock(&reg_lock);
+    return bad;
+}
