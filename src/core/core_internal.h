@@ -44,15 +44,29 @@ static inline void ot__cpu_relax(void)
 #endif
 }
 
+/* locked: 0 when free; the holder's thread id in debug builds (1 in
+ * release), so that ot__spin_held can tell who holds it. */
 typedef struct ot__spin {
     _Atomic int locked;
 } ot__spin;
 
 static inline void ot__spin_lock(ot__spin *s)
 {
+    int token = OT__LOCK_TOKEN();
+    OT__ASSERT(atomic_load_explicit(&s->locked, memory_order_relaxed) != token); /* not recursive */
     for (;;) {
-        if (!atomic_exchange_explicit(&s->locked, 1, memory_order_acquire))
+#ifdef NDEBUG
+        if (!atomic_exchange_explicit(&s->locked, token, memory_order_acquire))
             return;
+#else
+        /* A compare-and-swap: a contender must not overwrite the holder's id. */
+        int free_ = 0;
+        if (atomic_compare_exchange_weak_explicit(&s->locked, &free_, token, memory_order_acquire,
+                                                  memory_order_relaxed)) {
+            OT__LOCK_NOTE(1);
+            return;
+        }
+#endif
         while (atomic_load_explicit(&s->locked, memory_order_relaxed))
             ot__cpu_relax();
     }
@@ -60,7 +74,16 @@ static inline void ot__spin_lock(ot__spin *s)
 
 static inline void ot__spin_unlock(ot__spin *s)
 {
+    OT__ASSERT(atomic_load_explicit(&s->locked, memory_order_relaxed) == OT__LOCK_TOKEN());
+    OT__LOCK_NOTE(-1);
     atomic_store_explicit(&s->locked, 0, memory_order_release);
+}
+
+/* ot__spin_held: does this thread hold s? Meaningful in debug builds
+ * only, where OT__ASSERT uses it. */
+static inline bool ot__spin_held(ot__spin *s)
+{
+    return atomic_load_explicit(&s->locked, memory_order_relaxed) == OT__LOCK_TOKEN();
 }
 
 /* Counters with one writer (the process or its scheduler) and lock-free
@@ -565,6 +588,22 @@ bool ot__is_remote(ot_term to);
 bool ot__remote_signal(uint32_t kind, ot_term from, ot_term to, ot_term ref, ot_term term);
 bool ot__remote_available(void);
 void ot__remote_runtime_stopped(void);
+
+/* ---------------------------------------------------------------- checks */
+
+/* The invariant checker (check.c, docs/assertions.md). Each function
+ * returns NULL if the structure keeps its rules, else a description of the
+ * first rule broken (a thread's own buffer, valid until its next check).
+ * ot__check_core: every run queue, process state, mailbox, timer heap and
+ * the registry; called by a process, it parks the other schedulers for
+ * the time of the walk. The others assume the structure holds still:
+ * ot__check_mailbox(p) for p running or waiting, ot__check_timers and
+ * ot__registry_check take their locks. ot__check_fail formats a finding. */
+const char *ot__check_core(void);
+const char *ot__check_mailbox(ot__proc *p);
+const char *ot__check_timers(ot__sched *s);
+const char *ot__registry_check(void);
+const char *ot__check_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---------------------------------------------------------------- clock */
 

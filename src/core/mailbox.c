@@ -283,6 +283,7 @@ void ot__signals_take(ot__proc *p, ot__sig *batch, bool (*each)(ot__proc *, ot__
     uint32_t serial = atomic_load_explicit(&p->serial, memory_order_relaxed);
     while (fifo) {
         ot__sig *n = fifo->next;
+        OT__ASSERT(fifo->kind >= OT__SIG_MSG && fifo->kind <= OT__SIG_DOWN);
         if (fifo->to_serial != serial)
             stale_signal(p, fifo);
         else if (!each(p, fifo))
@@ -320,6 +321,8 @@ bool ot__proc_inbox_nonempty(ot__proc *p)
 
 void ot__mq_append(ot__proc *p, ot__sig *s)
 {
+    /* The mailbox holds messages only; its tail is always its last link. */
+    OT__ASSERT(s->kind == OT__SIG_MSG && *p->mq_tail == NULL);
     s->next = NULL;
     *p->mq_tail = s;
     p->mq_tail = &s->next;
@@ -356,6 +359,7 @@ static bool take_one(ot__proc *p, ot__sig *s)
 
 bool ot__proc_handle_signals(ot__proc *p)
 {
+    OT__ASSERT(p == ot__proc_current()); /* only a process drains its own inbox */
     if (!atomic_load_explicit(&p->inbox, memory_order_relaxed))
         return false;
     ot__sig *batch = atomic_exchange_explicit(&p->inbox, NULL, memory_order_acquire);
@@ -430,6 +434,7 @@ static ot_msg *receive_where(bool (*accept)(ot_term msg, void *ctx), void *ctx,
         for (ot__sig *s; (s = *pos) != NULL; pos = &s->next) {
             scanned++;
             if (!accept || accept(s->term, ctx)) {
+                OT__ASSERT(OT__MQ_LEN(p) > 0 && s->kind == OT__SIG_MSG);
                 *pos = s->next;
                 if (p->mq_tail == &s->next)
                     p->mq_tail = pos;

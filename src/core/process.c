@@ -34,6 +34,7 @@ static pcb_slab *slabs;
 /* A zeroed control block; NULL if memory runs out. Caller holds table_lock. */
 static ot__proc *pcb_new_locked(void)
 {
+    OT__ASSERT(ot__spin_held(&table_lock));
     if (!slabs || slabs->used == PCB_SLAB) {
         /* Populated at once: one call instead of a page fault per page. */
         pcb_slab *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE,
@@ -98,6 +99,9 @@ static ot__proc *proc_alloc(void)
     ot__spin_unlock(&table_lock);
     if (!id)
         return NULL;
+    /* A block is handed out again only once its last life is over. */
+    OT__ASSERT(atomic_load_explicit(&p->state, memory_order_acquire) == OT__P_FREE);
+    OT__ASSERT(!p->id || p->id == id);
     if (!p->id) {
         p->id = id;
         atomic_store_explicit(&p->serial, 0, memory_order_relaxed);
@@ -110,6 +114,7 @@ static ot__proc *proc_alloc(void)
 static void proc_release_id(ot__proc *p)
 {
     ot__spin_lock(&table_lock);
+    OT__ASSERT(nfree < next_fresh && p->id && p->id < next_fresh);
     free_ids[nfree++] = p->id;
     ot__spin_unlock(&table_lock);
 }
@@ -289,7 +294,8 @@ _Noreturn void ot__proc_exit_now(ot__proc *p, ot_term reason)
     ot_term r = ot__proc_keep(p, reason);
     p->exit_reason = r == OT_NONE ? OT_ATOM(ERROR) : r;
     ot__proc_switch_out(p, OT__WANT_EXIT);
-    abort(); /* a process that exited is never switched back in */
+    OT__ASSERT(!"a process that exited was switched back in");
+    abort();
 }
 
 _Noreturn void ot_exit(ot_term reason)
@@ -371,6 +377,9 @@ void ot__runtime_last_exit(void);
 void ot__proc_teardown(ot__sched *s, ot__proc *p)
 {
     (void)s;
+    /* Teardown runs on p's scheduler, once p has left its stack for good. */
+    OT__ASSERT(s == ot__tl_sched && s->current == NULL);
+    OT__ASSERT(atomic_load_explicit(&p->state, memory_order_relaxed) == OT__P_RUNNING);
     atomic_store_explicit(&p->state, OT__P_EXITING, memory_order_seq_cst);
     ot_term reason = p->exit_reason;
     /* Close the inbox, then answer what was still in it. */

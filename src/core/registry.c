@@ -37,6 +37,7 @@ void ot__registry_shutdown(void)
 
 static entry *find(ot_term name)
 {
+    OT__ASSERT(ot__mutex_held(&lock));
     if (!cap)
         return NULL;
     for (size_t i = slot_of(name) & (cap - 1), n = 0; n < cap; i = (i + 1) & (cap - 1), n++) {
@@ -50,6 +51,7 @@ static entry *find(ot_term name)
 
 static bool grow(void)
 {
+    OT__ASSERT(ot__mutex_held(&lock));
     size_t ncap = cap ? cap * 2 : 64;
     entry *nt = ot__calloc(ncap, sizeof *nt);
     if (!nt)
@@ -94,6 +96,7 @@ int ot_register(ot_term name, ot_term pid)
         tab[i].pid = pid;
         count++;
         p->name = name;
+        OT__ASSERT(count <= used && used < cap);
     }
     pthread_mutex_unlock(&lock);
     return rc;
@@ -101,12 +104,14 @@ int ot_register(ot_term name, ot_term pid)
 
 static int remove_locked(ot_term name, ot_term pid_or_none)
 {
+    OT__ASSERT(ot__mutex_held(&lock));
     entry *e = find(name);
     if (!e || (pid_or_none != OT_NONE && e->pid != pid_or_none))
         return -ENOENT;
     ot__proc *p = ot__proc_lookup(e->pid);
     if (p && p->name == name)
         p->name = OT_NONE;
+    OT__ASSERT(count > 0);
     e->name = OT_NIL;
     count--;
     return 0;
@@ -149,4 +154,38 @@ ot_term ot_registered(ot_heap *h)
             list = ot_cons(h, tab[i].name, list);
     pthread_mutex_unlock(&lock);
     return list;
+}
+
+const char *ot__registry_check(void)
+{
+    const char *bad = NULL;
+    pthread_mutex_lock(&lock);
+    size_t live = 0, dead = 0;
+    if (cap && (cap & (cap - 1)))
+        bad = ot__check_fail("registry: capacity %zu is not a power of two", cap);
+    for (size_t i = 0; !bad && i < cap; i++) {
+        ot_term name = tab[i].name;
+        if (name == OT_NONE)
+            continue;
+        if (name == OT_NIL) {
+            dead++;
+            continue;
+        }
+        live++;
+        ot__proc *p = ot__proc_lookup(tab[i].pid);
+        if (!ot__is_atom(name))
+            bad = ot__check_fail("registry: entry %zu's name is not an atom", i);
+        else if (find(name) != &tab[i])
+            bad = ot__check_fail("registry: entry %zu is not where a lookup of its name ends", i);
+        else if (!p || p->name != name)
+            bad = ot__check_fail("registry: a name of a process that does not carry it");
+    }
+    if (!bad && live != count)
+        bad = ot__check_fail("registry: %zu names, counted %zu", live, count);
+    else if (!bad && live + dead != used)
+        bad = ot__check_fail("registry: %zu entries used, counted %zu", live + dead, used);
+    else if (!bad && cap && used * 4 >= cap * 3)
+        bad = ot__check_fail("registry: %zu of %zu entries used, past the load limit", used, cap);
+    pthread_mutex_unlock(&lock);
+    return bad;
 }

@@ -159,6 +159,7 @@ static inline uint64_t queue_clock(void)
  * NULL) to s's shared queue. */
 static void shared_append(ot__sched *s, ot__proc *first, ot__proc *last, size_t n)
 {
+    OT__ASSERT(n > 0 && last->rq_next == NULL && !first->slot);
     ot__spin_lock(&s->rq_lock);
     if (s->rq_tail) {
         s->rq_tail->rq_next = first;
@@ -181,6 +182,7 @@ static void shared_push(ot__sched *s, ot__proc *p)
 
 static inline void local_push(ot__sched *s, ot__proc *p)
 {
+    OT__ASSERT(s == ot__tl_sched && p->rq_next == NULL); /* the owner's thread only */
     if (s->lq_tail)
         s->lq_tail->rq_next = p;
     else
@@ -199,6 +201,8 @@ static void remote_push(ot__sched *s, ot__proc *p)
 
 void ot__sched_enqueue(ot__sched *s, ot__proc *p)
 {
+    OT__ASSERT(atomic_load_explicit(&p->state, memory_order_relaxed) == OT__P_RUNNABLE);
+    OT__ASSERT(!p->slot || p->home == s); /* frames are restored only where they were made */
     p->rq_next = NULL;
     if (p->slot && s == ot__tl_sched) {
         p->queued_at = s->clock;
@@ -218,6 +222,7 @@ void ot__sched_enqueue(ot__sched *s, ot__proc *p)
 void ot__sched_enqueue_bound(ot__sched *s, ot__proc *p)
 {
     /* The local queue and the remote stack are never stolen from. */
+    OT__ASSERT(atomic_load_explicit(&p->state, memory_order_relaxed) == OT__P_RUNNABLE && !p->slot);
     p->rq_next = NULL;
     p->queued_at = queue_clock();
     if (s == ot__tl_sched) {
@@ -237,6 +242,7 @@ static ot__proc *shared_take(ot__sched *s, size_t n)
     size_t len = atomic_load_explicit(&s->rq_len, memory_order_relaxed), k = 0;
     for (ot__proc *p = first; p && k < n; p = p->rq_next, k++)
         last = p;
+    OT__ASSERT(k <= len);
     if (last) {
         s->rq_head = last->rq_next;
         last->rq_next = NULL;
@@ -292,6 +298,7 @@ static ot__proc *rq_pop(ot__sched *s)
         s->lq_head = p->rq_next;
         if (!s->lq_head)
             s->lq_tail = NULL;
+        OT__ASSERT(!s->lq_head || s->lq_tail);
         return p;
     }
     return shared_pop(s);
@@ -452,6 +459,7 @@ static bool slot_evict(ot__slot *sl)
 /* Puts p's frames back into its slot. */
 static bool slot_restore(ot__slot *sl, ot__proc *p)
 {
+    OT__ASSERT(p->slot == sl);
     if (sl->resident == p)
         return true;
     if (!slot_evict(sl))
@@ -499,6 +507,11 @@ void ot__proc_entry(void *arg); /* process.c */
 void ot__proc_switch_out(ot__proc *p, enum ot__want want)
 {
     ot__sched *s = p->home;
+    /* Only the running process switches itself out, and never with a
+     * spinlock or table lock held: the next process on this thread could
+     * wait for it forever. */
+    OT__ASSERT(s == ot__tl_sched && s->current == p);
+    OT__ASSERT(ot__lock_depth == 0);
     void *fake = NULL;
     p->want = want;
     ot__fiber_before_switch(&fake, tl_thread_stack_lo, tl_thread_stack_size, s->tsan_fiber,
@@ -559,6 +572,7 @@ __attribute__((noinline)) static ot__proc *handoff_target(ot__proc *p)
                                                     memory_order_seq_cst, memory_order_seq_cst))
             return p;
     }
+    OT__ASSERT(atomic_load_explicit(&q->state, memory_order_relaxed) == OT__P_RUNNABLE);
     slot_restore(q->slot, q);
     s->lq_head = q->rq_next;
     if (!s->lq_head)
@@ -575,6 +589,8 @@ __attribute__((noinline)) static ot__proc *handoff_target(ot__proc *p)
 
 void ot__proc_wait(ot__proc *p)
 {
+    OT__ASSERT(p->home == ot__tl_sched && p->home->current == p);
+    OT__ASSERT(ot__lock_depth == 0);
     ot__proc *q = handoff_target(p);
     if (!q) {
         ot__proc_switch_out(p, OT__WANT_WAIT);
@@ -597,6 +613,9 @@ void ot__proc_wait(ot__proc *p)
 static enum ot__want run_process(ot__sched *s, ot__proc *p, ot__proc **back)
 {
     *back = p;
+    /* A process runs only out of a run queue, and only where its frames are. */
+    OT__ASSERT(atomic_load_explicit(&p->state, memory_order_relaxed) == OT__P_RUNNABLE);
+    OT__ASSERT(!p->slot || (p->home == s && p->slot >= s->slots && p->slot < s->slots + OT__SLOTS_PER_SCHED));
     if (!p->slot) {
         ot__slot *sl = slot_acquire(s);
         if (!sl)

@@ -123,6 +123,7 @@ void ot__trace_hold(ot__proc *p, uint16_t t)
 /* Remembers how pid was known when it first appeared. Session lock held. */
 static void note_participant(session *s, ot_term pid)
 {
+    OT__ASSERT(ot__mutex_held(&s->lock));
     for (size_t i = 0; i < s->nparts; i++)
         if (s->parts[i].pid == pid)
             return;

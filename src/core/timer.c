@@ -28,6 +28,7 @@ int64_t ot_monotonic_ms(void) { return ot__now_ns() / 1000000; }
  * called with the lock held, after every change. */
 static void publish(ot__timerheap *th)
 {
+    OT__ASSERT(ot__spin_held(&th->lock) && th->n <= th->cap);
     atomic_store_explicit(&th->first, th->n ? th->items[0].deadline_ns : INT64_MAX,
                           memory_order_release);
     atomic_store_explicit(&th->count, th->n, memory_order_release);
@@ -35,6 +36,8 @@ static void publish(ot__timerheap *th)
 
 static bool heap_push(ot__timerheap *th, const ot__timer *t)
 {
+    OT__ASSERT(ot__spin_held(&th->lock));
+    OT__ASSERT(t->msg ? t->msg->kind == OT__SIG_MSG : t->proc != NULL && t->interval_ns == 0);
     if (th->n == th->cap) {
         size_t cap = th->cap ? th->cap * 2 : 64;
         ot__timer *items = ot__realloc(th->items, cap * sizeof *items);
@@ -58,6 +61,7 @@ static bool heap_push(ot__timerheap *th, const ot__timer *t)
 
 static void heap_remove_at(ot__timerheap *th, size_t i)
 {
+    OT__ASSERT(ot__spin_held(&th->lock) && i < th->n);
     ot__timer last = th->items[--th->n];
     if (i == th->n) {
         publish(th);
@@ -96,6 +100,7 @@ static bool stale_wakeup(const ot__timer *t)
  * lock. (A wakeup judged live may end right after: it stays, harmless.) */
 static void sweep_stale(ot__timerheap *th)
 {
+    OT__ASSERT(ot__spin_held(&th->lock));
     size_t k = 0;
     for (size_t i = 0; i < th->n; i++)
         if (!stale_wakeup(&th->items[i]))
@@ -213,12 +218,14 @@ int64_t ot__timers_run(ot__sched *s, int64_t now)
 void ot__timers_free(ot__sched *s)
 {
     ot__timerheap *th = &s->timers;
+    ot__spin_lock(&th->lock); /* for publish's rule: nothing else runs now */
     for (size_t i = 0; i < th->n; i++)
         ot__sig_free(th->items[i].msg);
     ot__free(th->items);
     th->items = NULL;
     th->n = th->cap = 0;
     publish(th);
+    ot__spin_unlock(&th->lock);
 }
 
 /* ---------------------------------------------------------------- sleep */

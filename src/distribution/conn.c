@@ -205,6 +205,7 @@ static size_t term_words(ot_term t)
 
 bool ot__drel_add(ot__dnode *d, int kind, ot_term local, ot_term remote, ot_term ref, ot_term name)
 {
+    OT__ASSERT(ot__mutex_held(&d->lock));
     ot__drelset *s = &d->rels;
     if (s->count >= s->nbuckets && !drel_grow(s) && !s->nbuckets)
         return false;
@@ -235,6 +236,7 @@ bool ot__drel_add(ot__dnode *d, int kind, ot_term local, ot_term remote, ot_term
 static ot__drel *drel_lookup(ot__dnode *d, int kind, ot_term local, ot_term remote, ot_term ref,
                              bool take)
 {
+    OT__ASSERT(ot__mutex_held(&d->lock));
     ot__drelset *s = &d->rels;
     if (!s->count)
         return NULL;
@@ -299,6 +301,7 @@ ot__drel *ot__drel_take_all(ot__drelset *s)
 
 void ot__conn_flush_locked(ot__dnode *d, size_t start, bool *kick)
 {
+    OT__ASSERT(ot__mutex_held(&d->lock) && start <= d->out.len);
     (void)start;
     if (d->state != OT__CONN_UP)
         return;
@@ -325,6 +328,7 @@ void ot__conn_flush_locked(ot__dnode *d, size_t start, bool *kick)
 
 bool ot__conn_append_locked(ot__dnode *d, const uint8_t *p, size_t n, bool *kick)
 {
+    OT__ASSERT(ot__mutex_held(&d->lock));
     size_t start = d->out.len;
     if (!ot__buf_reserve(&d->out, n))
         return false;
@@ -705,6 +709,7 @@ static uint64_t connection_up(ot__dnode *d, uint64_t gen, int fd, const ot__hs_n
 
 bool ot__conn_start_locked(ot__dnode *d, uint64_t *gen)
 {
+    OT__ASSERT(ot__mutex_held(&d->lock));
     if (d->state != OT__CONN_IDLE)
         return false;
     d->state = OT__CONN_PENDING;

@@ -335,4 +335,21 @@ void ot__ets_drop(ets_table *t, uint8_t *o);
 /* Charges the calling process for work done (after the lock is released). */
 void ot__ets_charge(size_t objects);
 
+/* ---------------------------------------------------------------- checks */
+
+/* The invariant checker of tables (check.c, docs/assertions.md): NULL if
+ * the rules hold, else a description of the first one broken (a thread's
+ * own buffer). ot__ets_check: one table (its id or name), under its read
+ * lock. ot__ets_check_all: every table, the owners' lists and the names,
+ * under the registry lock. ot__ets_table_check, ot__ets_hash_check and
+ * ot__ets_tree_check: t's counters against its contents, and its storage,
+ * with t locked by the caller. */
+const char *ot__ets_check(ot_term tab);
+const char *ot__ets_check_all(void);
+const char *ot__ets_table_check(ets_table *t);
+const char *ot__ets_hash_check(ets_table *t);
+const char *ot__ets_tree_check(ets_table *t);
+/* ot__ets_check_fail: a finding about t, formatted. */
+const char *ot__ets_check_fail(const ets_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

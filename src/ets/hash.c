@@ -214,6 +214,7 @@ int ot__ets_hash_put(ets_table *t, const ets_key *k, uint8_t *o, uint8_t **old)
                 i = 0;
         hs->slots[i] = entry(k->hash, o);
         hs->keys++;
+        OT__ASSERT(hs->keys < hs->cap); /* an empty entry always ends a probe */
         return 0;
     }
     uint64_t e = hs->slots[i];
@@ -276,6 +277,7 @@ static void erase_at(ets_table *t, size_t i)
             i = j;
         }
     }
+    OT__ASSERT(hs->keys > 0);
     hs->slots[i] = 0;
     hs->keys--;
 }
@@ -413,4 +415,43 @@ void ot__ets_hash_clear(ets_table *t)
         if (hs->slots[i] && is_group(hs->slots[i]))
             free_group(t, group_of(hs->slots[i]));
     ot__ets_hash_free(t);
+}
+
+const char *ot__ets_hash_check(ets_table *t)
+{
+    ets_hash *hs = &t->hash;
+    if (!hs->slots)
+        return t->size ? ot__ets_check_fail(t, "objects but no hash entries") : NULL;
+    size_t keys = 0;
+    for (size_t i = 0; i < hs->cap; i++) {
+        uint64_t e = hs->slots[i];
+        if (!e)
+            continue;
+        keys++;
+        ets_key k;
+        ot__ets_key_of(t, first_obj(e), &k);
+        if ((e >> 48) != tag_of(k.hash))
+            return ot__ets_check_fail(t, "hash entry %zu's tag is not its key's", i);
+        /* Linear probing: no empty entry between a key's home and it. */
+        for (size_t j = home(hs->cap, k.hash); j != i; j = j + 1 == hs->cap ? 0 : j + 1)
+            if (!hs->slots[j])
+                return ot__ets_check_fail(t, "hash entry %zu cannot be reached from its key's home", i);
+        if (!is_group(e))
+            continue;
+        ets_group *g = group_of(e);
+        if (t->type == ETS_SET || g->n < 2 || g->n > g->cap)
+            return ot__ets_check_fail(t, "hash entry %zu: a group of %u in room for %u", i, g->n, g->cap);
+        for (uint32_t a = 0; a < g->n; a++) {
+            if (!has_key(t, g->objs[a], &k))
+                return ot__ets_check_fail(t, "hash entry %zu: a group member with another key", i);
+            for (uint32_t b = a + 1; t->type == ETS_BAG && b < g->n && g->n <= 64; b++)
+                if (ot__ets_obj_equal(g->objs[a], g->objs[b]))
+                    return ot__ets_check_fail(t, "hash entry %zu: a bag holds an object twice", i);
+        }
+    }
+    if (keys != hs->keys)
+        return ot__ets_check_fail(t, "%zu hash entries used, counted %zu", keys, hs->keys);
+    if (keys * 5 > hs->cap * 4)
+        return ot__ets_check_fail(t, "%zu keys in %zu entries, past the load limit", keys, hs->cap);
+    return NULL;
 }

@@ -29,8 +29,11 @@ void ot__ets_drop(ets_table *t, uint8_t *o)
         n += sizeof(ets_node);
         o = (uint8_t *)ets_node_of(o);
     }
-    if (refc || ets_round(&t->arena, n) > ETS_SMALL_MAX)
+    OT__ASSERT(t->size > 0);
+    if (refc || ets_round(&t->arena, n) > ETS_SMALL_MAX) {
+        OT__ASSERT(t->special > 0);
         t->special--;
+    }
     t->size--;
     ot__ets_free(t, o, n);
 }

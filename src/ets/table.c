@@ -42,8 +42,10 @@ static void lock_read(ets_lock *l, unsigned c)
     unsigned spins = 0;
     for (;;) {
         atomic_fetch_add_explicit(&l->cells[c].n, 1, memory_order_seq_cst);
-        if (!atomic_load_explicit(&l->writer, memory_order_seq_cst))
+        if (!atomic_load_explicit(&l->writer, memory_order_seq_cst)) {
+            OT__LOCK_NOTE(1);
             return;
+        }
         atomic_fetch_sub_explicit(&l->cells[c].n, 1, memory_order_release);
         while (atomic_load_explicit(&l->writer, memory_order_relaxed))
             backoff(&spins);
@@ -52,21 +54,43 @@ static void lock_read(ets_lock *l, unsigned c)
 
 static void unlock_read(ets_lock *l, unsigned c)
 {
+    OT__ASSERT(atomic_load_explicit(&l->cells[c].n, memory_order_relaxed) > 0);
+    OT__LOCK_NOTE(-1);
     atomic_fetch_sub_explicit(&l->cells[c].n, 1, memory_order_release);
 }
 
+/* The writer flag holds the writer's thread id in debug builds (1 in
+ * release), for write_held. */
 static void lock_write(ets_lock *l)
 {
     unsigned spins = 0;
-    while (atomic_exchange_explicit(&l->writer, 1, memory_order_seq_cst))
+    uint32_t token = (uint32_t)OT__LOCK_TOKEN();
+    OT__ASSERT(atomic_load_explicit(&l->writer, memory_order_relaxed) != token); /* not recursive */
+#ifdef NDEBUG
+    while (atomic_exchange_explicit(&l->writer, token, memory_order_seq_cst))
         backoff(&spins);
+#else
+    /* A compare-and-swap: a contender must not overwrite the writer's id. */
+    for (uint32_t free_ = 0; !atomic_compare_exchange_weak_explicit(&l->writer, &free_, token, memory_order_seq_cst,
+                                                                    memory_order_relaxed);
+         free_ = 0)
+        backoff(&spins);
+#endif
     for (unsigned c = 0; c < ETS_RCELLS; c++)
         while (atomic_load_explicit(&l->cells[c].n, memory_order_seq_cst))
             backoff(&spins);
+    OT__LOCK_NOTE(1);
+}
+
+static inline bool write_held(ets_lock *l)
+{
+    return atomic_load_explicit(&l->writer, memory_order_relaxed) == (uint32_t)OT__LOCK_TOKEN();
 }
 
 static void unlock_write(ets_lock *l)
 {
+    OT__ASSERT(write_held(l));
+    OT__LOCK_NOTE(-1);
     atomic_store_explicit(&l->writer, 0, memory_order_release);
 }
 
@@ -100,6 +124,7 @@ static ets_slot *slot_at(uint32_t idx)
 /* A free slot index (reg_lock held); -ENOMEM or -ENFILE if none. */
 static int64_t slot_alloc(void)
 {
+    OT__ASSERT(ot__mutex_held(&reg_lock));
     if (free_head) {
         uint32_t idx = free_head - 1;
         free_head = slot_at(idx)->next_free;
@@ -125,6 +150,7 @@ static int64_t slot_alloc(void)
 
 static void slot_release(uint32_t idx)
 {
+    OT__ASSERT(ot__mutex_held(&reg_lock) && slot_at(idx)->t == NULL);
     slot_at(idx)->next_free = free_head;
     free_head = idx + 1;
 }
@@ -151,6 +177,7 @@ static int name_set(ot_term atom, uint32_t v)
     uint32_t i = ot__atom_index(atom);
     if (i / NAME_PAGE >= NAME_PAGES)
         return -EINVAL;
+    OT__ASSERT(ot__mutex_held(&reg_lock));
     _Atomic uint32_t *pg = atomic_load_explicit(&name_pages[i / NAME_PAGE], memory_order_acquire);
     if (!pg) {
         if (!v)
@@ -185,6 +212,7 @@ static inline size_t owner_bucket(ot_term pid, size_t nb)
 
 static owner_ent *owner_find(ot_term pid)
 {
+    OT__ASSERT(ot__mutex_held(&reg_lock));
     if (!owner_nb)
         return NULL;
     for (owner_ent *e = owner_buckets[owner_bucket(pid, owner_nb)]; e; e = e->next)
@@ -241,6 +269,7 @@ static int owner_add(ot_term pid, ets_table *t)
 
 static void owner_entry_free(owner_ent *e)
 {
+    OT__ASSERT(ot__mutex_held(&reg_lock) && owner_count > 0);
     owner_ent **pp = &owner_buckets[owner_bucket(e->pid, owner_nb)];
     while (*pp != e)
         pp = &(*pp)->next;
@@ -258,12 +287,12 @@ static void owner_entry_free(owner_ent *e)
 static void owner_remove(ot_term pid, ets_table *t)
 {
     owner_ent *e = owner_find(pid);
-    if (!e)
-        return;
+    if (OT__NEVER(!e))
+        return; /* a listed table's owner always has an entry */
     uint32_t *pp = &e->head;
     while (*pp && *pp != t->idx + 1)
         pp = &slot_at(*pp - 1)->t->owner_next;
-    if (*pp)
+    if (OT__ALWAYS(*pp))
         *pp = t->owner_next;
     if (!e->head)
         owner_entry_free(e);
@@ -407,6 +436,7 @@ static void table_free(ets_table *t)
  * frees it. No reader holds t afterwards. */
 static void table_detach(ets_table *t, bool owner_listed)
 {
+    OT__ASSERT(ot__mutex_held(&reg_lock));
     ets_slot *s = slot_at(t->idx);
     lock_write(&s->lock);
     s->t = NULL;
@@ -690,7 +720,10 @@ int ot_ets_give_away(ot_term tab, ot_term pid, ot_term gift)
     if (!rc) {
         owner_remove(self, t);
         if (owner_add(pid, t)) {
-            owner_add(self, t); /* the entry it just left is still there: cannot fail */
+            /* the entry it just left is still there: cannot fail */
+            int back = owner_add(self, t);
+            OT__ASSERT(back == 0);
+            (void)back;
             rc = -ENOMEM;
         }
     }
@@ -699,9 +732,12 @@ int ot_ets_give_away(ot_term tab, ot_term pid, ot_term gift)
         lock_write(&s->lock);
         t->owner = pid;
         unlock_write(&s->lock);
-        ot_send(pid, msg);
     }
     pthread_mutex_unlock(&reg_lock);
+    /* Sent outside reg_lock: ot_send charges the sender, which may switch
+     * it out, and the next process on this thread may want the lock. */
+    if (!rc)
+        ot_send(pid, msg);
     ot_heap_free(h);
     ot__ets_charge(0);
     return rc;
@@ -916,4 +952,70 @@ int ot_ets_all(ot_heap *h, ot_term *out)
     }
     *out = l;
     return 0;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+static int check_fn(ets_table *t, void *p)
+{
+    *(const char **)p = ot__ets_table_check(t);
+    return 0;
+}
+
+const char *ot__ets_check(ot_term tab)
+{
+    const char *bad = NULL;
+    int rc = with_table(tab, check_fn, &bad);
+    return rc ? ot__check_fail("ets: %s is no table", rc < 0 ? "the argument" : "the name") : bad;
+}
+
+const char *ot__ets_check_all(void)
+{
+    const char *bad = NULL;
+    pthread_mutex_lock(&reg_lock);
+    uint32_t n = atomic_load_explicit(&slots_made, memory_order_acquire);
+    unsigned c = thread_cell();
+    size_t tables = 0;
+    for (uint32_t i = 0; !bad && i < n; i++) {
+        ets_slot *s = slot_at(i);
+        lock_read(&s->lock, c);
+        ets_table *t = s->t;
+        if (t) {
+            tables++;
+            owner_ent *e = owner_find(t->owner);
+            uint32_t at = e ? e->head : 0;
+            for (size_t k = 0; at && at != i + 1 && k < n; k++)
+                at = slot_at(at - 1)->t ? slot_at(at - 1)->t->owner_next : 0;
+            if (t->idx != i || t->gen != s->gen)
+                bad = ot__ets_check_fail(t, "in slot %u of generation %u", i, s->gen);
+            else if (at != i + 1)
+                bad = ot__ets_check_fail(t, "not in its owner's list of tables");
+            else if (t->named && name_get(t->name) != i + 1)
+                bad = ot__ets_check_fail(t, "its name leads elsewhere");
+            else
+                bad = ot__ets_table_check(t);
+        }
+        unlock_read(&s->lock, c);
+    }
+    /* Every listed table is a live table of that owner, once. */
+    size_t listed = 0, owners = 0;
+    for (size_t b = 0; !bad && b < owner_nb; b++) {
+        for (owner_ent *e = owner_buckets[b]; e && !bad; e = e->next) {
+            owners++;
+            if (!e->head)
+                bad = ot__check_fail("ets: an owner entry without tables");
+            for (uint32_t at = e->head; at && !bad; listed++) {
+                ets_table *t = at - 1 < n ? slot_at(at - 1)->t : NULL;
+                if (!t || t->owner != e->pid || listed > tables)
+                    bad = ot__check_fail("ets: an owner's list names a table it does not own");
+                else
+                    at = t->owner_next;
+            }
+        }
+    }
+    if (!bad && (listed != tables || owners != owner_count))
+        bad = ot__check_fail("ets: %zu tables, %zu listed by %zu owners (counted %zu)", tables, listed, owners,
+                             owner_count);
+    pthread_mutex_unlock(&reg_lock);
+    return bad;
 }

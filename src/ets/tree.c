@@ -223,3 +223,56 @@ int ot__ets_tree_walk(ets_table *t, int (*each)(uint8_t *, void *), void *arg)
     }
     return 0;
 }
+
+/* The height of the subtree at n, checked; -1 if it breaks a rule. */
+static int32_t check_height(const ets_node *n, size_t depth)
+{
+    if (!n)
+        return 0;
+    if (depth > 96)
+        return -1; /* deeper than an AVL tree of 2^64 nodes: a cycle */
+    int32_t a = check_height(n->l, depth + 1), b = check_height(n->r, depth + 1);
+    if (a < 0 || b < 0 || a - b > 1 || b - a > 1 || n->height != 1 + (a > b ? a : b))
+        return -1;
+    return n->height;
+}
+
+typedef struct order_ctx {
+    ets_table *t;
+    ot_heap *h[2];
+    ot_term prev;
+    size_t n;
+    int which;
+} order_ctx;
+
+static int check_order(uint8_t *o, void *arg)
+{
+    order_ctx *c = arg;
+    ot_heap *h = c->h[c->which];
+    ot_heap_reset(h);
+    size_t len;
+    const uint8_t *kp = ot__ets_obj_elem(o, c->t->keypos, &len);
+    ot_term key = kp ? ot__ets_decode(h, &kp) : OT_NONE;
+    if (key == OT_NONE)
+        return -1;
+    if (c->n++ && ot_compare(c->prev, key) >= 0)
+        return 1;
+    c->prev = key;
+    c->which ^= 1;
+    return 0;
+}
+
+const char *ot__ets_tree_check(ets_table *t)
+{
+    if (check_height(t->tree.root, 0) < 0)
+        return ot__ets_check_fail(t, "the tree is not a balanced tree of correct heights");
+    order_ctx c = {.t = t, .h = {ot_heap_new(), ot_heap_new()}, .prev = OT_NONE};
+    int rc = c.h[0] && c.h[1] ? ot__ets_tree_walk(t, check_order, &c) : -1;
+    ot_heap_free(c.h[0]);
+    ot_heap_free(c.h[1]);
+    if (rc < 0)
+        return ot__ets_check_fail(t, "no memory to check the tree's order");
+    if (rc > 0)
+        return ot__ets_check_fail(t, "the tree's key %zu is not above the one before it", c.n);
+    return NULL;
+}

@@ -112,6 +112,7 @@ static atom_entry *find(uint64_t hash, const char *s, size_t n)
 /* Inserts under insert_lock; returns the entry or NULL (full / no memory). */
 static atom_entry *insert_locked(uint64_t hash, const char *s, size_t n)
 {
+    OT__ASSERT(ot__mutex_held(&insert_lock));
     atom_entry *e = find(hash, s, n);
     if (e)
         return e;

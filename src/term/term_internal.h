@@ -28,6 +28,7 @@
 
 #include "otter/term.h"
 #include "base/alloc.h"
+#include "base/assert.h"
 
 /* ---------------------------------------------------------------- tags */
 

@@ -15,12 +15,22 @@
 #include "proctest.h"
 #include "testutil.h"
 #include "base/alloc.h"
+#include "ets/ets_internal.h"
 
 #define P(x) ((void *)(uintptr_t)(x))
 #define T(x) ((ot_term)(uintptr_t)(x))
 
 static ot_heap *H(void) { return ot_proc_heap(); }
 static ot_term B(const char *fmt) { return ot_build(H(), fmt); }
+
+/* The tables' invariants (docs/assertions.md): t's, then every table's. */
+static void check_tables(ot_term t)
+{
+    const char *bad = ot__ets_check(t);
+    CHECK(bad == NULL, "%s", bad);
+    bad = ot__ets_check_all();
+    CHECK(bad == NULL, "%s", bad);
+}
 
 /* t's text, Erlang syntax, in a rotating static buffer. */
 static const char *txt(ot_term t)
@@ -155,6 +165,7 @@ static void set_body(void *arg)
     ssize_t n = ot_ets_size(t);
     CHECK(ot_ets_delete_all_objects(t) == 0 && ot_ets_size(t) == 0, "size was %zd", n);
     CHECK(ot_ets_insert(t, B("{after, clear}")) == 0 && ot_ets_size(t) == 1);
+    check_tables(t);
     CHECK(ot_ets_delete(t) == 0);
 }
 
@@ -193,6 +204,8 @@ static void bag_body(void *arg)
     CHECK(ot_ets_update_counter(H(), b, B("k"), B("1"), OT_NONE, &out) == -EINVAL);
     CHECK(ot_ets_take(H(), d, B("k"), &out) == 0);
     CHECK_TERM(out, "[{k,3},{k,2}]");
+    check_tables(b);
+    check_tables(d);
     CHECK(ot_ets_delete(b) == 0 && ot_ets_delete(d) == 0);
 }
 
@@ -265,6 +278,8 @@ static void ordered_body(void *arg)
         prev = x;
     }
     CHECK((ssize_t)count == ot_ets_size(u));
+    check_tables(u);
+    check_tables(t);
     CHECK(ot_ets_delete(u) == 0 && ot_ets_delete(t) == 0);
 }
 
@@ -915,6 +930,7 @@ static void hammer_body(void *arg)
         CHECK(k >= 0 && k < HAMMER_KEYS && !seen[k]++);
     }
     CHECK(n == ot_ets_size(t));
+    check_tables(t);
     CHECK(ot_ets_delete(t) == 0);
 }
 
@@ -1062,6 +1078,7 @@ static void prop_body(void *arg)
                 p->ops[ty][c][i] = op;
                 p->results[ty][c][i] = apply_op(p->h, t, op);
             }
+            check_tables(t);
             CHECK(ot_ets_delete(t) == 0);
         }
 }

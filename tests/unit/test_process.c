@@ -11,6 +11,7 @@
 #include "otter/introspect.h"
 #include "proctest.h"
 #include "testutil.h"
+#include "core/core_internal.h"
 
 #define P(x) ((void *)(uintptr_t)(x))
 #define T(x) ((ot_term)(uintptr_t)(x))
@@ -57,6 +58,13 @@ static bool is_waiting(void *pid)
 {
     ot_term st = ot_process_info(ot_proc_heap(), T(pid), OT_ATOM(STATUS));
     return ot_tuple_arity(st) == 2 && ot_tuple_get(st, 1) == OT_ATOM(WAITING);
+}
+
+/* The runtime's invariants (docs/assertions.md), where the test is quiet. */
+static void check_invariants(void)
+{
+    const char *bad = ot__check_core();
+    CHECK(bad == NULL, "%s", bad);
 }
 
 /* ---------------------------------------------------------------- the notebook's ping/pong */
@@ -130,6 +138,7 @@ static void ordering_body(void *arg)
         next[s] = (int)i + 1;
         ot_msg_free(m);
     }
+    check_invariants();
 }
 
 Test(process, order_per_pair_is_kept_under_concurrency) { pt_run(ordering_body, NULL, 2); }
@@ -145,6 +154,7 @@ static void selective_body(void *arg)
     ot_send(self, ot_build(h, "{b, 2}"));
     ot_send(self, ot_build(h, "{a, 3}"));
     ot_send(self, ot_build(h, "{c, 4}"));
+    check_invariants();
     ot_term v = expect("{c, X}", 0, NULL);
     CHECK(v == ot_int(NULL, 4));
     v = expect("{b, X}", 0, NULL);
@@ -402,6 +412,7 @@ static void monitor_body(void *arg)
     m = ot_receive(pat("{'DOWN', _, process, {nobody_here, _}, noproc}"), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
+    check_invariants();
 }
 
 Test(process, monitors) { pt_run(monitor_body, NULL, 2); }
@@ -432,6 +443,7 @@ static void names_body(void *arg)
     ot_register(ot_atom("mine"), ot_self());
     ot_spawn_opts o = {.name = ot_atom("mine")};
     CHECK(ot_spawn_opt(wait_forever, NULL, &o) == OT_NONE);
+    check_invariants();
 }
 
 Test(process, registered_names) { pt_run(names_body, NULL, 2); }
@@ -462,6 +474,7 @@ static void chain_body(void *arg)
     ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
     ot_term head = ot_spawn_opt(chain_link, P(CHAIN - 1), &o);
     expect("chain_built", 60000, NULL);
+    check_invariants();
     ot_exit_signal(head, ot_atom("chain_reaction"));
     ot_msg *m = ot_receive(pat("{'DOWN', _, process, _, chain_reaction}"), 60000, NULL);
     CHECK(m != NULL);
@@ -603,6 +616,7 @@ static void hibernate_body(void *arg)
         CHECK(m && ot_msg_term(m) == ot_int(NULL, i), "hibernated process lost its state");
         ot_msg_free(m);
     }
+    check_invariants();
     ot_exit_signal(h, OT_ATOM(KILL));
 }
 

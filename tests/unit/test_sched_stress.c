@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core_internal.h"
 #include "otter/process.h"
 
 static FILE *tap;
@@ -40,6 +41,14 @@ static void run(const char *name, ot_proc_fn body)
         fprintf(tap, "ok %d - %s\n", tests_run, name);
     }
     fflush(tap);
+}
+
+/* The runtime's invariants (docs/assertions.md), once the load has passed. */
+static void check_invariants(void)
+{
+    const char *bad = ot__check_core();
+    if (bad && !atomic_exchange(&failed, 1))
+        snprintf(failure, sizeof failure, "invariants: %s", bad);
 }
 
 #if defined(__SANITIZE_THREAD__)
@@ -102,6 +111,7 @@ static void pairs_body(void *arg)
         CHECK(m != NULL);
         ot_msg_free(m);
     }
+    check_invariants();
 }
 
 /* ---------------------------------------------------------------- fan-in */
@@ -144,6 +154,7 @@ static void fanin_body(void *arg)
             next[s] = (int)i + 1;
         ot_msg_free(m);
     }
+    check_invariants();
 }
 
 /* ---------------------------------------------------------------- churn */
@@ -183,6 +194,7 @@ static void churn_body(void *arg)
         ot_msg_free(m);
     }
     CHECK(downs == CHURN / 2 && exits == CHURN / 2);
+    check_invariants();
 }
 
 /* ---------------------------------------------------------------- timers */
@@ -204,6 +216,7 @@ static void timers_body(void *arg)
         CHECK(m != NULL);
         ot_msg_free(m);
     }
+    check_invariants();
 }
 
 /* ---------------------------------------------------------------- backlog */
@@ -255,6 +268,7 @@ static void backlog_body(void *arg)
     }
     ot_heap_free(h);
     CHECK(seen == ((1u << 1) | (1u << 2)));
+    check_invariants();
 }
 
 int main(int argc, char **argv)
