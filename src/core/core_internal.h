@@ -259,6 +259,10 @@ ot__proc *ot__proc_at(uint32_t id);
  * kind (1 link, 2 monitor, 3 monitored by) into out (at most max);
  * returns how many there are. Safe from any thread. */
 size_t ot__rels_snapshot(ot__proc *p, int kind, ot_term *out, size_t max, ot_heap *h);
+/* ot__rels_list: the same relations as a list on h, each item the pid, or
+ * {tag, Pid} when tag is not OT_NONE; OT_NONE if memory runs out. Safe from
+ * any thread. */
+ot_term ot__rels_list(ot_heap *h, ot__proc *p, int kind, ot_term tag);
 /* ot__proc_keep: t copied where it lives as long as p (t itself if
  * immediate); OT_NONE if memory runs out. */
 ot_term ot__proc_keep(ot__proc *p, ot_term t);
@@ -520,7 +524,10 @@ void ot__wake(ot__proc *p);
 /* ot__sched_pick: the scheduler a new process starts on. */
 ot__sched *ot__sched_pick(void);
 
-/* Long-schedule events, for introspection. */
+/* Long-schedule events, for introspection: the last OT__LONG_SCHED_KEPT
+ * are kept; ot__long_sched_copy copies at most max of them, oldest first,
+ * and returns how many it copied. */
+#define OT__LONG_SCHED_KEPT 256
 typedef struct ot__long_sched {
     ot_term pid;
     int64_t at_ns;
@@ -529,6 +536,8 @@ typedef struct ot__long_sched {
 } ot__long_sched;
 void ot__long_sched_record(ot_term pid, int64_t at_ns, int64_t duration_ns, bool ongoing);
 size_t ot__long_sched_copy(ot__long_sched *out, size_t max);
+/* ot__live_processes: how many processes are alive. */
+size_t ot__live_processes(void);
 /* The watchdog thread: reports a process that is still running past the
  * long-schedule threshold. Started and stopped by ot_run. */
 int ot__watchdog_start(void);

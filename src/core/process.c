@@ -513,8 +513,3 @@ size_t ot__pcb_unused_bytes(void)
     size_t live = ot__live_processes();
     return blocks > live ? (blocks - live) * sizeof(ot__proc) : 0;
 }
-
-size_t ot_process_count(void)
-{
-    return ot__live_processes();
-}

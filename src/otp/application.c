@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "core/core_internal.h"
 #include "otp/otp_internal.h"
-#include "otter/introspect.h"
 #include "term/term_internal.h"
 
 /* Keep in step with the project version in meson.build. */
@@ -177,8 +177,8 @@ static void stop_linked(ot_term keep)
     ot_heap *h = ot_heap_new();
     if (!h)
         return;
-    ot_term links = ot_process_info(h, ot_self(), OT_ATOM(LINKS));
-    links = ot_is_tuple(links) ? ot_tuple_get(links, 1) : OT_NIL;
+    ot__proc *self = ot__proc_current();
+    ot_term links = self ? ot__rels_list(h, self, 1, OT_NONE) : OT_NIL;
     for (ot_term l = links; ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
         ot_term pid = ot_hd(l);
         if (pid == keep)
