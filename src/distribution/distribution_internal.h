@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/alloc.h"
 #include "core/core_internal.h"
 #include "otter/erpc.h"
 #include "otter/node.h"
