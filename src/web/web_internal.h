@@ -2,6 +2,7 @@
  *
  *   server.c      the HTTP server (libmicrohttpd): limits, access token,
  *                 security headers, routing to the views and static files
+ *   buf.c         the growing byte buffer (ow_buf)
  *   stream.c      the one server-sent-events stream: a ring of recent
  *                 events with ids (Last-Event-ID), the live charts' mirror
  *                 that a newly opened page starts from
