@@ -1,8 +1,9 @@
 /* dashboard.c — the dashboard's life: start and stop, the memory sampler
  * (Kino.listen(200, ...) pushing :erlang.memory() into a live chart with
  * window 1,000, as the notebook's "Tracking memory usage" cells do), the
- * recorded traces, and the tour's actions (the ping/pong trace, the binary
- * and ETS spikes). */
+ * recorded traces, and the page's demo buttons, which run the caller's
+ * actions (ot_dashboard_opts.action; the otter command's are in
+ * tools/otter/demo.c). */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,11 +15,9 @@
 #include "otter/introspect.h"
 #include "otter/node.h"
 #include "otter/process.h"
-#include "otter/trace.h"
 #include "web/web_internal.h"
 
 #include "otter/mermaid.h"
-#include "otter/ets.h"
 
 ow_dash *ow_d;
 /* Serialises start, stop, source switches and the sampler's pushes. */
@@ -330,95 +329,30 @@ json_t *ow_traces_json(void)
     return arr;
 }
 
-/* The notebook's first cells: spawn a child that waits for :ping and
- * answers :pong. */
-static void pong_child(void *arg)
-{
-    (void)arg;
-    ot_term parent = ot_spawn_arg();
-    ot_msg_free(ot_receive(ot_atom("ping"), 5000, NULL));
-    ot_send(parent, ot_atom("pong"));
-}
+/* ---------------------------------------------------------------- actions */
 
-static void ping_pong(void *arg)
+/* The page's demo buttons run the caller's actions (opts.action): the
+ * ping/pong trace always, the spikes in tour mode only. */
+static int run_action(const char *name)
 {
-    (void)arg;
-    ot_spawn_opts o = {.term_arg = ot_self(), .initial_call = "tour:pong/1"};
-    ot_term child = ot_spawn_opt(pong_child, NULL, &o);
-    if (child == OT_NONE)
-        return;
-    ot_send(child, ot_atom("ping"));
-    ot_msg_free(ot_receive(ot_atom("pong"), 5000, NULL));
-}
-
-static void trace_runner(void *arg)
-{
-    (void)arg;
-    ot_heap *h = ot_proc_heap();
-    ot_term rec = ot_seq_trace(h, ping_pong, NULL, NULL);
-    if (rec != OT_NONE)
-        ot_dashboard_add_trace("ping/pong (recorded from the dashboard)", rec);
+    ow_dash *d = ow_d;
+    if (!d || !d->opts.action)
+        return -ENOTSUP;
+    return d->opts.action(name);
 }
 
 int ow_trace_pingpong(void)
 {
-    ot_spawn_opts o = {.initial_call = "otter_dashboard:trace/0"};
-    return ot_spawn_opt(trace_runner, NULL, &o) == OT_NONE ? -EAGAIN : 0;
-}
-
-/* ---------------------------------------------------------------- spikes */
-
-/* for i <- 1..10_000, do: String.duplicate("cat", i) — the binaries live
- * until the comprehension's result is dropped; here, for two seconds. */
-static void binary_spike(void *arg)
-{
-    (void)arg;
-    ot_heap *h = ot_proc_heap();
-    char *buf = ot__malloc(3 * 10000);
-    if (!buf)
-        return;
-    for (size_t i = 0; i < 10000; i++)
-        memcpy(buf + 3 * i, "cat", 3);
-    ot_term list = OT_NIL;
-    for (size_t i = 1; i <= 10000; i++)
-        list = ot_cons(h, ot_binary(h, buf, 3 * i), list);
-    ot__free(buf);
-    ot_sleep(2000);
-    ot_heap_reset(h);
-}
-
-/* tid = :ets.new(:users, [:set, :public]); insert {i, "User #{i}"} for a
- * million i. The table goes when its owner (this process) exits. */
-static void ets_spike(void *arg)
-{
-    (void)arg;
-    ot_heap *h = ot_proc_heap();
-    ot_term tab;
-    if (ot_ets_new(h, ot_atom("users"), ot_build(h, "[set, public]"), &tab))
-        return;
-    char text[32];
-    for (int64_t i = 1; i <= 1000000; i++) {
-        if ((i & 1023) == 0)
-            ot_heap_reset(h); /* tab is immediate or rebuilt below */
-        snprintf(text, sizeof text, "User %lld", (long long)i);
-        ot_ets_insert(tab, ot_build(h, "{~l, ~s}", i, text));
-    }
-    ot_sleep(3000);
+    return run_action("pingpong");
 }
 
 int ow_spike(const char *kind)
 {
     if (!ow_d || !ow_d->opts.tour)
         return -EPERM;
-    ot_proc_fn fn = NULL;
-    if (!strcmp(kind, "binary"))
-        fn = binary_spike;
-    else if (!strcmp(kind, "ets"))
-        fn = ets_spike;
-    else
+    if (strcmp(kind, "binary") && strcmp(kind, "ets"))
         return -EINVAL;
-    ot_spawn_opts o = {.initial_call = fn == binary_spike ? "tour:binary_spike/0" : "tour:ets_spike/0"};
-    return ot_spawn_opt(fn, NULL, &o) == OT_NONE ? -EAGAIN : 0;
+    return run_action(kind);
 }
 
 /* ---------------------------------------------------------------- start / stop */

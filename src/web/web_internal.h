@@ -12,7 +12,7 @@
  *                 scatter's points or bins
  *   views.c       the JSON endpoints, one per view
  *   local.c       the local node as an ot_dash_source (fast walk included)
- *   dashboard.c   start/stop, the memory sampler, traces, tour actions
+ *   dashboard.c   start/stop, the memory sampler, traces, the demo buttons
  *
  * Internal names: ow_* (otter web). */
 #ifndef OTTER_WEB_INTERNAL_H
@@ -207,8 +207,8 @@ int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned);
 
 /* The Traces view (dashboard.c). */
 json_t *ow_traces_json(void);
-int ow_trace_pingpong(void);        /* records the ping/pong trace anew */
-int ow_spike(const char *kind);     /* "binary" or "ets"; -ENOTSUP, -EINVAL */
+int ow_trace_pingpong(void);        /* opts.action("pingpong"); -ENOTSUP without one */
+int ow_spike(const char *kind);     /* "binary" or "ets" (tour mode only: -EPERM); -ENOTSUP, -EINVAL */
 int ow_set_sample_ms(int64_t ms);   /* changes the sampling interval */
 
 /* The HTTP server (server.c). */
