@@ -55,5 +55,11 @@ bool ot__start_fn_get(int64_t idx, ot_child_start_fn *fn, void **data);
  * the report is dropped: otter's own tests and benchmarks run quietly, as
  * a BEAM node does with its logger off. Call from inside a process. */
 void ot__log_report(ot_term level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ot__logger_start: otter_sup's child start function for otter_logger
+ * (logger.c): spawns it linked and registered; its pid, or OT_NONE. */
+ot_term ot__logger_start(ot_heap *h, ot_term arg, void *data);
+/* ot__otter_app: the definition of `otter` (otter_app.c), which
+ * application.c loads on first use, as BEAM always knows kernel. */
+extern const ot_app_spec ot__otter_app;
 
 #endif
