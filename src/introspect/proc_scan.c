@@ -1,7 +1,7 @@
 /* proc_scan.c — a walk over every process that reads each one's counters
  * in place, without building terms: the dashboard's processes view, with a
  * million processes, then costs one pass over the process table. Its values
- * are the ones ot_process_info gives (tests/unit/test_web_source.c compares
+ * are the ones ot_process_info gives (tests/unit/test_web.c compares
  * them process by process). */
 #include <errno.h>
 #include <stdatomic.h>

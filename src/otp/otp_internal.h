@@ -2,7 +2,15 @@
  * the atoms the behaviours' protocols use, made once, and the labelled
  * form of a call (server, agent, task); the node-wide table of C start
  * functions that child specs name, and the log sink that supervisor and
- * application reports go to (supervisor, application). */
+ * application reports go to (supervisor, application).
+ *
+ * Files, by job:
+ *   call.c         the call protocol (gen:call's messages)
+ *   server.c       gen_server; agent.c, task.c: Agent and Task
+ *   supervisor.c   supervisors and the start-function table
+ *   application.c  loaded definitions, the controller, the masters
+ *   logger.c       otter_logger and ot_log
+ *   otter_app.c    `otter`, the application of otter's own services */
 #ifndef OTTER_OTP_INTERNAL_H
 #define OTTER_OTP_INTERNAL_H
 

@@ -11,7 +11,8 @@
  *                 sort and top-N in C, paging, reductions' change; the
  *                 scatter's points or bins
  *   views.c       the JSON endpoints, one per view
- *   local.c       the local node as an ot_dash_source (fast walk included)
+ *   local.c       the local node as an ot_dash_source (its fast walk is
+ *                 introspect's ot__proc_scan)
  *   dashboard.c   start/stop, the memory sampler, traces, the demo buttons
  *
  * Internal names: ow_* (otter web). */
