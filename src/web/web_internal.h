@@ -13,7 +13,9 @@
  *   views.c       the JSON endpoints, one per view
  *   local.c       the local node as an ot_dash_source (its fast walk is
  *                 introspect's ot__proc_scan)
- *   dashboard.c   start/stop, the memory sampler, traces, the demo buttons
+ *   traces.c      the Traces view's recorded traces
+ *   dashboard.c   start/stop, the memory sampler, the current source, the
+ *                 hello event, the demo buttons
  *
  * Internal names: ow_* (otter web). */
 #ifndef OTTER_WEB_INTERNAL_H
@@ -206,8 +208,9 @@ void ow_source_drop(ow_src_ref *r);
  * NULL) is a source the dashboard made and frees once unused. */
 int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned);
 
-/* The Traces view (dashboard.c). */
+/* The Traces view (traces.c); ow_traces_clear drops every trace (stop). */
 json_t *ow_traces_json(void);
+void ow_traces_clear(void);
 int ow_trace_pingpong(void);        /* opts.action("pingpong"); -ENOTSUP without one */
 int ow_spike(const char *kind);     /* "binary" or "ets" (tour mode only: -EPERM); -ENOTSUP, -EINVAL */
 int ow_set_sample_ms(int64_t ms);   /* changes the sampling interval */
