@@ -177,6 +177,15 @@ typedef struct ot_dashboard_opts {
     size_t max_request_bytes;   /* request line + headers + body; 0: 16 KiB */
     bool tour;                  /* show the notebook's spike buttons and
                                    the ping/pong trace button */
+    int (*action)(const char *name); /* what those buttons run: "pingpong"
+                                   (record a ping/pong trace and add it
+                                   with ot_dashboard_add_trace; any mode),
+                                   "binary" or "ets" (the spikes; tour
+                                   mode only). Called on an HTTP thread,
+                                   not in a process: it should spawn the
+                                   work and return 0, or a negative errno
+                                   the page shows. NULL: the buttons
+                                   answer "not supported" */
     bool quiet;                 /* do not print the URL on stderr */
     const ot_dash_source *source; /* NULL: the local node */
 } ot_dashboard_opts;

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/alloc.h"
 #include "otter/process.h"
 #include "term/term_internal.h"
 
@@ -282,6 +283,16 @@ ot__proc *ot__proc_at(uint32_t id);
  * kind (1 link, 2 monitor, 3 monitored by) into out (at most max);
  * returns how many there are. Safe from any thread. */
 size_t ot__rels_snapshot(ot__proc *p, int kind, ot_term *out, size_t max, ot_heap *h);
+/* ot__rels_list: the same relations as a list on h, each item the pid, or
+ * {tag, Pid} when tag is not OT_NONE; OT_NONE if memory runs out. Safe from
+ * any thread. */
+ot_term ot__rels_list(ot_heap *h, ot__proc *p, int kind, ot_term tag);
+/* ot__rel_add_link: p (the current process, or one not yet running) now
+ * links to other; 0, or -ENOMEM. ot__rel_add_monitor: spawn's monitor
+ * option: watcher monitors target_p (not yet running), both sides set up
+ * at once; the reference (on the caller's heap), or OT_NONE. */
+int ot__rel_add_link(ot__proc *p, ot_term other);
+ot_term ot__rel_add_monitor(ot__proc *watcher, ot_term target, ot__proc *target_p);
 /* ot__proc_keep: t copied where it lives as long as p (t itself if
  * immediate); OT_NONE if memory runs out. */
 ot_term ot__proc_keep(ot__proc *p, ot_term t);
@@ -304,6 +315,27 @@ bool ot__proc_handle_signals(ot__proc *p);
 /* ot__proc_teardown: the scheduler's part of an exit: notify links and
  * monitors, unregister, free. p has left its stack for good. */
 void ot__proc_teardown(ot__sched *s, ot__proc *p);
+/* Between the scheduler (sched.c) and the process table (process.c):
+ * ot__proc_entry: the first frame of every process (and of every restart
+ * after hibernation), on its execution stack.
+ * ot__proc_crashed: the scheduler's part when p's code faulted (a signal):
+ * p exits with reason.
+ * ot__proc_table_init / ot__proc_table_free: the process table for at most
+ * max processes (0 or -ENOMEM), and its release at shutdown.
+ * ot__spawn_first: spawns ot_run's first process.
+ * ot__kill_all: kills every process still alive (shutdown).
+ * ot__first_exited: the first process has exited with status; ot_run may
+ * return it.
+ * ot__runtime_last_exit: the last process has gone while the runtime
+ * stops: wakes every scheduler to end. */
+void ot__proc_entry(void *arg);
+void ot__proc_crashed(ot__sched *s, ot__proc *p, ot_term reason);
+int ot__proc_table_init(uint32_t max);
+void ot__proc_table_free(void);
+ot_term ot__spawn_first(ot_proc_fn fn, void *arg);
+void ot__kill_all(void);
+void ot__first_exited(int status);
+void ot__runtime_last_exit(void);
 /* ot__proc_charge: spends n reductions; yields if the budget is gone. */
 void ot__proc_charge(ot__proc *p, int64_t n);
 /* ot__deliver: pushes signal s to the local process pid; false (s not
@@ -538,12 +570,18 @@ void ot__sched_balance(void);
 void ot__sched_enqueue_bound(ot__sched *s, ot__proc *p);
 /* ot__sched_enqueue: makes p runnable on s (p's state already RUNNABLE). */
 void ot__sched_enqueue(ot__sched *s, ot__proc *p);
+/* ot__sched_nudge: from another thread: makes s go round its loop once
+ * more (a new timer, shutdown), waking it if it sleeps. */
+void ot__sched_nudge(ot__sched *s);
 /* ot__wake: if p waits, makes it runnable; safe from any thread. */
 void ot__wake(ot__proc *p);
 /* ot__sched_pick: the scheduler a new process starts on. */
 ot__sched *ot__sched_pick(void);
 
-/* Long-schedule events, for introspection. */
+/* Long-schedule events, for introspection: the last OT__LONG_SCHED_KEPT
+ * are kept; ot__long_sched_copy copies at most max of them, oldest first,
+ * and returns how many it copied. */
+#define OT__LONG_SCHED_KEPT 256
 typedef struct ot__long_sched {
     ot_term pid;
     int64_t at_ns;
@@ -552,6 +590,8 @@ typedef struct ot__long_sched {
 } ot__long_sched;
 void ot__long_sched_record(ot_term pid, int64_t at_ns, int64_t duration_ns, bool ongoing);
 size_t ot__long_sched_copy(ot__long_sched *out, size_t max);
+/* ot__live_processes: how many processes are alive. */
+size_t ot__live_processes(void);
 /* The watchdog thread: reports a process that is still running past the
  * long-schedule threshold. Started and stopped by ot_run. */
 int ot__watchdog_start(void);

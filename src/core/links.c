@@ -200,6 +200,27 @@ size_t ot__rels_snapshot(ot__proc *p, int kind, ot_term *out, size_t max, ot_hea
     return n;
 }
 
+ot_term ot__rels_list(ot_heap *h, ot__proc *p, int kind, ot_term tag)
+{
+    ot_term small[64];
+    size_t n = ot__rels_snapshot(p, kind, small, 64, h);
+    ot_term *items = small;
+    if (n > 64) {
+        items = ot__malloc(n * sizeof *items);
+        if (!items)
+            return OT_NONE;
+        n = ot__rels_snapshot(p, kind, items, n, h); /* may have changed: take what fits */
+    }
+    ot_term list = OT_NIL;
+    for (size_t i = n; i-- > 0;) {
+        ot_term item = tag != OT_NONE ? ot_tuple(h, 2, tag, items[i]) : items[i];
+        list = ot_cons(h, item, list);
+    }
+    if (items != small)
+        ot__free(items);
+    return list;
+}
+
 /* Takes every relation out of p (it is exiting), as a list. */
 static ot__rel *rel_take_all(ot__proc *p)
 {

@@ -1,15 +1,15 @@
 /* longsched.c — long-schedule events: a process that ran longer than the
  * threshold without giving the scheduler a chance (C cannot be preempted at
  * arbitrary points, so it is detected and shown rather than stopped). The
- * last 256 events are kept in a ring for introspection. */
+ * last 256 events are kept in a ring for introspection
+ * (introspect/process_info.c turns them into terms). */
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
 
 #include "core/core_internal.h"
-#include "otter/introspect.h"
 
-#define RING 256
+#define RING OT__LONG_SCHED_KEPT
 
 static ot__long_sched ring[RING];
 static _Atomic uint64_t ring_next;
@@ -117,20 +117,4 @@ void ot__watchdog_stop(void)
     ot__watchdog_unpark();
     pthread_join(watchdog, NULL);
     watchdog_running = false;
-}
-
-ot_term ot_long_schedules(ot_heap *h)
-{
-    if (!h)
-        return OT_NONE;
-    ot__long_sched ev[RING];
-    size_t n = ot__long_sched_copy(ev, RING);
-    ot_term list = OT_NIL;
-    for (size_t i = n; i-- > 0;) {
-        ot_term m = ot_build(h, "#{pid => ~t, at_ms => ~l, duration_us => ~l, ongoing => ~a}", ev[i].pid,
-                             (int64_t)(ev[i].at_ns / 1000000), (int64_t)(ev[i].duration_ns / 1000),
-                             ev[i].ongoing ? "true" : "false");
-        list = ot_cons(h, m, list);
-    }
-    return list;
 }

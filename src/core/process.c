@@ -220,12 +220,10 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
         }
     }
     if (parent && o && o->link) {
-        extern int ot__rel_add_link(ot__proc *p, ot_term other);
         ot__rel_add_link(parent, p->pid);
         ot__rel_add_link(p, parent->pid);
     }
     if (parent && o && o->monitor) {
-        extern ot_term ot__rel_add_monitor(ot__proc *watcher, ot_term target, ot__proc *target_p);
         ot_term ref = ot__rel_add_monitor(parent, p->pid, p);
         if (o->monitor_ref)
             *o->monitor_ref = ref == OT_NONE ? OT_NONE : ot_copy(ot_proc_heap(), ref);
@@ -370,9 +368,6 @@ bool ot__proc_want_exit_hook(ot_term pid)
     return st != OT__P_FREE && st != OT__P_EXITING &&
            atomic_load_explicit(&p->serial, memory_order_seq_cst) == ot__lpid_serial(pid);
 }
-
-void ot__first_exited(int status);
-void ot__runtime_last_exit(void);
 
 void ot__proc_teardown(ot__sched *s, ot__proc *p)
 {
@@ -521,9 +516,4 @@ size_t ot__pcb_unused_bytes(void)
     ot__spin_unlock(&table_lock);
     size_t live = ot__live_processes();
     return blocks > live ? (blocks - live) * sizeof(ot__proc) : 0;
-}
-
-size_t ot_process_count(void)
-{
-    return ot__live_processes();
 }

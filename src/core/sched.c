@@ -42,7 +42,6 @@ int64_t ot__now_ns(void)
 
 /* A cheap cycle counter for CPU time per process (read twice per switch),
  * scaled to nanoseconds with a factor measured when the runtime starts. */
-uint64_t ot__cycles(void);
 static inline uint64_t cycles(void)
 {
 #if defined(__x86_64__)
@@ -137,8 +136,6 @@ void ot__futex_wake(_Atomic uint32_t *word)
 #define OT__STEAL_AFTER_NS 5000000
 
 static uint64_t steal_after_cycles = 1;
-
-void ot__sched_nudge(ot__sched *s);
 
 static void wake_sleeper(ot__sched *s)
 {
@@ -502,8 +499,6 @@ void ot__proc_drop_stack(ot__proc *p)
 
 /* ---------------------------------------------------------------- switching */
 
-void ot__proc_entry(void *arg); /* process.c */
-
 void ot__proc_switch_out(ot__proc *p, enum ot__want want)
 {
     ot__sched *s = p->home;
@@ -665,8 +660,6 @@ static enum ot__want run_process(ot__sched *s, ot__proc *p, ot__proc **back)
     return (enum ot__want)p->want;
 }
 
-bool ot__proc_inbox_nonempty(ot__proc *p);
-
 /* The scheduler's side of a switch-out. */
 static void after_run(ot__sched *s, ot__proc *p, enum ot__want want)
 {
@@ -734,8 +727,6 @@ static ot_term fault_reason(ot_heap *h, int sig)
                      : sig == SIGFPE ? "sigfpe" : "sigill";
     return ot_tuple(h, 2, ot_atom("signal"), ot_atom(name));
 }
-
-void ot__proc_crashed(ot__sched *s, ot__proc *p, ot_term reason); /* process.c */
 
 /* ---------------------------------------------------------------- loop */
 
@@ -876,11 +867,6 @@ static void *sched_main(void *arg)
 
 /* ---------------------------------------------------------------- runtime */
 
-int ot__proc_table_init(uint32_t max);   /* process.c */
-void ot__proc_table_free(void);
-ot_term ot__spawn_first(ot_proc_fn fn, void *arg);
-void ot__kill_all(void);
-
 static void runtime_free(ot__runtime *rt)
 {
     for (unsigned i = 0; i < rt->nscheds; i++) {
@@ -905,8 +891,6 @@ void ot__first_exited(int status)
     pthread_cond_broadcast(&rt->done_cond);
     pthread_mutex_unlock(&rt->done_lock);
 }
-
-void ot__sched_nudge(ot__sched *s);
 
 void ot__runtime_last_exit(void)
 {

@@ -136,7 +136,6 @@ static void wake_sched(ot__sched *s)
     /* A timer added from another thread may be earlier than the deadline
      * the scheduler sleeps towards: nudge it. */
     if (s && s != ot__sched_current()) {
-        extern void ot__sched_nudge(ot__sched *s);
         ot__sched_nudge(s);
     }
 }

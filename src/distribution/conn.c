@@ -1,6 +1,7 @@
-/* conn.c — connections to other nodes: one entry per remote node, the
- * processes that make and serve a connection, ticks, and what happens when
- * a connection is lost.
+/* conn.c — connections to other nodes: the processes that make and serve
+ * a connection, ticks, and what happens when a connection is lost (the
+ * entries themselves are in dnode.c, the relations across them in
+ * drel.c).
  *
  * A connection is served by two otter processes. The owner makes the
  * connection (the initiating or accepting handshake), then reads: it
@@ -27,7 +28,6 @@
  * Entries are never freed while the runtime runs, so a pointer to one
  * stays valid; `gen` tells one connection (or attempt) from the next. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,98 +35,7 @@
 
 #include "distribution/distribution_internal.h"
 
-ot__node ot__self_node = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .epmd_fd = -1,
-    .listen_fd = -1,
-};
-
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-static ot__dnode *table;
-
 #define ATOM_CONNECT_DONE "$otter_connect_done"
-
-/* ---------------------------------------------------------------- logging */
-
-void ot__dist_log(const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    const char *me = ot_atom_text(ot__local_node(), NULL);
-    fprintf(stderr, "otter: %s: %s\n", me ? me : "?", text);
-}
-
-/* ---------------------------------------------------------------- entries */
-
-bool ot__valid_node_name(ot_term node)
-{
-    size_t n;
-    const char *t = ot_atom_text(node, &n);
-    if (!t || n == 0 || n > 255)
-        return false;
-    const char *at = memchr(t, '@', n);
-    return at && at != t && at != t + n - 1;
-}
-
-ot__dnode *ot__dnode_get(ot_term node, bool make)
-{
-    pthread_mutex_lock(&table_lock);
-    ot__dnode *d = table;
-    while (d && d->node != node)
-        d = d->next;
-    if (!d && make) {
-        d = ot__calloc(1, sizeof *d);
-        if (d) {
-            ot__mem_add(OT__MEM_SYSTEM_OTHER, (int64_t)sizeof *d);
-            d->node = node;
-            pthread_mutex_init(&d->lock, NULL);
-            d->fd = d->wfd = -1;
-            d->owner = d->writer = OT_NONE;
-            d->next = table;
-            table = d;
-        }
-    }
-    pthread_mutex_unlock(&table_lock);
-    return d;
-}
-
-void ot__dnode_each(void (*fn)(ot__dnode *d, void *ctx), void *ctx)
-{
-    pthread_mutex_lock(&table_lock);
-    for (ot__dnode *d = table; d; d = d->next)
-        fn(d, ctx);
-    pthread_mutex_unlock(&table_lock);
-}
-
-void ot__dnodes_free(void)
-{
-    pthread_mutex_lock(&table_lock);
-    ot__dnode *d = table;
-    table = NULL;
-    pthread_mutex_unlock(&table_lock);
-    while (d) {
-        ot__dnode *n = d->next;
-        ot__drel *r = ot__drel_take_all(&d->rels);
-        while (r) {
-            ot__drel *rn = r->next;
-            ot__drel_free(r);
-            r = rn;
-        }
-        ot__mem_add(OT__MEM_SYSTEM_OTHER, -(int64_t)(d->rels.nbuckets * sizeof(ot__drel *)));
-        ot__free(d->rels.buckets);
-        ot__buf_free(&d->out);
-        ot__free(d->cookie);
-        ot__free(d->watchers);
-        ot__free(d->waiters);
-        pthread_mutex_destroy(&d->lock);
-        ot__mem_add(OT__MEM_SYSTEM_OTHER, -(int64_t)sizeof *d);
-        ot__free(d);
-        d = n;
-    }
-}
 
 static uint64_t gen_of(ot__dnode *d)
 {
@@ -151,143 +60,6 @@ static bool pids_add(ot_term **a, size_t *n, size_t *cap, ot_term pid)
     }
     (*a)[(*n)++] = pid;
     return true;
-}
-
-/* ---------------------------------------------------------------- relations */
-
-static uint64_t drel_key(int kind, ot_term local, ot_term remote, ot_term ref)
-{
-    if (kind == OT__DREL_LINK)
-        return ot_hash(remote) * 31 + local;
-    return ot_hash(ref);
-}
-
-static bool drel_match(const ot__drel *r, int kind, ot_term local, ot_term remote, ot_term ref)
-{
-    if (kind == OT__DREL_LINK)
-        return r->kind == OT__DREL_LINK && r->local == local && ot_equal(r->remote, remote);
-    if (r->kind == OT__DREL_LINK)
-        return false;
-    /* monitors and spawn requests: the reference alone; kinds that share
-     * one (SPAWN becomes SPAWN_MON) are told apart by the caller */
-    return (kind == 0 || r->kind == kind) && ot_equal(r->ref, ref);
-}
-
-static bool drel_grow(ot__drelset *s)
-{
-    size_t n = s->nbuckets ? s->nbuckets * 2 : 16;
-    ot__drel **nb = ot__calloc(n, sizeof *nb);
-    if (!nb)
-        return false;
-    for (size_t i = 0; i < s->nbuckets; i++) {
-        ot__drel *r = s->buckets[i];
-        while (r) {
-            ot__drel *next = r->next;
-            size_t b = drel_key(r->kind, r->local, r->remote, r->ref) & (n - 1);
-            r->next = nb[b];
-            nb[b] = r;
-            r = next;
-        }
-    }
-    ot__mem_add(OT__MEM_SYSTEM_OTHER, (int64_t)((n - s->nbuckets) * sizeof *nb));
-    ot__free(s->buckets);
-    s->buckets = nb;
-    s->nbuckets = n;
-    return true;
-}
-
-static size_t term_words(ot_term t)
-{
-    if (t == OT_NONE || (!ot__is_boxed(t) && !ot__is_cons(t)))
-        return 0;
-    return ot__copy_words(t);
-}
-
-bool ot__drel_add(ot__dnode *d, int kind, ot_term local, ot_term remote, ot_term ref, ot_term name)
-{
-    OT__ASSERT(ot__mutex_held(&d->lock));
-    ot__drelset *s = &d->rels;
-    if (s->count >= s->nbuckets && !drel_grow(s) && !s->nbuckets)
-        return false;
-    size_t wr = term_words(remote), wf = term_words(ref);
-    if (wr == SIZE_MAX || wf == SIZE_MAX)
-        return false;
-    size_t bytes = sizeof(ot__drel) + (wr + wf) * sizeof(uint64_t);
-    ot__drel *r = ot__calloc(1, bytes);
-    if (!r)
-        return false;
-    r->kind = (uint8_t)kind;
-    r->local = local;
-    r->name = name;
-    r->nwords = (uint32_t)(wr + wf);
-    ot_heap h;
-    ot__heap_init_fixed(&h, r->words, wr + wf);
-    r->remote = remote == OT_NONE || !wr ? remote : ot_copy(&h, remote);
-    r->ref = ref == OT_NONE || !wf ? ref : ot_copy(&h, ref);
-    ot__heap_release_fixed(&h); /* pids, refs and {name, node} hold no binaries */
-    ot__mem_add(OT__MEM_SYSTEM_OTHER, (int64_t)bytes);
-    size_t b = drel_key(kind, local, remote, ref) & (s->nbuckets - 1);
-    r->next = s->buckets[b];
-    s->buckets[b] = r;
-    s->count++;
-    return true;
-}
-
-static ot__drel *drel_lookup(ot__dnode *d, int kind, ot_term local, ot_term remote, ot_term ref,
-                             bool take)
-{
-    OT__ASSERT(ot__mutex_held(&d->lock));
-    ot__drelset *s = &d->rels;
-    if (!s->count)
-        return NULL;
-    size_t b = drel_key(kind ? kind : OT__DREL_MON_OUT, local, remote, ref) & (s->nbuckets - 1);
-    for (ot__drel **pp = &s->buckets[b]; *pp; pp = &(*pp)->next) {
-        ot__drel *r = *pp;
-        if (drel_match(r, kind, local, remote, ref)) {
-            if (take) {
-                *pp = r->next;
-                s->count--;
-                r->next = NULL;
-            }
-            return r;
-        }
-    }
-    return NULL;
-}
-
-ot__drel *ot__drel_take(ot__dnode *d, int kind, ot_term local, ot_term remote, ot_term ref)
-{
-    return drel_lookup(d, kind, local, remote, ref, true);
-}
-
-ot__drel *ot__drel_find(ot__dnode *d, int kind, ot_term local, ot_term remote, ot_term ref)
-{
-    return drel_lookup(d, kind, local, remote, ref, false);
-}
-
-void ot__drel_free(ot__drel *r)
-{
-    if (!r)
-        return;
-    ot__mem_add(OT__MEM_SYSTEM_OTHER, -(int64_t)(sizeof *r + r->nwords * sizeof(uint64_t)));
-    ot__free(r);
-}
-
-ot__drel *ot__drel_take_all(ot__drelset *s)
-{
-    ot__drel *all = NULL;
-    for (size_t i = 0; i < s->nbuckets; i++) {
-        ot__drel *r = s->buckets[i];
-        while (r) {
-            ot__drel *n = r->next;
-            r->next = all;
-            all = r;
-            r = n;
-        }
-        s->buckets[i] = NULL;
-    }
-    s->count = 0;
-    return all;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -916,15 +688,25 @@ void ot__conn_accept_main(void *arg)
 
 /* ---------------------------------------------------------------- stopping */
 
+struct collect {
+    ot__dnode *ds[1024];
+    size_t n;
+};
+
+static void collect_one(ot__dnode *d, void *ctx)
+{
+    struct collect *c = ctx;
+    if (c->n < 1024)
+        c->ds[c->n++] = d;
+}
+
 void ot__conn_shutdown_all(void)
 {
     /* Collect first: lose() takes locks the table walk must not hold. */
-    ot__dnode *ds[1024];
-    size_t n = 0;
-    pthread_mutex_lock(&table_lock);
-    for (ot__dnode *d = table; d && n < 1024; d = d->next)
-        ds[n++] = d;
-    pthread_mutex_unlock(&table_lock);
+    struct collect c = {.n = 0};
+    ot__dnode_each(collect_one, &c);
+    ot__dnode **ds = c.ds;
+    size_t n = c.n;
     for (size_t i = 0; i < n; i++) {
         pthread_mutex_lock(&ds[i]->lock);
         uint64_t g = gen_of(ds[i]);
@@ -1008,21 +790,28 @@ bool ot_is_connected(ot_term node)
     return up;
 }
 
+struct up_list {
+    ot_heap *h;
+    ot_term list;
+};
+
+static void cons_if_up(ot__dnode *d, void *ctx)
+{
+    struct up_list *u = ctx;
+    pthread_mutex_lock(&d->lock);
+    bool up = d->state == OT__CONN_UP;
+    pthread_mutex_unlock(&d->lock);
+    if (up)
+        u->list = ot_cons(u->h, d->node, u->list);
+}
+
 ot_term ot_nodes(ot_heap *h)
 {
     if (!h)
         return OT_NONE;
-    ot_term list = OT_NIL;
-    pthread_mutex_lock(&table_lock);
-    for (ot__dnode *d = table; d; d = d->next) {
-        pthread_mutex_lock(&d->lock);
-        bool up = d->state == OT__CONN_UP;
-        pthread_mutex_unlock(&d->lock);
-        if (up)
-            list = ot_cons(h, d->node, list);
-    }
-    pthread_mutex_unlock(&table_lock);
-    return list;
+    struct up_list u = {h, OT_NIL};
+    ot__dnode_each(cons_if_up, &u);
+    return u.list;
 }
 
 int ot_monitor_node(ot_term node, bool on)

@@ -11,8 +11,12 @@
  *   handshake.c  handshake messages (pure) and both sides of the handshake
  *   packet.c     control messages: decoding untrusted packets (pure) and
  *                encoding outgoing ones
- *   conn.c       the connection table, connection processes, ticks,
- *                nodedown and the noconnection firing
+ *   log.c        messages on stderr (ot__dist_log)
+ *   dnode.c      the node's own state and the table of remote nodes
+ *   drel.c       links and monitors across a connection
+ *   conn.c       connection processes (owner/reader, writer, connector,
+ *                acceptor's side), ticks, nodedown and the noconnection
+ *                firing
  *   signals.c    the core's hook (outgoing signals) and incoming dispatch
  *   node.c       ot_node_start/stop, the acceptor, net_kernel and rex
  *   rpc.c        the function table, SPAWN_REQUEST serving, erpc/rpc
@@ -27,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/alloc.h"
 #include "core/core_internal.h"
 #include "otter/erpc.h"
 #include "otter/node.h"

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/alloc.h"
 #include "otter/ets.h"
 #include "term/term_internal.h"
 

@@ -1,7 +1,8 @@
-/* process_info.c — erlang:processes/0 and erlang:process_info/2 for the
- * running node. Every value is read without stopping the process: counters
- * are single-writer atomics, relations are copied under the process's
- * relation lock, the rest is written once at spawn. */
+/* process_info.c — erlang:processes/0, erlang:process_info/2, the process
+ * count and the long-schedule events for the running node. Every value is
+ * read without stopping the process: counters are single-writer atomics,
+ * relations are copied under the process's relation lock, the rest is
+ * written once at spawn. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "core/core_internal.h"
+#include "introspect/introspect_internal.h"
 #include "otter/introspect.h"
 
 ot_term ot_processes(ot_heap *h)
@@ -33,45 +35,61 @@ ot_term ot_processes(ot_heap *h)
 
 /* ---------------------------------------------------------------- naming C functions */
 
-/* "mod:fun/arity" -> {mod, fun, arity}; OT_NONE if it is not that shape. */
-static ot_term mfa_from_text(ot_heap *h, const char *text)
+bool ot__mfa_split(const char *text, size_t *mod_len, size_t *fun_len, int *arity)
 {
     const char *colon = strchr(text, ':');
     const char *slash = strrchr(text, '/');
     if (!colon || !slash || slash < colon)
-        return OT_NONE;
+        return false;
     char *end;
-    long arity = strtol(slash + 1, &end, 10);
-    if (*end || arity < 0 || arity > 255)
+    long a = strtol(slash + 1, &end, 10);
+    if (*end || end == slash + 1 || a < 0 || a > 255)
+        return false;
+    *mod_len = (size_t)(colon - text);
+    *fun_len = (size_t)(slash - colon - 1);
+    *arity = (int)a;
+    return true;
+}
+
+/* "mod:fun/arity" -> {mod, fun, arity}; OT_NONE if it is not that shape. */
+static ot_term mfa_from_text(ot_heap *h, const char *text)
+{
+    size_t ml, fl;
+    int arity;
+    if (!ot__mfa_split(text, &ml, &fl, &arity))
         return OT_NONE;
-    ot_term m = ot_atom_len(text, (size_t)(colon - text));
-    ot_term f = ot_atom_len(colon + 1, (size_t)(slash - colon - 1));
+    ot_term m = ot_atom_len(text, ml);
+    ot_term f = ot_atom_len(text + ml + 1, fl);
     return ot_tuple(h, 3, m, f, ot_int(h, arity));
+}
+
+void ot__fn_name(ot_proc_fn fn, char *mod, size_t mod_cap, char *fun, size_t fun_cap)
+{
+    Dl_info info;
+    memset(&info, 0, sizeof info);
+    void *addr = (void *)(uintptr_t)fn;
+    dladdr(addr, &info);
+    snprintf(mod, mod_cap, "c");
+    if (info.dli_fname && *info.dli_fname) {
+        const char *base = strrchr(info.dli_fname, '/');
+        base = base ? base + 1 : info.dli_fname;
+        snprintf(mod, mod_cap, "%s", base);
+        char *dot = strchr(mod, '.');
+        if (dot && dot != mod)
+            *dot = 0;
+    }
+    if (info.dli_sname && info.dli_saddr == addr)
+        snprintf(fun, fun_cap, "%s", info.dli_sname);
+    else
+        snprintf(fun, fun_cap, "fun_%lx", (unsigned long)((uintptr_t)addr - (uintptr_t)info.dli_fbase));
 }
 
 /* {program, symbol, 1} for a C function, by its dynamic symbol when it has
  * one (static functions have none: then its address). */
 static ot_term mfa_from_fn(ot_heap *h, ot_proc_fn fn)
 {
-    Dl_info info;
-    memset(&info, 0, sizeof info);
-    void *addr = (void *)(uintptr_t)fn;
-    dladdr(addr, &info);
-    char mod[128] = "c";
-    if (info.dli_fname && *info.dli_fname) {
-        const char *base = strrchr(info.dli_fname, '/');
-        base = base ? base + 1 : info.dli_fname;
-        snprintf(mod, sizeof mod, "%s", base);
-        char *dot = strchr(mod, '.');
-        if (dot && dot != mod)
-            *dot = 0;
-    }
-    char fun[160];
-    if (info.dli_sname && info.dli_saddr == addr)
-        snprintf(fun, sizeof fun, "%s", info.dli_sname);
-    else
-        snprintf(fun, sizeof fun, "fun_%lx",
-                 (unsigned long)((uintptr_t)addr - (uintptr_t)info.dli_fbase));
+    char mod[128], fun[160];
+    ot__fn_name(fn, mod, sizeof mod, fun, sizeof fun);
     return ot_tuple(h, 3, ot_atom(mod), ot_atom(fun), ot_int(h, 1));
 }
 
@@ -89,23 +107,7 @@ static ot_term initial_call(ot_heap *h, ot__proc *p)
 
 static ot_term pid_list(ot_heap *h, ot__proc *p, int kind, bool as_process_tuple)
 {
-    ot_term small[64];
-    size_t n = ot__rels_snapshot(p, kind, small, 64, h);
-    ot_term *items = small;
-    if (n > 64) {
-        items = ot__malloc(n * sizeof *items);
-        if (!items)
-            return OT_NONE;
-        n = ot__rels_snapshot(p, kind, items, n, h); /* may have changed: take what fits */
-    }
-    ot_term list = OT_NIL;
-    for (size_t i = n; i-- > 0;) {
-        ot_term item = as_process_tuple ? ot_tuple(h, 2, OT_ATOM(PROCESS), items[i]) : items[i];
-        list = ot_cons(h, item, list);
-    }
-    if (items != small)
-        ot__free(items);
-    return list;
+    return ot__rels_list(h, p, kind, as_process_tuple ? OT_ATOM(PROCESS) : OT_NONE);
 }
 
 static ot_term memory_of(ot__proc *p)
@@ -206,4 +208,25 @@ ot_term ot_process_info(ot_heap *h, ot_term pid, ot_term what)
     if (vals != items)
         ot__free(vals);
     return result;
+}
+
+ot_term ot_long_schedules(ot_heap *h)
+{
+    if (!h)
+        return OT_NONE;
+    ot__long_sched ev[OT__LONG_SCHED_KEPT];
+    size_t n = ot__long_sched_copy(ev, OT__LONG_SCHED_KEPT);
+    ot_term list = OT_NIL;
+    for (size_t i = n; i-- > 0;) {
+        ot_term m = ot_build(h, "#{pid => ~t, at_ms => ~l, duration_us => ~l, ongoing => ~a}", ev[i].pid,
+                             (int64_t)(ev[i].at_ns / 1000000), (int64_t)(ev[i].duration_ns / 1000),
+                             ev[i].ongoing ? "true" : "false");
+        list = ot_cons(h, m, list);
+    }
+    return list;
+}
+
+size_t ot_process_count(void)
+{
+    return ot__live_processes();
 }

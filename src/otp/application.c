@@ -1,7 +1,7 @@
 /* application.c — applications (include/otter/application.h): the
  * table of loaded definitions, the application controller, application
- * masters and their start_it children, and `otter`, the application of
- * otter's own services (otter_sup, otter_logger).
+ * masters and their start_it children. `otter`, the application of
+ * otter's own services, is in otter_app.c, its logger in logger.c.
  *
  * Processes and messages, as BEAM's application_master and
  * application_controller:
@@ -22,24 +22,18 @@
  * compacted as the supervisor's state is. */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/alloc.h"
+#include "core/core_internal.h"
 #include "otp/otp_internal.h"
-#include "otter/introspect.h"
 #include "term/term_internal.h"
-
-/* Keep in step with the project version in meson.build. */
-#define OTTER_APP_VSN "0.1.0"
 
 static struct {
     ot_term application_controller, start_application, stop_application, which_applications,
         get_master, get_child, stop, terminate, starting, running, stopping, already_started,
-        not_loaded, not_started, bad_return, start, app_started, app_x, log, bad_call,
-        system_limit, circular_dependencies, otter_logger, otter_sup, otter, info;
+        not_loaded, not_started, bad_return, start, app_started, app_x, bad_call,
+        system_limit, circular_dependencies, otter, info;
 } A;
 
 static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
@@ -50,9 +44,8 @@ static void atoms_init(void)
     SET(application_controller); SET(start_application); SET(stop_application);
     SET(which_applications); SET(get_master); SET(get_child); SET(stop); SET(terminate);
     SET(starting); SET(running); SET(stopping); SET(already_started); SET(not_loaded);
-    SET(not_started); SET(bad_return); SET(start); SET(log); SET(bad_call);
-    SET(system_limit); SET(circular_dependencies); SET(otter_logger); SET(otter_sup);
-    SET(otter); SET(info);
+    SET(not_started); SET(bad_return); SET(start); SET(bad_call);
+    SET(system_limit); SET(circular_dependencies); SET(otter); SET(info);
 #undef SET
     A.app_started = ot_atom("$app_started");
     A.app_x = ot_atom("$app_x");
@@ -113,8 +106,6 @@ static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct loaded *loaded;
 static size_t n_loaded, cap_loaded;
 
-static const ot_app_spec otter_app;
-
 static const ot_app_spec *spec_of(ot_term app)
 {
     const ot_app_spec *s = NULL;
@@ -124,8 +115,8 @@ static const ot_app_spec *spec_of(ot_term app)
             s = loaded[i].spec;
     pthread_mutex_unlock(&load_lock);
     /* otter's own application is always known, as kernel is on BEAM */
-    if (!s && app == A.otter && ot_application_load(&otter_app) == 0)
-        s = &otter_app;
+    if (!s && app == A.otter && ot_application_load(&ot__otter_app) == 0)
+        s = &ot__otter_app;
     return s;
 }
 
@@ -177,8 +168,8 @@ static void stop_linked(ot_term keep)
     ot_heap *h = ot_heap_new();
     if (!h)
         return;
-    ot_term links = ot_process_info(h, ot_self(), OT_ATOM(LINKS));
-    links = ot_is_tuple(links) ? ot_tuple_get(links, 1) : OT_NIL;
+    ot__proc *self = ot__proc_current();
+    ot_term links = self ? ot__rels_list(h, self, 1, OT_NONE) : OT_NIL;
     for (ot_term l = links; ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
         ot_term pid = ot_hd(l);
         if (pid == keep)
@@ -781,213 +772,4 @@ int ot_application_get_child(ot_heap *h, ot_term master, ot_term *result)
     ot_msg_free(m);
     ot__heap_release_fixed(&local);
     return set_out(result, rc, r);
-}
-
-/* ---------------------------------------------------------------- logging */
-
-static void write_line(ot_term level, ot_term text)
-{
-    char buf[4096];
-    size_t n = 0;
-    const char *lv = ot_is_atom(level) ? ot_atom_text(level, NULL) : "log";
-    n = (size_t)snprintf(buf, sizeof buf, "[%s] ", lv);
-    size_t len;
-    const uint8_t *bytes = ot_binary_data(text, &len);
-    if (bytes && ot_is_binary(text)) {
-        if (len > sizeof buf - n - 2)
-            len = sizeof buf - n - 2;
-        memcpy(buf + n, bytes, len);
-        n += len;
-    } else {
-        ot_print_opts o = {.syntax = OT_SYNTAX_ERLANG, .limit = 50};
-        ssize_t w = ot_print(buf + n, sizeof buf - n - 1, text, &o);
-        n = w < 0 ? n : n + (size_t)w < sizeof buf - 2 ? n + (size_t)w : sizeof buf - 2;
-    }
-    buf[n++] = '\n';
-    ssize_t rc = write(STDERR_FILENO, buf, n);
-    (void)rc;
-}
-
-static void logger_main(void *arg)
-{
-    (void)arg;
-    atoms();
-    for (;;) {
-        ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
-        ot_term t = ot_msg_term(m);
-        ot_term from;
-        if (ot_tuple_arity(t) == 3 && ot_tuple_get(t, 0) == A.log)
-            write_line(ot_tuple_get(t, 1), ot_tuple_get(t, 2));
-        else if (ot_call_parse(t, &from, NULL))
-            ot_reply(from, OT_ATOM(OK)); /* a sync: everything before it is written */
-        ot_msg_free(m);
-    }
-}
-
-static ot_term logger_start(ot_heap *h, ot_term arg, void *data)
-{
-    (void)h;
-    (void)arg;
-    (void)data;
-    ot_spawn_opts o = {.link = true, .name = A.otter_logger, .initial_call = "otter_logger:init/1"};
-    return ot_spawn_opt(logger_main, NULL, &o);
-}
-
-static int send_log(ot_term level, const char *text, size_t len)
-{
-    ot_heap *h = ot_heap_new();
-    if (!h)
-        return -ENOMEM;
-    ot_term msg = ot_tuple(h, 3, A.log, level, ot_binary(h, text, len));
-    int rc = msg == OT_NONE ? -ENOMEM : ot_send(A.otter_logger, msg);
-    ot_heap_free(h);
-    return rc;
-}
-
-void ot__log_report(ot_term level, const char *fmt, ...)
-{
-    atoms();
-    if (ot_whereis(A.otter_logger) == OT_NONE)
-        return;
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    send_log(level, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-int ot_log(ot_term level, const char *text)
-{
-    atoms();
-    if (!ot_is_atom(level) || !text)
-        return -EINVAL;
-    if (send_log(level, text, strlen(text)) == 0)
-        return 0;
-    uint64_t mem[64];
-    ot_heap local;
-    ot__heap_init_fixed(&local, mem, 64);
-    ot_term t = ot_binary(&local, text, strlen(text) < 256 ? strlen(text) : 256);
-    write_line(level, t);
-    ot__heap_release_fixed(&local);
-    return 0;
-}
-
-/* ---------------------------------------------------------------- otter's application */
-
-static pthread_mutex_t extra_lock = PTHREAD_MUTEX_INITIALIZER;
-static ot_child_spec *extra;      /* children other layers registered */
-static size_t n_extra, cap_extra;
-static ot_heap *extra_heap;       /* their ids, args and modules; lives for the node */
-
-static ot_term otter_app_start(ot_heap *h, void *data)
-{
-    (void)data;
-    pthread_mutex_lock(&extra_lock);
-    size_t n = 1 + n_extra;
-    ot_child_spec *kids = ot__calloc(n, sizeof *kids);
-    if (kids) {
-        kids[0] = (ot_child_spec){.id = A.otter_logger, .start = logger_start,
-                                  .modules = ot_list(h, 1, A.otter_logger)};
-        for (size_t i = 0; i < n_extra; i++) {
-            kids[1 + i] = extra[i];
-            kids[1 + i].id = ot_copy(h, extra[i].id);
-            kids[1 + i].arg = ot_copy(h, extra[i].arg);
-            kids[1 + i].modules = ot_copy(h, extra[i].modules);
-        }
-    }
-    pthread_mutex_unlock(&extra_lock);
-    if (!kids)
-        return ot_tuple(h, 2, OT_ATOM(ERROR), A.system_limit);
-    ot_sup_opts o = {.strategy = OT_ONE_FOR_ONE, .intensity = 10, .period = 10,
-                     .name = A.otter_sup, .initial_call = "supervisor:init/1"};
-    ot_term r;
-    int rc = ot_supervisor_start_link(&o, kids, n, h, &r);
-    ot__free(kids);
-    if (rc != 0)
-        return ot_tuple(h, 2, OT_ATOM(ERROR), r);
-    /* Children registered while otter_sup was starting: ot_otter_add_child
-     * did not see otter_sup yet, so they are started here (a child both
-     * sides start answers already_started, which is fine). */
-    for (size_t i = n - 1;; i++) {
-        pthread_mutex_lock(&extra_lock);
-        ot_child_spec c = i < n_extra ? extra[i] : (ot_child_spec){0};
-        pthread_mutex_unlock(&extra_lock);
-        if (!c.start)
-            break;
-        ot_term ignored;
-        ot_supervisor_start_child(h, r, &c, &ignored);
-    }
-    return r;
-}
-
-static const ot_app_spec otter_app = {
-    .name = "otter",
-    .description = "otter runtime services",
-    .vsn = OTTER_APP_VSN,
-    .mod = "otter_app",
-    .start = otter_app_start,
-};
-
-int ot_otter_start(void)
-{
-    atoms();
-    int rc = ot_application_load(&otter_app);
-    if (rc)
-        return rc;
-    return ot_application_ensure_started(NULL, A.otter, NULL);
-}
-
-int ot_otter_add_child(const ot_child_spec *spec)
-{
-    atoms();
-    if (!spec || spec->id == OT_NONE || !spec->start)
-        return -EINVAL;
-    pthread_mutex_lock(&extra_lock);
-    int rc = 0;
-    if (ot_equal(spec->id, A.otter_logger))
-        rc = -EEXIST;
-    for (size_t i = 0; i < n_extra && !rc; i++)
-        if (ot_equal(extra[i].id, spec->id))
-            rc = -EEXIST;
-    if (!rc && !extra_heap && !(extra_heap = ot_heap_new()))
-        rc = -ENOMEM;
-    if (!rc && n_extra == cap_extra) {
-        size_t cap = cap_extra ? cap_extra * 2 : 8;
-        ot_child_spec *t = ot__realloc(extra, cap * sizeof *t);
-        if (t) {
-            extra = t;
-            cap_extra = cap;
-        } else {
-            rc = -ENOMEM;
-        }
-    }
-    if (!rc) {
-        ot_child_spec c = *spec;
-        c.id = ot_copy(extra_heap, spec->id);
-        c.arg = spec->arg == OT_NONE ? OT_NONE : ot_copy(extra_heap, spec->arg);
-        c.modules = spec->modules == OT_NONE ? OT_NONE : ot_copy(extra_heap, spec->modules);
-        if (c.id == OT_NONE || (spec->arg != OT_NONE && c.arg == OT_NONE)
-            || (spec->modules != OT_NONE && c.modules == OT_NONE))
-            rc = -ENOMEM;
-        else
-            extra[n_extra++] = c;
-    }
-    pthread_mutex_unlock(&extra_lock);
-    if (rc || !ot_self() || ot_whereis(A.otter_sup) == OT_NONE)
-        return rc;
-    ot_heap *h = ot_heap_new();
-    if (!h)
-        return -ENOMEM;
-    ot_term r;
-    rc = ot_supervisor_start_child(h, A.otter_sup, spec, &r);
-    if (rc == 0 && ot_tuple_get(r, 0) != OT_ATOM(OK)) {
-        ot_term why = ot_tuple_get(r, 1);
-        bool already = ot_is_tuple(why) && ot_tuple_get(why, 0) == ot_atom("already_started");
-        rc = already ? 0 : why == ot_atom("already_present") ? 0 : -ECHILD;
-    }
-    ot_heap_free(h);
-    return rc == -ESRCH ? 0 : rc;
 }

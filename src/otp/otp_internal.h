@@ -2,7 +2,15 @@
  * the atoms the behaviours' protocols use, made once, and the labelled
  * form of a call (server, agent, task); the node-wide table of C start
  * functions that child specs name, and the log sink that supervisor and
- * application reports go to (supervisor, application). */
+ * application reports go to (supervisor, application).
+ *
+ * Files, by job:
+ *   call.c         the call protocol (gen:call's messages)
+ *   server.c       gen_server; agent.c, task.c: Agent and Task
+ *   supervisor.c   supervisors and the start-function table
+ *   application.c  loaded definitions, the controller, the masters
+ *   logger.c       otter_logger and ot_log
+ *   otter_app.c    `otter`, the application of otter's own services */
 #ifndef OTTER_OTP_INTERNAL_H
 #define OTTER_OTP_INTERNAL_H
 
@@ -55,5 +63,11 @@ bool ot__start_fn_get(int64_t idx, ot_child_start_fn *fn, void **data);
  * the report is dropped: otter's own tests and benchmarks run quietly, as
  * a BEAM node does with its logger off. Call from inside a process. */
 void ot__log_report(ot_term level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ot__logger_start: otter_sup's child start function for otter_logger
+ * (logger.c): spawns it linked and registered; its pid, or OT_NONE. */
+ot_term ot__logger_start(ot_heap *h, ot_term arg, void *data);
+/* ot__otter_app: the definition of `otter` (otter_app.c), which
+ * application.c loads on first use, as BEAM always knows kernel. */
+extern const ot_app_spec ot__otter_app;
 
 #endif

@@ -19,7 +19,6 @@
 
 #include "base/alloc.h"
 #include "otp/otp_internal.h"
-#include "otter/introspect.h"
 #include "term/term_internal.h"
 
 /* ---------------------------------------------------------------- atoms */

@@ -1,8 +1,9 @@
 /* dashboard.c — the dashboard's life: start and stop, the memory sampler
  * (Kino.listen(200, ...) pushing :erlang.memory() into a live chart with
  * window 1,000, as the notebook's "Tracking memory usage" cells do), the
- * recorded traces, and the tour's actions (the ping/pong trace, the binary
- * and ETS spikes). */
+ * current source, the hello event, and the page's demo buttons, which run the caller's
+ * actions (ot_dashboard_opts.action; the otter command's are in
+ * tools/otter/demo.c). */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,11 +15,8 @@
 #include "otter/introspect.h"
 #include "otter/node.h"
 #include "otter/process.h"
-#include "otter/trace.h"
 #include "web/web_internal.h"
 
-#include "otter/mermaid.h"
-#include "otter/ets.h"
 
 ow_dash *ow_d;
 /* Serialises start, stop, source switches and the sampler's pushes. */
@@ -237,188 +235,30 @@ char *ow_hello_json(void)
     return r;
 }
 
-/* ---------------------------------------------------------------- traces */
+/* ---------------------------------------------------------------- actions */
 
-#define MAX_TRACES 32
-
-typedef struct trace_rec {
-    int id;
-    char title[128];
-    ot_heap *heap;
-    ot_term trace;
-} trace_rec;
-
-static struct {
-    pthread_mutex_t lock;
-    trace_rec recs[MAX_TRACES];
-    size_t n;
-    int next_id;
-} T = {.lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1};
-
-static void traces_clear(void)
+/* The page's demo buttons run the caller's actions (opts.action): the
+ * ping/pong trace always, the spikes in tour mode only. */
+static int run_action(const char *name)
 {
-    pthread_mutex_lock(&T.lock);
-    for (size_t i = 0; i < T.n; i++)
-        ot_heap_free(T.recs[i].heap);
-    T.n = 0;
-    pthread_mutex_unlock(&T.lock);
-}
-
-int ot_dashboard_add_trace(const char *title, ot_term trace)
-{
-    if (!title || !ot_is_map(trace))
-        return -EINVAL;
-    if (!ow_d)
-        return -ENOENT;
-    ot_heap *h = ot_heap_new();
-    ot_term copy = h ? ot_copy(h, trace) : OT_NONE;
-    if (copy == OT_NONE) {
-        ot_heap_free(h);
-        return -ENOMEM;
-    }
-    pthread_mutex_lock(&T.lock);
-    if (T.n == MAX_TRACES) {
-        ot_heap_free(T.recs[0].heap);
-        memmove(&T.recs[0], &T.recs[1], (MAX_TRACES - 1) * sizeof T.recs[0]);
-        T.n--;
-    }
-    trace_rec *r = &T.recs[T.n++];
-    r->id = T.next_id++;
-    snprintf(r->title, sizeof r->title, "%s", title);
-    r->heap = h;
-    r->trace = copy;
-    int id = r->id;
-    pthread_mutex_unlock(&T.lock);
-    char j[64];
-    snprintf(j, sizeof j, "{\"id\":%d}", id);
-    ow_stream_publish("traces", j);
-    return id;
-}
-
-
-json_t *ow_traces_json(void)
-{
-    json_t *arr = json_array();
-    pthread_mutex_lock(&T.lock);
-    for (size_t i = T.n; i-- > 0;) {
-        trace_rec *r = &T.recs[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "id", json_integer(r->id));
-        json_object_set_new(o, "title", json_string(r->title));
-        ot_term ev = ot_map_get(r->trace, ot_atom("events"));
-        ssize_t n = ev == OT_NONE ? 0 : ot_list_length(ev);
-        json_object_set_new(o, "events", json_integer(n < 0 ? 0 : n));
-        ot_heap *h = ot_heap_new();
-        char *text = NULL;
-        ot_mermaid_error err = {0};
-        ot_seq_opts seq_opts = {.flags = OT_SEQ_REPLIES};
-        ssize_t len = h ? ot_mermaid_seq(r->trace, &seq_opts, &text, &err) : -ENOMEM;
-        if (len >= 0)
-            json_object_set_new(o, "mermaid", json_stringn(text, (size_t)len));
-        else
-            json_object_set_new(o, "error", json_string(err.what ? err.what : ot_strerror((int)len)));
-        free(text);
-        ot_heap_free(h);
-        /* The raw record too, for a reader that wants the events. */
-        char *raw = ot_to_json(r->trace, NULL);
-        json_t *rj = raw ? json_loads(raw, 0, NULL) : NULL;
-        free(raw);
-        json_object_set_new(o, "record", rj ? rj : json_null());
-        json_array_append_new(arr, o);
-    }
-    pthread_mutex_unlock(&T.lock);
-    return arr;
-}
-
-/* The notebook's first cells: spawn a child that waits for :ping and
- * answers :pong. */
-static void pong_child(void *arg)
-{
-    (void)arg;
-    ot_term parent = ot_spawn_arg();
-    ot_msg_free(ot_receive(ot_atom("ping"), 5000, NULL));
-    ot_send(parent, ot_atom("pong"));
-}
-
-static void ping_pong(void *arg)
-{
-    (void)arg;
-    ot_spawn_opts o = {.term_arg = ot_self(), .initial_call = "tour:pong/1"};
-    ot_term child = ot_spawn_opt(pong_child, NULL, &o);
-    if (child == OT_NONE)
-        return;
-    ot_send(child, ot_atom("ping"));
-    ot_msg_free(ot_receive(ot_atom("pong"), 5000, NULL));
-}
-
-static void trace_runner(void *arg)
-{
-    (void)arg;
-    ot_heap *h = ot_proc_heap();
-    ot_term rec = ot_seq_trace(h, ping_pong, NULL, NULL);
-    if (rec != OT_NONE)
-        ot_dashboard_add_trace("ping/pong (recorded from the dashboard)", rec);
+    ow_dash *d = ow_d;
+    if (!d || !d->opts.action)
+        return -ENOTSUP;
+    return d->opts.action(name);
 }
 
 int ow_trace_pingpong(void)
 {
-    ot_spawn_opts o = {.initial_call = "otter_dashboard:trace/0"};
-    return ot_spawn_opt(trace_runner, NULL, &o) == OT_NONE ? -EAGAIN : 0;
-}
-
-/* ---------------------------------------------------------------- spikes */
-
-/* for i <- 1..10_000, do: String.duplicate("cat", i) — the binaries live
- * until the comprehension's result is dropped; here, for two seconds. */
-static void binary_spike(void *arg)
-{
-    (void)arg;
-    ot_heap *h = ot_proc_heap();
-    char *buf = ot__malloc(3 * 10000);
-    if (!buf)
-        return;
-    for (size_t i = 0; i < 10000; i++)
-        memcpy(buf + 3 * i, "cat", 3);
-    ot_term list = OT_NIL;
-    for (size_t i = 1; i <= 10000; i++)
-        list = ot_cons(h, ot_binary(h, buf, 3 * i), list);
-    ot__free(buf);
-    ot_sleep(2000);
-    ot_heap_reset(h);
-}
-
-/* tid = :ets.new(:users, [:set, :public]); insert {i, "User #{i}"} for a
- * million i. The table goes when its owner (this process) exits. */
-static void ets_spike(void *arg)
-{
-    (void)arg;
-    ot_heap *h = ot_proc_heap();
-    ot_term tab;
-    if (ot_ets_new(h, ot_atom("users"), ot_build(h, "[set, public]"), &tab))
-        return;
-    char text[32];
-    for (int64_t i = 1; i <= 1000000; i++) {
-        if ((i & 1023) == 0)
-            ot_heap_reset(h); /* tab is immediate or rebuilt below */
-        snprintf(text, sizeof text, "User %lld", (long long)i);
-        ot_ets_insert(tab, ot_build(h, "{~l, ~s}", i, text));
-    }
-    ot_sleep(3000);
+    return run_action("pingpong");
 }
 
 int ow_spike(const char *kind)
 {
     if (!ow_d || !ow_d->opts.tour)
         return -EPERM;
-    ot_proc_fn fn = NULL;
-    if (!strcmp(kind, "binary"))
-        fn = binary_spike;
-    else if (!strcmp(kind, "ets"))
-        fn = ets_spike;
-    else
+    if (strcmp(kind, "binary") && strcmp(kind, "ets"))
         return -EINVAL;
-    ot_spawn_opts o = {.initial_call = fn == binary_spike ? "tour:binary_spike/0" : "tour:ets_spike/0"};
-    return ot_spawn_opt(fn, NULL, &o) == OT_NONE ? -EAGAIN : 0;
+    return run_action(kind);
 }
 
 /* ---------------------------------------------------------------- start / stop */
@@ -616,7 +456,7 @@ int ot_dashboard_stop(void)
     pthread_mutex_unlock(&life);
     ow_stream_detach_charts();
     ow_stream_free();
-    traces_clear();
+    ow_traces_clear();
     ow_proc_forget();
     drop_current();
     dash_free(d);

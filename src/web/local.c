@@ -3,15 +3,12 @@
  *
  * Most answers are the public introspection functions (ot_processes,
  * ot_process_info, ot_memory). The processes view also has a fast walk
- * (scan) that reads each process's counters in place, without building
- * terms: with a million processes the view's sort and top-N then cost one
- * pass over the process table. Its values are the ones ot_process_info
- * gives (tests/unit/test_web_source.c compares them process by process).
+ * (scan): introspect's ot__proc_scan (introspect/proc_scan.c), which reads
+ * each process's counters in place, without building terms.
  *
  * Applications, supervisors and ETS come from their modules when this
  * build has them (their headers are present); until then those questions
  * answer -ENOTSUP and their views say "not available". */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,7 +16,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "core/core_internal.h"
+#include "introspect/introspect_internal.h"
 #include "otter/introspect.h"
 #include "otter/node.h"
 #include "web/web_internal.h"
@@ -124,67 +121,6 @@ int ow_in_process(int (*fn)(ot_heap *h, void *arg, ot_term *out), void *arg, ot_
     return rc;
 }
 
-/* ---------------------------------------------------------------- naming */
-
-/* "prog:symbol/1" for a C function, as ot_process_info's initial_call
- * names it (by its dynamic symbol, else its offset in the object). */
-static void fn_text(ot_proc_fn fn, char *out, size_t cap)
-{
-    Dl_info info;
-    memset(&info, 0, sizeof info);
-    void *addr = (void *)(uintptr_t)fn;
-    dladdr(addr, &info);
-    char mod[128] = "c";
-    if (info.dli_fname && *info.dli_fname) {
-        const char *base = strrchr(info.dli_fname, '/');
-        base = base ? base + 1 : info.dli_fname;
-        snprintf(mod, sizeof mod, "%s", base);
-        char *dot = strchr(mod, '.');
-        if (dot && dot != mod)
-            *dot = 0;
-    }
-    if (info.dli_sname && info.dli_saddr == addr)
-        snprintf(out, cap, "%s:%s/1", mod, info.dli_sname);
-    else
-        snprintf(out, cap, "%s:fun_%lx/1", mod, (unsigned long)((uintptr_t)addr - (uintptr_t)info.dli_fbase));
-}
-
-/* Is s shaped "mod:fun/arity"? (ot_process_info uses such a spawn option
- * as it is, and falls back to the C function otherwise.) */
-static bool mfa_text(const char *s)
-{
-    const char *colon = strchr(s, ':');
-    const char *slash = strrchr(s, '/');
-    if (!colon || !slash || slash < colon)
-        return false;
-    char *end;
-    long a = strtol(slash + 1, &end, 10);
-    return !*end && end != slash + 1 && a >= 0 && a <= 255;
-}
-
-/* A small cache of function names for one walk (dladdr is slow). */
-#define FN_CACHE 256
-typedef struct fn_cache {
-    ot_proc_fn fn[FN_CACHE];
-    char text[FN_CACHE][112];
-} fn_cache;
-
-static const char *fn_cached(fn_cache *c, ot_proc_fn fn, char *scratch, size_t cap)
-{
-    size_t i = ((uintptr_t)fn >> 4) % FN_CACHE;
-    for (size_t k = 0; k < 8; k++, i = (i + 1) % FN_CACHE) {
-        if (c->fn[i] == fn)
-            return c->text[i];
-        if (!c->fn[i]) {
-            c->fn[i] = fn;
-            fn_text(fn, c->text[i], sizeof c->text[i]);
-            return c->text[i];
-        }
-    }
-    fn_text(fn, scratch, cap);
-    return scratch;
-}
-
 /* ---------------------------------------------------------------- the source */
 
 /* node(): nonode@nohost until the node is started (otter/node.h). */
@@ -197,11 +133,7 @@ static ot_term local_node_name(void *ctx)
 static int local_system_info(void *ctx, ot_heap *h, ot_term *out)
 {
     (void)ctx;
-    int64_t uptime = 0;
-    /* The first process (ot_run's, id 1) lives as long as the runtime. */
-    ot__proc *first = ot__rt ? ot__proc_at(1) : NULL;
-    if (first && atomic_load_explicit(&first->state, memory_order_acquire) != OT__P_FREE)
-        uptime = (ot__now_ns() - first->started_ns) / 1000000;
+    int64_t uptime = ot__uptime_ms();
     ot_term ls = ot_long_schedules(h);
     ssize_t nls = ls == OT_NONE ? 0 : ot_list_length(ls);
     *out = ot_build(h, "#{uptime_ms => ~l, schedulers => ~l, process_count => ~l, atom_count => ~l, "
@@ -227,66 +159,38 @@ static int local_process_info(void *ctx, ot_heap *h, ot_term pid, ot_term keys, 
     return *out == OT_NONE ? -EINVAL : 0;
 }
 
-static const char *status_text(uint32_t st)
-{
-    switch (st) {
-    case OT__P_RUNNING: return "running";
-    case OT__P_RUNNABLE: return "runnable";
-    case OT__P_WAITING: return "waiting";
-    default: return "exiting";
-    }
-}
+/* The in-place walk's row, printed into the dashboard's. */
+struct scan_arg {
+    ot_dash_scan_fn fn;
+    void *arg;
+};
 
+static int scan_row(const ot__proc_row *row, void *arg)
+{
+    struct scan_arg *sa = arg;
+    char label[160];
+    ot_print_opts po = {.syntax = OT_SYNTAX_ELIXIR, .limit = 10};
+    ot_dash_proc r;
+    r.pid = row->pid;
+    r.name = row->name;
+    r.label = NULL;
+    if (row->label != OT_NONE && ot_print(label, sizeof label, row->label, &po) >= 0)
+        r.label = label;
+    r.initial_call = row->initial_call;
+    r.current_function = row->current_function;
+    r.status = row->status;
+    r.reductions = row->reductions;
+    r.memory = row->memory;
+    r.message_queue_len = row->message_queue_len;
+    r.cpu_time_us = row->cpu_time_us;
+    return sa->fn(&r, sa->arg);
+}
 
 static int local_scan(void *ctx, ot_dash_scan_fn fn, void *arg)
 {
     (void)ctx;
-    if (!ot__rt)
-        return -ENOTSUP;
-    fn_cache *cache = ot__calloc(1, sizeof *cache);
-    if (!cache)
-        return -ENOMEM;
-    char label[160], scratch[112];
-    ot_print_opts po = {.syntax = OT_SYNTAX_ELIXIR, .limit = 10};
-    int rc = 0;
-    uint32_t end = ot__proc_ids_end();
-    for (uint32_t id = 1; id < end && rc == 0; id++) {
-        ot__proc *p = ot__proc_at(id);
-        if (!p)
-            continue;
-        uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
-        if (st == OT__P_FREE || st == OT__P_EXITING)
-            continue;
-        ot_dash_proc r;
-        r.pid = ot__make_lpid(id, atomic_load_explicit(&p->serial, memory_order_acquire));
-        r.name = p->name;
-        ot_term lab = p->label;
-        r.label = NULL;
-        if (lab != OT_NONE && ot_print(label, sizeof label, lab, &po) >= 0)
-            r.label = label;
-        const char *ic = p->initial_call;
-        if (!ic || !mfa_text(ic))
-            ic = fn_cached(cache, p->fn, scratch, sizeof scratch);
-        r.initial_call = ic;
-        if (p->hibernated)
-            r.current_function = "erlang:hibernate/3";
-        else {
-            switch (atomic_load_explicit(&p->where, memory_order_relaxed)) {
-            case OT__IN_RECEIVE: r.current_function = "otter:receive/3"; break;
-            case OT__IN_SLEEP: r.current_function = "otter:sleep/1"; break;
-            default: r.current_function = ic;
-            }
-        }
-        r.status = status_text(st);
-        r.reductions = atomic_load_explicit(&p->reductions, memory_order_relaxed);
-        r.memory = ot__proc_memory(p);
-        ot__sig *s = atomic_load_explicit(&p->inbox, memory_order_acquire);
-        r.message_queue_len = OT__MQ_LEN(p) + (s && s != OT__INBOX_CLOSED ? 1 : 0);
-        r.cpu_time_us = atomic_load_explicit(&p->cpu_ns, memory_order_relaxed) / 1000;
-        rc = fn(&r, arg);
-    }
-    ot__free(cache);
-    return rc < 0 ? rc : 0;
+    struct scan_arg sa = {fn, arg};
+    return ot__proc_scan(scan_row, &sa);
 }
 
 static int local_memory(void *ctx, ot_heap *h, ot_term *out)

@@ -2,6 +2,7 @@
  *
  *   server.c      the HTTP server (libmicrohttpd): limits, access token,
  *                 security headers, routing to the views and static files
+ *   buf.c         the growing byte buffer (ow_buf)
  *   stream.c      the one server-sent-events stream: a ring of recent
  *                 events with ids (Last-Event-ID), the live charts' mirror
  *                 that a newly opened page starts from
@@ -10,8 +11,11 @@
  *                 sort and top-N in C, paging, reductions' change; the
  *                 scatter's points or bins
  *   views.c       the JSON endpoints, one per view
- *   local.c       the local node as an ot_dash_source (fast walk included)
- *   dashboard.c   start/stop, the memory sampler, traces, tour actions
+ *   local.c       the local node as an ot_dash_source (its fast walk is
+ *                 introspect's ot__proc_scan)
+ *   traces.c      the Traces view's recorded traces
+ *   dashboard.c   start/stop, the memory sampler, the current source, the
+ *                 hello event, the demo buttons
  *
  * Internal names: ow_* (otter web). */
 #ifndef OTTER_WEB_INTERNAL_H
@@ -204,10 +208,11 @@ void ow_source_drop(ow_src_ref *r);
  * NULL) is a source the dashboard made and frees once unused. */
 int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned);
 
-/* The Traces view (dashboard.c). */
+/* The Traces view (traces.c); ow_traces_clear drops every trace (stop). */
 json_t *ow_traces_json(void);
-int ow_trace_pingpong(void);        /* records the ping/pong trace anew */
-int ow_spike(const char *kind);     /* "binary" or "ets"; -ENOTSUP, -EINVAL */
+void ow_traces_clear(void);
+int ow_trace_pingpong(void);        /* opts.action("pingpong"); -ENOTSUP without one */
+int ow_spike(const char *kind);     /* "binary" or "ets" (tour mode only: -EPERM); -ENOTSUP, -EINVAL */
 int ow_set_sample_ms(int64_t ms);   /* changes the sampling interval */
 
 /* The HTTP server (server.c). */

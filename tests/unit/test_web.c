@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "demo.h"
 #include "otter/dashboard.h"
 #include "otter/introspect.h"
 #include "otter/node.h"
@@ -96,6 +97,8 @@ static void *node_thread_main(void *arg)
 static int node_up(const ot_dashboard_opts *o, long procs)
 {
     node_opts = o ? *o : (ot_dashboard_opts){0};
+    if (!node_opts.action)
+        node_opts.action = otter_demo_action; /* the otter command's demo buttons */
     node_opts.quiet = true;
     extra_procs = procs;
     node_rc = 1;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "demo.h"
 #include "otter/application.h"
 #include "otter/dashboard.h"
 #include "otter/ets.h"
@@ -30,7 +31,7 @@
 #include "otter/process.h"
 #include "otter/trace.h"
 
-static ot_dashboard_opts opts = {.quiet = true};
+static ot_dashboard_opts opts = {.quiet = true, .action = otter_demo_action};
 static long idle_procs = 200;
 static const char *sname, *cookie;
 
@@ -52,23 +53,6 @@ static void hoarder(void *arg)
     (void)arg;
     /* A mailbox of 500 messages it never reads. */
     ot_msg_free(ot_receive(ot_atom("never"), OT_INFINITY, NULL));
-}
-
-static void pong(void *arg)
-{
-    (void)arg;
-    ot_term parent = ot_spawn_arg();
-    ot_msg_free(ot_receive(ot_atom("ping"), 5000, NULL));
-    ot_send(parent, ot_atom("pong"));
-}
-
-static void ping_pong(void *arg)
-{
-    (void)arg;
-    ot_spawn_opts o = {.term_arg = ot_self(), .initial_call = "tour:pong/1"};
-    ot_term child = ot_spawn_opt(pong, NULL, &o);
-    ot_send(child, ot_atom("ping"));
-    ot_msg_free(ot_receive(ot_atom("pong"), 5000, NULL));
 }
 
 static void node_main(void *arg)
@@ -119,7 +103,7 @@ static void node_main(void *arg)
         fprintf(stderr, "serve_dashboard: %s\n", ot_strerror(rc));
         ot_exit(ot_atom("no_dashboard"));
     }
-    ot_term trace = ot_seq_trace(h, ping_pong, NULL, NULL);
+    ot_term trace = ot_seq_trace(h, otter_demo_ping_pong, NULL, NULL);
     if (trace != OT_NONE)
         ot_dashboard_add_trace("ping/pong (the notebook's first cells)", trace);
     printf("URL %s\n", url);

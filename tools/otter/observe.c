@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "demo.h"
 #include "otter/dashboard.h"
 #include "otter/node.h"
 #include "otter/process.h"
@@ -24,7 +25,8 @@ static int observe_body(cli *c, void *arg)
     ot_dash_source *src = ot_dash_remote_source(c->node, otter_node);
     if (!src)
         return cli_fail(c, "out of memory");
-    ot_dashboard_opts d = {.port = (uint16_t)o->port, .source = src, .quiet = true};
+    ot_dashboard_opts d = {.port = (uint16_t)o->port, .source = src, .quiet = true,
+                         .action = otter_demo_action};
     const char *url;
     int rc = ot_dashboard_start(&d, &url);
     if (rc != 0) {

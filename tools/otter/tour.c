@@ -35,6 +35,7 @@
 #include <otter/trace.h>
 #include <otter/vegalite.h>
 
+#include "demo.h"
 #include "render.h"
 #include "report.h"
 #include "tool.h"
@@ -593,7 +594,7 @@ static void tour_process(void *arg)
                 ot_strerror(nrc));
     tour.node = OT_NONE;
     if (tour.serve) {
-        ot_dashboard_opts o = {.tour = true};
+        ot_dashboard_opts o = {.tour = true, .action = otter_demo_action};
         const char *url;
         int rc = ot_dashboard_start(&o, &url);
         if (rc != 0) {
