@@ -15,6 +15,7 @@
 #include "otter/introspect.h"
 #include "otter/server.h"
 #include "proctest.h"
+#include "testutil.h"
 
 #define P(x) ((void *)(uintptr_t)(x))
 #define T(x) ((ot_term)(uintptr_t)(x))
@@ -389,6 +390,16 @@ Test(server, init_failure_kills_linked_starter) { run_counted(init_link_kills_bo
 
 void deferred_caller(void *arg);
 
+/* A server that has taken every message it was sent and waits hibernated
+ * (tu_poll's condition; ctx points at its pid). */
+static bool idle_hibernated(void *ctx)
+{
+    ot_term srv = *(ot_term *)ctx;
+    ot_term q = ot_process_info(ot_proc_heap(), srv, OT_ATOM(MESSAGE_QUEUE_LEN));
+    ot_term st = ot_process_info(ot_proc_heap(), srv, OT_ATOM(CURRENT_FUNCTION));
+    return ot_tuple_get(q, 1) == ot_int(NULL, 0) && ot_match(pat("{_, {erlang, hibernate, 3}}"), st, NULL);
+}
+
 static void deferred_body(void *arg)
 {
     (void)arg;
@@ -406,13 +417,7 @@ static void deferred_body(void *arg)
     expect("calling", 2000);
     /* the call must have reached the server before the release does: the
      * server answers calls in order, so wait until it has seen it */
-    for (int i = 0; i < 200; i++) {
-        ot_term q = ot_process_info(ot_proc_heap(), srv, OT_ATOM(MESSAGE_QUEUE_LEN));
-        ot_term st = ot_process_info(ot_proc_heap(), srv, OT_ATOM(CURRENT_FUNCTION));
-        if (ot_tuple_get(q, 1) == ot_int(NULL, 0) && ot_match(pat("{_, {erlang, hibernate, 3}}"), st, NULL))
-            break;
-        ot_sleep(5);
-    }
+    CHECK(tu_poll(idle_hibernated, &srv), "the server never took the call");
     CHECK(ot_cast(srv, ot_build(ot_proc_heap(), "{add, 4}")) == 0);
     CHECK(ot_cast(srv, ot_atom("release_deferred")) == 0);
     ot_term got = expect("{deferred_reply, R}", 2000);
@@ -656,12 +661,10 @@ static void stackless_body(void *arg)
         pids[i] = start_ok("ok");
     for (int i = 0; i < N; i++)
         CHECK(call_int(pids[i], "{add, ~l}", i) == i);
-    /* every idle server waits hibernated: no stack */
-    ot_sleep(20);
-    for (int i = 0; i < N; i++) {
-        ot_term cf = ot_process_info(ot_proc_heap(), pids[i], OT_ATOM(CURRENT_FUNCTION));
-        CHECK(ot_match(pat("{current_function, {erlang, hibernate, 3}}"), cf, NULL));
-    }
+    /* every idle server comes to wait hibernated: no stack (each is polled
+     * until it does, since its last reply left before it hibernated) */
+    for (int i = 0; i < N; i++)
+        CHECK(tu_poll(idle_hibernated, &pids[i]), "server %d never hibernated", i);
     for (int i = 0; i < N; i++)
         CHECK(ot_server_stop(NULL, pids[i], OT_ATOM(NORMAL), 2000, NULL) == 0);
 }

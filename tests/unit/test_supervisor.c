@@ -121,12 +121,12 @@ static void shape(char *out, size_t cap, ot_term t)
 }
 
 /* Receives the next {Tag, Id} log message and returns Id's text; "none" if
- * nothing comes within a second. */
+ * nothing comes within TU_POLL_CAP_MS (a hang, not a slow machine). */
 static const char *next_log(const char *tag)
 {
     static _Thread_local char buf[64];
     ot_term b[1];
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{~a, Id}", tag), 2000, b);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{~a, Id}", tag), TU_POLL_CAP_MS, b);
     if (!m)
         return "none";
     snprintf(buf, sizeof buf, "%s", ot_atom_text(b[0], NULL));
@@ -297,13 +297,13 @@ static void intensity_body(void *arg)
     crash(b, "boom"); /* the third restart within the period is one too many */
     EXPECT_LOG("stopped", "a");
     ot_term bind[1];
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, R}", mref), 5000, bind);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, R}", mref), TU_POLL_CAP_MS, bind);
     CHECK(m != NULL);
     if (m) {
         text_is(bind[0], "shutdown");
         ot_msg_free(m);
     }
-    m = ot_receive(ot_pattern(ot_proc_heap(), "{'EXIT', ~p, shutdown}", sup), 5000, NULL);
+    m = ot_receive(ot_pattern(ot_proc_heap(), "{'EXIT', ~p, shutdown}", sup), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL, "the parent gets the exit signal");
     ot_msg_free(m);
     expect_quiet();
@@ -314,7 +314,7 @@ static void intensity_body(void *arg)
     next_log("started");
     mref = ot_monitor(NULL, sup);
     crash(child_pid(sup, "z"), "boom");
-    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, shutdown}", mref), 5000, NULL);
+    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, shutdown}", mref), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
     expect_quiet();
@@ -438,7 +438,7 @@ static void parent_body(void *arg)
     next_log("started");
     next_log("started");
     ot_term b[1];
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{sup, S}", mid), 5000, b);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{sup, S}", mid), TU_POLL_CAP_MS, b);
     CHECK(m != NULL);
     ot_term sup = b[0];
     ot_msg_free(m);
@@ -463,7 +463,7 @@ static void parent_body(void *arg)
     ot_send(mid, A_("go"));
     EXPECT_LOG("stopped", "b");
     EXPECT_LOG("stopped", "a");
-    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, R}", mref), 5000, b);
+    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, R}", mref), TU_POLL_CAP_MS, b);
     CHECK(m != NULL);
     if (m)
         text_is(b[0], "bye");
@@ -746,7 +746,7 @@ static void try_again_body(void *arg)
     ot_unlink(sup);
     crash(child_pid(sup, "f"), "boom");
     EXPECT_LOG("stopped", "a");
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, shutdown}", mref), 5000, NULL);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, shutdown}", mref), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
     CHECK(atomic_load(&flaky_calls) == 4, "1 start + 3 failed restarts, got %d", atomic_load(&flaky_calls));
@@ -871,6 +871,15 @@ Test(supervisor, same_answers_as_beam)
 /* Many start_child / terminate_child / delete_child rounds and calls: the
  * supervisor's process heap is compacted, so its memory stays bounded,
  * and its children survive every compaction intact. */
+/* tu_poll's condition: the supervisor ctx[0] has a child "keep" that is a
+ * new process, not ctx[1]. */
+static bool restarted(void *ctx)
+{
+    ot_term *was = ctx;
+    ot_term now = child_pid(was[0], "keep");
+    return ot_is_pid(now) && now != was[1];
+}
+
 static void churn_body(void *arg)
 {
     (void)arg;
@@ -902,13 +911,8 @@ static void churn_body(void *arg)
     text_is(ot_hd(ot_tuple_get(start, 2)), "{keep,plain,[some,longer,argument,list]}");
     CHECK(child_pid(sup, "keep") == keep);
     crash(keep, "boom");
-    ot_sleep(1);
-    ot_term again = OT_NONE;
-    for (int i = 0; i < 1000 && (again == OT_NONE || again == keep || !ot_is_pid(again)); i++) {
-        again = child_pid(sup, "keep");
-        ot_yield();
-    }
-    CHECK(ot_is_pid(again) && again != keep, "restarted from its kept spec");
+    ot_term was[2] = {sup, keep};
+    CHECK(tu_poll(restarted, was), "restarted from its kept spec");
     stop_sup(sup);
     ot_heap_free(h);
 }

@@ -14,6 +14,7 @@
 #include "otter/introspect.h"
 #include "otter/task.h"
 #include "proctest.h"
+#include "testutil.h"
 
 static bool text_is(ot_term t, const char *want)
 {
@@ -202,6 +203,18 @@ static void yield_body(void *arg)
 
 Test(task, yield) { pt_run(yield_body, NULL, 2); }
 
+/* tu_poll's conditions; ctx points at a pid. */
+static bool has_exited(void *ctx)
+{
+    return !ot_is_alive(*(ot_term *)ctx);
+}
+
+static bool traps_exits(void *ctx)
+{
+    ot_term ti = ot_process_info(ot_proc_heap(), *(ot_term *)ctx, OT_ATOM(TRAP_EXIT));
+    return ti != OT_NONE && ot_tuple_get(ti, 1) == OT_ATOM(TRUE);
+}
+
 static void shutdown_body(void *arg)
 {
     (void)arg;
@@ -216,7 +229,10 @@ static void shutdown_body(void *arg)
     CHECK(ot_task_await(NULL, &t, 10, &r) == -ESRCH);
     /* already finished: its reply ({ok, reply}) */
     CHECK(ot_task_async(NULL, double_it, ot_int(NULL, 4), NULL, &t) == 0);
-    ot_sleep(50);
+    /* its reply left before it exited (one sender's signals keep their
+     * order), so once it is gone the reply is in the mailbox */
+    pid = t.pid;
+    CHECK(tu_poll(has_exited, &pid), "the task never finished");
     CHECK(ot_task_shutdown(NULL, &t, 5000, &r) == 0);
     CHECK(r == ot_int(NULL, 8));
     /* brutal kill */
@@ -226,8 +242,8 @@ static void shutdown_body(void *arg)
     CHECK(!ot_is_alive(pid));
     /* a task that ignores shutdown is killed after the timeout */
     CHECK(ot_task_async(NULL, stubborn, OT_NIL, NULL, &t) == 0);
-    ot_sleep(20);
     pid = t.pid;
+    CHECK(tu_poll(traps_exits, &pid), "the task never trapped exits");
     CHECK(ot_task_shutdown(NULL, &t, 30, &r) == OT_TASK_NO_REPLY);
     CHECK(!ot_is_alive(pid));
     /* one that died of something else before: {exit, reason} */
@@ -345,8 +361,18 @@ static void note_running(intervals *iv, int delta)
         ;
 }
 
+/* tu_poll's condition: hold_first tasks have run at once. */
+static bool all_held_ran(void *ctx)
+{
+    intervals *iv = ctx;
+    return atomic_load(&iv->max_running) >= iv->hold_first;
+}
+
 /* The notebook's function: sleeps 100-300 ms (a fixed pseudo-random draw
- * per item), returns the item. */
+ * per item), returns the item. With hold_first set, it then stays until
+ * that many ran at once, so that whether they overlapped is decided by
+ * the stream's concurrency, not by how the sleeps fell on a busy machine
+ * (a stream that ran fewer at once keeps them until its timeout). */
 static ot_term notebook_fn(ot_term i, void *ctx, ot_heap *h)
 {
     (void)h;
@@ -356,6 +382,8 @@ static ot_term notebook_fn(ot_term i, void *ctx, ot_heap *h)
     note_running(iv, 1);
     uint64_t x = (uint64_t)k * 2654435761u;
     ot_sleep(100 + (int64_t)(x % 201));
+    if (iv->hold_first)
+        tu_poll(all_held_ran, iv);
     note_running(iv, -1);
     atomic_store(&iv->end[k], ot_monotonic_ns());
     return i;
@@ -372,12 +400,12 @@ static void notebook_body(void *arg)
     /* 1..4 |> Task.async_stream(fn) |> Stream.run(), default options: on
      * this four-scheduler runtime, four at a time */
     CHECK(ot_schedulers() == 4);
+    iv.hold_first = 4;
     ot_task_stream *s = ot_task_async_stream(items, 4, notebook_fn, &iv, NULL);
     CHECK(s != NULL);
     CHECK(ot_task_stream_run(s) == 0);
     ot_task_stream_close(s);
-    /* all four ran at the same time: every start precedes every end, so
-     * the whole took about one task's time, not the sum of four */
+    /* all four ran at the same time: every start precedes every end */
     int64_t last_start = 0, first_end = INT64_MAX;
     for (int k = 1; k <= 4; k++) {
         CHECK(atomic_load(&iv.start[k]) && atomic_load(&iv.end[k]));
@@ -420,8 +448,7 @@ static ot_term counted(ot_term i, void *ctx, ot_heap *h)
     intervals *iv = ctx;
     note_running(iv, 1);
     if (atomic_fetch_add(&iv->arrived, 1) < iv->hold_first) {
-        for (int spins = 0; atomic_load(&iv->max_running) < iv->hold_first && spins < 10000; spins++)
-            ot_sleep(1);
+        tu_poll(all_held_ran, iv);
     } else {
         ot_yield();
     }
@@ -440,7 +467,9 @@ static void concurrency_body(void *arg)
     for (unsigned limit = 1; limit <= 5; limit += 2) {
         memset((void *)&iv, 0, sizeof iv);
         iv.hold_first = (int)limit;
-        ot_task_stream_opts o = {.max_concurrency = limit};
+        /* no per-task timeout: the held tasks wait as long as the machine
+         * needs to start the others */
+        ot_task_stream_opts o = {.max_concurrency = limit, .timeout_ms = OT_INFINITY};
         ot_task_stream *s = ot_task_async_stream(items, N, counted, &iv, &o);
         ot_term r;
         for (int i = 0; i < N; i++) {
@@ -465,13 +494,19 @@ typedef struct order_ctx {
     int n;
 } order_ctx;
 
+/* tu_poll's condition: every item but 1 has finished. */
+static bool others_finished(void *ctx)
+{
+    order_ctx *oc = ctx;
+    return atomic_load(&oc->finished) >= oc->n - 1;
+}
+
 static ot_term ordered_fn(ot_term i, void *ctx, ot_heap *h)
 {
     (void)h;
     order_ctx *oc = ctx;
     if (int_of(i) == 1) {
-        for (int spins = 0; atomic_load(&oc->finished) < oc->n - 1 && spins < 20000; spins++)
-            ot_sleep(1);
+        tu_poll(others_finished, oc);
     } else {
         atomic_fetch_add(&oc->finished, 1);
     }
@@ -488,7 +523,7 @@ static void order_body(void *arg)
     ot_term list;
     memset((void *)&oc, 0, sizeof oc);
     oc.n = 5;
-    ot_task_stream_opts o = {.max_concurrency = 5};
+    ot_task_stream_opts o = {.max_concurrency = 5, .timeout_ms = OT_INFINITY};
     ot_task_stream *s = ot_task_async_stream(items, 5, ordered_fn, &oc, &o);
     CHECK(ot_task_stream_to_list(s, NULL, &list) == 0);
     text_is(list, "[ok: 1, ok: 2, ok: 3, ok: 4, ok: 5]");
