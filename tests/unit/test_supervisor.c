@@ -178,7 +178,7 @@ static ot_term start_sup(ot_strategy st, int64_t intensity, ot_child_spec *kids,
 static void stop_sup(ot_term sup)
 {
     ot_unlink(sup);
-    CHECK(ot_supervisor_stop(sup, OT_NONE, 10000) == 0);
+    CHECK(ot_supervisor_stop(sup, OT_NONE, TU_POLL_CAP_MS) == 0);
 }
 
 static void setup_log(void)
@@ -374,6 +374,7 @@ static void shutdown_body(void *arg)
     ot_child_spec k[] = {W("stub", "stubborn"), W("brutal", "trap"), W("polite", "trap")};
     k[0].shutdown = 100;
     k[1].shutdown = OT_SHUTDOWN_BRUTAL_KILL;
+    k[2].shutdown = OT_SHUTDOWN_INFINITY; /* it stops by itself, however slowly */
     ot_term sup = start_sup(OT_ONE_FOR_ONE, 10, k, 3);
     for (int i = 0; i < 3; i++)
         next_log("started");
@@ -636,24 +637,24 @@ static void calls_body(void *arg)
 
     /* BEAM-shaped requests through the plain call protocol */
     ot_heap *h = ot_proc_heap();
-    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{id => m, start => {m, f, []}}}"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{id => m, start => {m, f, []}}}"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{error,{invalid_mfa,{m,f,[]}}}");
-    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{start => {m, f, []}}}"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{start => {m, f, []}}}"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{error,missing_id}");
-    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{id => q}}"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{id => q}}"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{error,missing_start}");
-    CHECK(ot_call(h, sup, A_("what"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, A_("what"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{error,{bad_call,what}}");
-    CHECK(ot_call(h, sup, A_("which_children"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, A_("which_children"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_list_length(r) == 2);
     /* a BEAM spec may name one of this node's start functions: the one get_childspec shows */
     CHECK(ot_supervisor_get_childspec(h, sup, A_("b"), &r) == 0);
     ot_term start = ot_map_get(ot_tuple_get(r, 1), A_("start"));
     CHECK(ot_call(h, sup, ot_build(h, "{start_child, {c, ~p, temporary, brutal_kill, worker, dynamic}}",
-                                   ot_build(h, "{otter, ~p, [{c, trap}]}", ot_tuple_get(start, 1))), 5000, &r) == 0);
+                                   ot_build(h, "{otter, ~p, [{c, trap}]}", ot_tuple_get(start, 1))), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_tuple_get(r, 0) == OT_ATOM(OK));
     EXPECT_LOG("started", "c");
-    CHECK(ot_call(h, sup, A_("count_children"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, A_("count_children"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "[{specs,3},{active,2},{supervisors,0},{workers,3}]");
     ot_supervisor_which_children(NULL, sup, &r);
     shape(s, sizeof s, r);
