@@ -54,7 +54,7 @@ static const char *next_log(const char *tag)
 {
     static _Thread_local char buf[64];
     ot_term b[1];
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{~a, X}", tag), 2000, b);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{~a, X}", tag), TU_POLL_CAP_MS, b);
     if (!m)
         return "none";
     snprintf(buf, sizeof buf, "%s", ot_atom_text(b[0], NULL));
@@ -311,7 +311,7 @@ static void tree_body(void *arg)
     /* the root supervisor dies: the application is gone (temporary), the node goes on */
     ot_term mref = ot_monitor(NULL, master);
     ot_exit_signal(sup, OT_ATOM(KILL));
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, killed}", mref), 5000, NULL);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, killed}", mref), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
     text_is(mine(ot_application_which_applications(NULL)), "[{app_a,\"A app\",\"1.0\"}]");
@@ -352,24 +352,36 @@ static bool waits_in_receive(ot_term pid)
     return ot_equal(ot_tuple_get(cf, 1), ot_build(ot_proc_heap(), "{otter, 'receive', 3}"));
 }
 
+/* tu_poll's conditions: the slow start has begun (it registered itself);
+ * the process *ctx waits in its receive or has ended. */
+static bool slow_start_began(void *ctx)
+{
+    (void)ctx;
+    return ot_whereis(A_("slow_starter")) != OT_NONE;
+}
+
+static bool waits_or_ended(void *ctx)
+{
+    ot_term pid = *(ot_term *)ctx;
+    return !ot_is_alive(pid) || waits_in_receive(pid);
+}
+
 static void concurrent_body(void *arg)
 {
     (void)arg;
     ot_register(A_("tlog"), ot_self());
     CHECK(ot_application_load(&slow) == 0);
     ot_term p1 = ot_spawn(starter, NULL);
-    while (ot_whereis(A_("slow_starter")) == OT_NONE)
-        ot_yield();
+    CHECK(tu_poll(slow_start_began, NULL), "the start callback never ran");
     ot_term master;
     CHECK(ot_application_get_master(A_("slow"), &master) == 0, "a starting application has its master");
     text_is(mine(ot_application_which_applications(NULL)), "[]");
     ot_term p2 = ot_spawn(starter, NULL);
-    while (ot_is_alive(p2) && !waits_in_receive(p2))
-        ot_yield();
+    CHECK(tu_poll(waits_or_ended, &p2), "the second starter never got to wait");
     ot_send(A_("slow_starter"), A_("go"));
     ot_term b[1];
     for (int i = 0; i < 2; i++) {
-        ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{start_result, R}"), 5000, b);
+        ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{start_result, R}"), TU_POLL_CAP_MS, b);
         CHECK(m != NULL);
         if (m)
             text_is(b[0], "0");
@@ -396,6 +408,17 @@ static ot_term start_extra(ot_heap *h, ot_term arg, void *data)
     if (pid != OT_NONE)
         ot_msg_free(ot_receive(A_("ready"), OT_INFINITY, NULL));
     return pid;
+}
+
+/* tu_poll's condition: the only child of the supervisor ctx[0] is a
+ * process other than ctx[1]. */
+static bool child_replaced(void *ctx)
+{
+    ot_term *was = ctx, r;
+    if (ot_supervisor_which_children(NULL, was[0], &r) != 0 || r == OT_NIL)
+        return false;
+    ot_term now = ot_tuple_get(ot_hd(r), 1);
+    return ot_is_pid(now) && now != was[1];
 }
 
 static void otter_body(void *arg)
@@ -436,7 +459,7 @@ static void otter_body(void *arg)
     /* the logger writes {log, Level, Text} events to stderr */
     CHECK(ot_log(A_("info"), "hello from the otter test") == 0);
     ot_send(A_("otter_logger"), ot_build(ot_proc_heap(), "{log, warning, {some, term}}"));
-    CHECK(ot_call(NULL, A_("otter_logger"), A_("sync"), 5000, &r) == 0);
+    CHECK(ot_call(NULL, A_("otter_logger"), A_("sync"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_log(ot_int(NULL, 1), "x") == -EINVAL);
 
     /* with the logger running, supervisors report */
@@ -445,15 +468,11 @@ static void otter_body(void *arg)
     ot_supervisor_which_children(NULL, sup, &r);
     ot_term old = ot_tuple_get(ot_hd(r), 1);
     ot_exit_signal(old, A_("kill"));
-    ot_term now = old;
-    while (now == old || !ot_is_pid(now)) {
-        ot_yield();
-        ot_supervisor_which_children(NULL, sup, &r);
-        now = ot_tuple_get(ot_hd(r), 1);
-    }
-    CHECK(ot_call(NULL, A_("otter_logger"), A_("sync"), 5000, &r) == 0);
+    ot_term was[2] = {sup, old};
+    CHECK(tu_poll(child_replaced, was), "the killed child was never restarted");
+    CHECK(ot_call(NULL, A_("otter_logger"), A_("sync"), TU_POLL_CAP_MS, &r) == 0);
     ot_unlink(sup);
-    ot_supervisor_stop(sup, OT_NONE, 5000);
+    ot_supervisor_stop(sup, OT_NONE, TU_POLL_CAP_MS);
     ot_application_stop_all();
 }
 

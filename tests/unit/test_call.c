@@ -6,6 +6,7 @@
 
 #include "otter/call.h"
 #include "proctest.h"
+#include "testutil.h"
 
 #define P(x) ((void *)(uintptr_t)(x))
 #define T(x) ((ot_term)(uintptr_t)(x))
@@ -29,7 +30,7 @@ static void helper_replies(void *arg)
 {
     (void)arg;
     ot_term b[2];
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{reply_to, From, N}"), 5000, b);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{reply_to, From, N}"), TU_POLL_CAP_MS, b);
     CHECK(m != NULL);
     int64_t n = 0;
     ot_get_int64(b[1], &n);
@@ -76,14 +77,14 @@ static void calls_body(void *arg)
     ot_send(ot_self(), ot_atom("first"));
     ot_send(ot_self(), ot_atom("second"));
 
-    CHECK(ot_call(h, srv, ot_build(h, "{double, 21}"), 1000, &r) == 0);
+    CHECK(ot_call(h, srv, ot_build(h, "{double, 21}"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "42");
-    CHECK(ot_call(h, srv, ot_build(h, "{defer, 5}"), 1000, &r) == 0);
+    CHECK(ot_call(h, srv, ot_build(h, "{defer, 5}"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "1005");
 
     /* by registered name */
     CHECK(ot_register(ot_atom("doubler"), srv) == 0);
-    CHECK(ot_call(h, ot_atom("doubler"), ot_build(h, "{double, -4}"), 1000, &r) == 0);
+    CHECK(ot_call(h, ot_atom("doubler"), ot_build(h, "{double, -4}"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "-8");
 
     /* no reply in time; the server lives on */
@@ -93,23 +94,23 @@ static void calls_body(void *arg)
 
     /* casts never fail */
     CHECK(ot_cast(srv, ot_atom("hello")) == 0);
-    ot_msg *m = ot_receive(ot_pattern(h, "{cast_seen, hello}"), 1000, NULL);
+    ot_msg *m = ot_receive(ot_pattern(h, "{cast_seen, hello}"), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
     CHECK(ot_cast(ot_atom("nobody_has_this_name"), ot_atom("x")) == 0);
 
     /* the server dies while the call waits: its reason comes back */
-    CHECK(ot_call(h, srv, ot_atom("die"), 1000, &r) == -ECONNABORTED);
+    CHECK(ot_call(h, srv, ot_atom("die"), TU_POLL_CAP_MS, &r) == -ECONNABORTED);
     text_is(r, "{:crash, 7}");
 
     /* a dead pid, an unknown name */
-    CHECK(ot_call(h, srv, ot_atom("anything"), 1000, &r) == -ESRCH);
+    CHECK(ot_call(h, srv, ot_atom("anything"), TU_POLL_CAP_MS, &r) == -ESRCH);
     CHECK(r == OT_ATOM(NOPROC));
-    CHECK(ot_call(h, ot_atom("doubler"), ot_atom("anything"), 1000, &r) == -ESRCH);
+    CHECK(ot_call(h, ot_atom("doubler"), ot_atom("anything"), TU_POLL_CAP_MS, &r) == -ESRCH);
     CHECK(r == OT_ATOM(NOPROC));
 
     /* bad arguments */
-    CHECK(ot_call(h, ot_int(h, 3), ot_atom("x"), 1000, &r) == -EINVAL);
+    CHECK(ot_call(h, ot_int(h, 3), ot_atom("x"), TU_POLL_CAP_MS, &r) == -EINVAL);
     CHECK(ot_reply(ot_atom("nope"), ot_atom("x")) == -EINVAL);
 
     /* nothing of the protocol is left behind; the first messages are intact */
@@ -154,7 +155,7 @@ static void concurrent_body(void *arg)
         ot_spawn_opt(many_caller, P(i), &o);
     }
     for (int i = 0; i < N; i++) {
-        ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', _, process, _, normal}"), 10000, NULL);
+        ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', _, process, _, normal}"), TU_POLL_CAP_MS, NULL);
         CHECK(m != NULL);
         ot_msg_free(m);
     }

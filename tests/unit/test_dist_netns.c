@@ -16,6 +16,7 @@
 #include "otter/node.h"
 #include "peer.h"
 #include "proctest.h"
+#include "testutil.h"
 
 static char ns[32], veth_host[16], veth_ns[16], host_ip[32], ns_ip[32];
 static peer *PEER;
@@ -101,33 +102,36 @@ static void partition_body(void *arg)
     CHECK(ot_monitor_node(beam, true) == 0);
     ot_trap_exit(true);
     ot_term w;
-    CHECK(ot_erpc_call(h, beam, ot_atom("erlang"), ot_atom("whereis"), ot_build(h, "[init]"), 5000, &w) == 0);
+    CHECK(ot_erpc_call(h, beam, ot_atom("erlang"), ot_atom("whereis"), ot_build(h, "[init]"), TU_POLL_CAP_MS, &w) == 0);
     w = ot_copy(h, w);
     CHECK(ot_link(w) == 0);
 
     CHECK(sh_p("ip link set %s down", veth_host) == 0);
     int64_t t0 = ot_monotonic_ms();
-    ot_msg *m = ot_receive(ot_pattern(h, "{nodedown, ~p}", beam), 30000, NULL);
+    ot_msg *m = ot_receive(ot_pattern(h, "{nodedown, ~p}", beam), TU_POLL_CAP_MS, NULL);
     int64_t waited = ot_monotonic_ms() - t0;
     CHECK(m != NULL, "no nodedown after the link was cut");
     ot_msg_free(m);
     CHECK(waited >= 3000 - 250, "nodedown after %lld ms", (long long)waited);
     fprintf(stderr, "# link cut: nodedown after %lld ms (net_ticktime 3 s)\n", (long long)waited);
-    m = ot_receive(ot_pattern(h, "{'EXIT', ~p, noconnection}", w), 5000, NULL);
+    m = ot_receive(ot_pattern(h, "{'EXIT', ~p, noconnection}", w), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL, "the link did not fire");
     ot_msg_free(m);
     CHECK(!ot_is_connected(beam));
 
     CHECK(sh_p("ip link set %s up", veth_host) == 0);
+    /* the link comes back when the kernel says so: tried again every
+     * 250 ms for up to TU_POLL_CAP_MS (a hang, not a slow machine) */
     rc = -1;
-    for (int i = 0; i < 20 && rc != 0; i++) {
+    for (int64_t end = ot_monotonic_ms() + TU_POLL_CAP_MS; rc != 0;) {
         rc = ot_connect(beam);
-        if (rc)
-            ot_sleep(250);
+        if (rc == 0 || ot_monotonic_ms() >= end)
+            break;
+        ot_sleep(250);
     }
     CHECK(rc == 0, "reconnect: %s", ot_strerror(rc));
     ot_term r;
-    CHECK(ot_erpc_call(h, beam, ot_atom("erlang"), ot_atom("node"), OT_NIL, 5000, &r) == 0 && r == beam);
+    CHECK(ot_erpc_call(h, beam, ot_atom("erlang"), ot_atom("node"), OT_NIL, TU_POLL_CAP_MS, &r) == 0 && r == beam);
 }
 
 Test(dist_netns, partition_and_heal, .timeout = 240)

@@ -14,6 +14,7 @@
 #include "otter/node.h"
 #include "peer.h"
 #include "proctest.h"
+#include "testutil.h"
 
 static peer *PEER;
 
@@ -46,19 +47,19 @@ static void two_nodes_body(void *arg)
     CHECK(ot_get_node_cookie(other) == ot_atom("theirs") && ot_get_cookie() == ot_atom("mine"));
 
     ot_term r;
-    CHECK(ot_erpc_call(h, other, ot_atom("test"), ot_atom("add"), ot_build(h, "[40, 2]"), 5000, &r) == 0);
+    CHECK(ot_erpc_call(h, other, ot_atom("test"), ot_atom("add"), ot_build(h, "[40, 2]"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_equal(r, ot_int(h, 42)), "%.300s", text(r));
-    CHECK(ot_erpc_call(h, other, ot_atom("test"), ot_atom("add"), ot_build(h, "[40, x]"), 5000, &r) == OT_RPC_ERROR);
+    CHECK(ot_erpc_call(h, other, ot_atom("test"), ot_atom("add"), ot_build(h, "[40, x]"), TU_POLL_CAP_MS, &r) == OT_RPC_ERROR);
     CHECK(!strcmp(text(r), "{:badarith, [{:test, :add, [40, :x], []}]}"), "%.300s", text(r));
-    CHECK(ot_erpc_call(h, other, ot_atom("no"), ot_atom("such"), OT_NIL, 5000, &r) == OT_RPC_ERROR);
+    CHECK(ot_erpc_call(h, other, ot_atom("no"), ot_atom("such"), OT_NIL, TU_POLL_CAP_MS, &r) == OT_RPC_ERROR);
     CHECK(!strcmp(text(r), "{:undef, [{:no, :such, [], []}]}"), "%.300s", text(r));
-    CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("memory"), OT_NIL, 5000, &r) == 0);
+    CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("memory"), OT_NIL, TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_list_length(r) == 9, "%.300s", text(r));
-    CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("node"), OT_NIL, 5000, &r) == 0 && r == other);
+    CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("node"), OT_NIL, TU_POLL_CAP_MS, &r) == 0 && r == other);
     char *zs = memset(malloc(3 << 20), 'z', 3 << 20);
     ot_term zbin = ot_binary(h, zs, 3 << 20);
     free(zs);
-    ot_term big = ot_erpc_call(h, other, ot_atom("test"), ot_atom("echo"), ot_list(h, 1, zbin), 10000, &r) == 0
+    ot_term big = ot_erpc_call(h, other, ot_atom("test"), ot_atom("echo"), ot_list(h, 1, zbin), TU_POLL_CAP_MS, &r) == 0
                       ? r : OT_NONE;
     size_t bn = 0;
     CHECK(ot_binary_data(big, &bn) && bn == (3u << 20), "a 3 MiB echo");
@@ -72,14 +73,14 @@ static void two_nodes_body(void *arg)
     }
     ot_send(sink, ot_tuple(h, 2, ot_atom("count"), ot_self()));
     ot_term b[1];
-    ot_msg *m = ot_receive(ot_pattern(h, "{count, N}"), 10000, b);
+    ot_msg *m = ot_receive(ot_pattern(h, "{count, N}"), TU_POLL_CAP_MS, b);
     CHECK(m && ot_equal(b[0], ot_int(h, 20000)), "%.300s", m ? text(ot_msg_term(m)) : "nothing");
     ot_msg_free(m);
 
     /* a call to a server found by name */
     ot_term echo;
-    CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("whereis"), ot_build(h, "[echo]"), 5000, &echo) == 0);
-    CHECK(ot_call(h, echo, ot_build(h, "{double, 8}"), 5000, &r) == 0 && ot_equal(r, ot_int(h, 16)));
+    CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("whereis"), ot_build(h, "[echo]"), TU_POLL_CAP_MS, &echo) == 0);
+    CHECK(ot_call(h, echo, ot_build(h, "{double, 8}"), TU_POLL_CAP_MS, &r) == 0 && ot_equal(r, ot_int(h, 16)));
     /* a spawn of a registered function there */
     int err;
     ot_term sp = ot_spawn_remote(h, other, ot_atom("test"), ot_atom("echo"), ot_build(h, "[hi]"), &err);
@@ -97,21 +98,21 @@ static void two_nodes_body(void *arg)
     CHECK(ot_list_length(ot_tuple_get(li, 1)) == 2, "%.300s", text(li));
     pe_kill(PEER);
     PEER = NULL;
-    m = ot_receive(ot_pattern(h, "{'EXIT', ~p, noconnection}", echo), 10000, NULL);
+    m = ot_receive(ot_pattern(h, "{'EXIT', ~p, noconnection}", echo), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL, "EXIT noconnection");
     ot_msg_free(m);
-    m = ot_receive(ot_pattern(h, "{'DOWN', ~p, process, ~p, noconnection}", mref, echo), 10000, NULL);
+    m = ot_receive(ot_pattern(h, "{'DOWN', ~p, process, ~p, noconnection}", mref, echo), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL, "DOWN noconnection");
     ot_msg_free(m);
-    m = ot_receive(ot_pattern(h, "{'DOWN', ~p, process, {sink, ~p}, noconnection}", nref, other), 10000, NULL);
+    m = ot_receive(ot_pattern(h, "{'DOWN', ~p, process, {sink, ~p}, noconnection}", nref, other), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL, "DOWN noconnection for a name");
     ot_msg_free(m);
-    m = ot_receive(ot_pattern(h, "{nodedown, ~p}", other), 10000, NULL);
+    m = ot_receive(ot_pattern(h, "{nodedown, ~p}", other), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL, "nodedown");
     ot_msg_free(m);
     li = ot_process_info(h, ot_self(), ot_build(h, "[links, monitors]"));
     CHECK(!strcmp(text(li), "[links: [], monitors: []]"), "%.300s", text(li));
-    CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("node"), OT_NIL, 5000, &r) == -ENOTCONN);
+    CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("node"), OT_NIL, TU_POLL_CAP_MS, &r) == -ENOTCONN);
 }
 
 Test(dist_otter, two_otter_nodes, .timeout = 180)
@@ -136,7 +137,7 @@ static void both_ways_body(void *arg)
     for (int round = 0; round < 5; round++) {
         int rc = ot_connect(other);
         CHECK(rc == 0, "round %d: %s", round, ot_strerror(rc));
-        CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("nodes"), OT_NIL, 5000, &r) == 0);
+        CHECK(ot_erpc_call(h, other, ot_atom("erlang"), ot_atom("nodes"), OT_NIL, TU_POLL_CAP_MS, &r) == 0);
         CHECK(ot_list_length(r) == 1 && ot_hd(r) == ot_node(), "%.300s", text(r));
         CHECK(ot_list_length(ot_nodes(h)) == 1);
         CHECK(ot_disconnect(other) == 0);
@@ -163,7 +164,7 @@ static void stress_caller(void *arg)
     for (int i = 0; i < 400; i++) {
         ot_heap *x = ot_heap_new();
         ot_term r;
-        int rc = ot_erpc_call(x, other, ot_atom("test"), ot_atom("add"), ot_build(x, "[~i, 1]", i), 10000, &r);
+        int rc = ot_erpc_call(x, other, ot_atom("test"), ot_atom("add"), ot_build(x, "[~i, 1]", i), TU_POLL_CAP_MS, &r);
         if (rc != 0 || !ot_equal(r, ot_int(x, i + 1)))
             stress_failed++;
         if (i % 5 == 0)
@@ -171,6 +172,13 @@ static void stress_caller(void *arg)
         ot_heap_free(x);
     }
     stress_done++;
+}
+
+/* tu_poll's condition: the eight callers have made all their calls. */
+static bool callers_done(void *ctx)
+{
+    (void)ctx;
+    return stress_done >= 8;
 }
 
 static void stress_body(void *arg)
@@ -181,8 +189,7 @@ static void stress_body(void *arg)
     CHECK(ot_connect(other) == 0);
     for (int i = 0; i < 8; i++)
         ot_spawn(stress_caller, (void *)(uintptr_t)other);
-    while (stress_done < 8)
-        ot_sleep(20);
+    CHECK(tu_poll(callers_done, NULL), "%d of 8 callers finished", (int)stress_done);
     CHECK(stress_failed == 0, "%d calls failed", (int)stress_failed);
 }
 

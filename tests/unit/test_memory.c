@@ -102,6 +102,29 @@ static void idle(void *arg)
     ot_msg_free(ot_receive(OT_NONE, OT_INFINITY, NULL));
 }
 
+/* tu_poll's conditions. waiting_in: the process pointed at by ctx[0]
+ * waits in its receive (looked up on the scratch heap ctx[1], reset after,
+ * so that looking adds nothing to the processes being measured). */
+typedef struct look {
+    ot_term pid;
+    ot_heap *scratch;
+} look;
+
+static bool waiting_in(void *ctx)
+{
+    look *l = ctx;
+    ot_term st = ot_process_info(l->scratch, l->pid, OT_ATOM(STATUS));
+    bool w = ot_tuple_arity(st) == 2 && ot_tuple_get(st, 1) == OT_ATOM(WAITING);
+    ot_heap_reset(l->scratch);
+    return w;
+}
+
+static bool only_me(void *ctx)
+{
+    (void)ctx;
+    return ot_process_count() == 1;
+}
+
 static void processes_body(void *arg)
 {
     (void)arg;
@@ -112,15 +135,20 @@ static void processes_body(void *arg)
     ot_term *pids = malloc(N * sizeof *pids);
     for (int i = 0; i < N; i++)
         pids[i] = ot_spawn(idle, NULL);
-    ot_sleep(50);
+    /* each has run to its receive: it holds all it will hold */
+    look l = {.scratch = ot_heap_new()};
+    for (int i = 0; i < N; i++) {
+        l.pid = pids[i];
+        CHECK(tu_poll(waiting_in, &l), "process %d never got to its receive", i);
+    }
+    ot_heap_free(l.scratch);
     ot_memory_read(&during);
     check_consistent(&during);
     CHECK(during.processes_used >= before.processes_used + N * 200,
           "processes_used %zu -> %zu", before.processes_used, during.processes_used);
     for (int i = 0; i < N; i++)
         ot_send(pids[i], ot_atom("go"));
-    while (ot_process_count() > 1)
-        ot_sleep(5);
+    CHECK(tu_poll(only_me, NULL), "%zu processes still live", ot_process_count());
     ot_memory_read(&after);
     check_consistent(&after);
     CHECK(after.processes_used < during.processes_used - N * 200,

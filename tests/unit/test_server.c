@@ -15,6 +15,7 @@
 #include "otter/introspect.h"
 #include "otter/server.h"
 #include "proctest.h"
+#include "testutil.h"
 
 #define P(x) ((void *)(uintptr_t)(x))
 #define T(x) ((ot_term)(uintptr_t)(x))
@@ -90,7 +91,7 @@ static ot_server_ret ts_init(ot_server *s, void *arg)
     if (mode == ot_atom("bad"))
         return OT_SRV_REPLY(ot_atom("what"));
     if (mode == ot_atom("slow"))
-        ot_sleep(10000);
+        ot_msg_free(ot_receive(ot_atom("never_sent"), OT_INFINITY, NULL)); /* until start gives up on it */
     if (mode == ot_atom("trap"))
         ot_trap_exit(true);
     ts_state *st = calloc(1, sizeof *st);
@@ -108,7 +109,7 @@ static void helper_replies(void *arg)
 {
     (void)arg;
     ot_term b[2];
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{reply_to, From, V}"), 5000, b);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{reply_to, From, V}"), TU_POLL_CAP_MS, b);
     CHECK(m != NULL);
     if (m)
         CHECK(ot_reply(b[0], b[1]) == 0);
@@ -141,7 +142,7 @@ static ot_server_ret ts_call(ot_server *s, ot_term req, ot_term from)
         return OT_SRV_STOP_REPLY(b[0], ot_atom("stopping"));
     if (req == ot_atom("call_self")) {
         ot_term r;
-        int rc = ot_call(h, s->self, ot_atom("get"), 1000, &r);
+        int rc = ot_call(h, s->self, ot_atom("get"), TU_POLL_CAP_MS, &r);
         return OT_SRV_REPLY(ot_build(h, "{~i, ~t}", rc, r));
     }
     if (ot_match(pat("{set_term, T}"), req, b)) {
@@ -226,7 +227,7 @@ static int64_t call_int(ot_term srv, const char *req_fmt, int64_t arg)
 {
     ot_heap *h = ot_proc_heap();
     ot_term r;
-    int rc = ot_call(h, srv, ot_build(h, req_fmt, arg), 2000, &r);
+    int rc = ot_call(h, srv, ot_build(h, req_fmt, arg), TU_POLL_CAP_MS, &r);
     int64_t v = -1;
     CHECK(rc == 0 && ot_get_int64(r, &v) == 0, "call failed: %s", ot_strerror(rc));
     return v;
@@ -255,16 +256,16 @@ static void basics_body(void *arg)
     CHECK(call_int(srv, "{add, ~l}", 0) == 50);
     /* any other message is info */
     CHECK(ot_send(srv, ot_atom("hello")) == 0);
-    expect("{info, hello}", 2000);
+    expect("{info, hello}", TU_POLL_CAP_MS);
     /* who the server is: its pid, its parent (itself without link), no name */
     ot_term r;
-    CHECK(ot_call(NULL, srv, ot_atom("whoami"), 2000, &r) == 0);
+    CHECK(ot_call(NULL, srv, ot_atom("whoami"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_tuple_get(r, 0) == srv && ot_tuple_get(r, 1) == srv);
     CHECK(ot_tuple_get(r, 2) == OT_ATOM(UNDEFINED));
     /* introspection names it as given */
     ot_term ic = ot_process_info(ot_proc_heap(), srv, OT_ATOM(INITIAL_CALL));
     text_is(ic, "{:initial_call, {:ts, :init, 1}}");
-    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 2000, NULL) == 0);
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), TU_POLL_CAP_MS, NULL) == 0);
 }
 
 Test(server, call_cast_info) { run_counted(basics_body, 2); }
@@ -279,7 +280,7 @@ static void named_body(void *arg)
     CHECK(call_int(name, "{add, ~l}", 7) == 7);
     CHECK(ot_cast(name, ot_build(ot_proc_heap(), "{add, 1}")) == 0);
     CHECK(call_int(name, "{add, ~l}", 0) == 8);
-    CHECK(ot_call(NULL, name, ot_atom("whoami"), 2000, &r) == 0);
+    CHECK(ot_call(NULL, name, ot_atom("whoami"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_tuple_get(r, 2) == name);
     /* a second server under the same name: gen_server's already_started */
     ot_term other;
@@ -288,13 +289,13 @@ static void named_body(void *arg)
     CHECK(ot_tuple_get(other, 1) == pid);
     CHECK(ot_whereis(name) == pid);
     /* stopped by name; the name is free again, calls to it give noproc */
-    CHECK(ot_server_stop(NULL, name, ot_atom("shutdown"), 2000, NULL) == 0);
-    expect("{terminate, shutdown}", 2000);
+    CHECK(ot_server_stop(NULL, name, ot_atom("shutdown"), TU_POLL_CAP_MS, NULL) == 0);
+    expect("{terminate, shutdown}", TU_POLL_CAP_MS);
     CHECK(ot_whereis(name) == OT_NONE);
-    CHECK(ot_call(NULL, name, ot_atom("get"), 1000, &r) == -ESRCH);
+    CHECK(ot_call(NULL, name, ot_atom("get"), TU_POLL_CAP_MS, &r) == -ESRCH);
     CHECK(r == OT_ATOM(NOPROC));
     CHECK(start_ts("ok", name, false, 0, &pid) == 0);
-    CHECK(ot_server_stop(NULL, pid, OT_ATOM(NORMAL), 2000, NULL) == 0);
+    CHECK(ot_server_stop(NULL, pid, OT_ATOM(NORMAL), TU_POLL_CAP_MS, NULL) == 0);
     /* a name that is not an atom */
     CHECK(start_ts("ok", ot_int(NULL, 3), false, 0, &r) == -EINVAL);
 }
@@ -351,12 +352,12 @@ static void init_link_body(void *arg)
     /* a successful start_link: linked both ways, parent = the starter */
     ot_term pid;
     CHECK(start_ts("ok", OT_NONE, true, 0, &pid) == 0);
-    CHECK(ot_call(NULL, pid, ot_atom("whoami"), 2000, &r) == 0);
+    CHECK(ot_call(NULL, pid, ot_atom("whoami"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_tuple_get(r, 1) == ot_self());
     ot_term links = ot_process_info(ot_proc_heap(), pid, OT_ATOM(LINKS));
     CHECK(ot_list_length(ot_tuple_get(links, 1)) == 1 && ot_hd(ot_tuple_get(links, 1)) == ot_self());
-    CHECK(ot_server_stop(NULL, pid, ot_atom("shutdown"), 2000, NULL) == 0);
-    expect("{'EXIT', _, shutdown}", 2000);
+    CHECK(ot_server_stop(NULL, pid, ot_atom("shutdown"), TU_POLL_CAP_MS, NULL) == 0);
+    expect("{'EXIT', _, shutdown}", TU_POLL_CAP_MS);
 }
 
 Test(server, init_failure_with_link) { run_counted(init_link_body, 2); }
@@ -378,7 +379,7 @@ static void init_link_kills_body(void *arg)
     ot_term ref;
     ot_spawn_opts o = {.monitor = true, .monitor_ref = &ref};
     ot_spawn_opt(doomed_starter, NULL, &o);
-    ot_term reason = expect("{'DOWN', _, process, _, R}", 5000);
+    ot_term reason = expect("{'DOWN', _, process, _, R}", TU_POLL_CAP_MS);
     text_is(reason, "{:init_failed, 42}");
     expect_nothing("survived", 50);
 }
@@ -389,6 +390,16 @@ Test(server, init_failure_kills_linked_starter) { run_counted(init_link_kills_bo
 
 void deferred_caller(void *arg);
 
+/* A server that has taken every message it was sent and waits hibernated
+ * (tu_poll's condition; ctx points at its pid). */
+static bool idle_hibernated(void *ctx)
+{
+    ot_term srv = *(ot_term *)ctx;
+    ot_term q = ot_process_info(ot_proc_heap(), srv, OT_ATOM(MESSAGE_QUEUE_LEN));
+    ot_term st = ot_process_info(ot_proc_heap(), srv, OT_ATOM(CURRENT_FUNCTION));
+    return ot_tuple_get(q, 1) == ot_int(NULL, 0) && ot_match(pat("{_, {erlang, hibernate, 3}}"), st, NULL);
+}
+
 static void deferred_body(void *arg)
 {
     (void)arg;
@@ -396,28 +407,22 @@ static void deferred_body(void *arg)
     ot_term r;
     call_int(srv, "{add, ~l}", 3);
     /* handle_call answers noreply; another process replies for it */
-    CHECK(ot_call(NULL, srv, ot_atom("defer_to_helper"), 2000, &r) == 0);
+    CHECK(ot_call(NULL, srv, ot_atom("defer_to_helper"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{:from_helper, 3}");
     /* the server keeps the caller's from and replies later itself, when a
      * cast tells it to */
     CHECK(ot_cast(srv, ot_atom("release_deferred")) == 0); /* nothing deferred yet: no-op */
     ot_spawn_opts so = {.term_arg = ot_build(ot_proc_heap(), "{~t, ~t}", srv, ot_self())};
     ot_spawn_opt(deferred_caller, NULL, &so);
-    expect("calling", 2000);
+    expect("calling", TU_POLL_CAP_MS);
     /* the call must have reached the server before the release does: the
      * server answers calls in order, so wait until it has seen it */
-    for (int i = 0; i < 200; i++) {
-        ot_term q = ot_process_info(ot_proc_heap(), srv, OT_ATOM(MESSAGE_QUEUE_LEN));
-        ot_term st = ot_process_info(ot_proc_heap(), srv, OT_ATOM(CURRENT_FUNCTION));
-        if (ot_tuple_get(q, 1) == ot_int(NULL, 0) && ot_match(pat("{_, {erlang, hibernate, 3}}"), st, NULL))
-            break;
-        ot_sleep(5);
-    }
+    CHECK(tu_poll(idle_hibernated, &srv), "the server never took the call");
     CHECK(ot_cast(srv, ot_build(ot_proc_heap(), "{add, 4}")) == 0);
     CHECK(ot_cast(srv, ot_atom("release_deferred")) == 0);
-    ot_term got = expect("{deferred_reply, R}", 2000);
+    ot_term got = expect("{deferred_reply, R}", TU_POLL_CAP_MS);
     text_is(got, "{:deferred, 7}");
-    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 2000, NULL) == 0);
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), TU_POLL_CAP_MS, NULL) == 0);
 }
 
 void deferred_caller(void *arg)
@@ -427,7 +432,7 @@ void deferred_caller(void *arg)
     ot_term back = ot_tuple_get(ot_spawn_arg(), 1);
     ot_send(back, ot_atom("calling"));
     ot_term r;
-    int rc = ot_call(NULL, srv, ot_atom("defer"), 5000, &r);
+    int rc = ot_call(NULL, srv, ot_atom("defer"), TU_POLL_CAP_MS, &r);
     CHECK(rc == 0, "deferred call: %s", ot_strerror(rc));
     ot_send(back, ot_build(ot_proc_heap(), "{deferred_reply, ~t}", r));
 }
@@ -447,12 +452,12 @@ static void timeout_body(void *arg)
     CHECK(call_int(srv, "{add, ~l}", 1) == 1);
     CHECK(ot_cast(srv, ot_atom("release_deferred")) == 0);
     /* {Tag, Reply}: a reference and the late reply */
-    ot_term late = expect("{_, {deferred, N}}", 2000);
+    ot_term late = expect("{_, {deferred, N}}", TU_POLL_CAP_MS);
     CHECK(late == ot_int(NULL, 1));
     /* a call to itself is refused at once, as gen_server:call's calling_self */
-    CHECK(ot_call(NULL, srv, ot_atom("call_self"), 2000, &r) == 0);
+    CHECK(ot_call(NULL, srv, ot_atom("call_self"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{-35, :calling_self}"); /* -EDEADLK */
-    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 2000, NULL) == 0);
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), TU_POLL_CAP_MS, NULL) == 0);
 }
 
 Test(server, call_timeout_and_late_reply) { run_counted(timeout_body, 2); }
@@ -475,7 +480,7 @@ static void timers_body(void *arg)
         CHECK(call_int(srv, "{add, ~l}", 1) == i + 1);
     /* each call armed a 2 s wakeup; none of them is still due */
     CHECK(timers_pending() <= 2 * 1024 + 8, "%zu timers pending", timers_pending());
-    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 2000, NULL) == 0);
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), TU_POLL_CAP_MS, NULL) == 0);
 }
 
 Test(server, answered_calls_leave_no_timers) { run_counted(timers_body, 2); }
@@ -485,19 +490,19 @@ static void dead_body(void *arg)
     (void)arg;
     ot_term srv = start_ok("ok");
     ot_term r;
-    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 2000, &r) == 0);
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), TU_POLL_CAP_MS, &r) == 0);
     CHECK(r == OT_ATOM(NORMAL));
-    expect("{terminate, normal}", 2000);
+    expect("{terminate, normal}", TU_POLL_CAP_MS);
     CHECK(!ot_is_alive(srv));
-    CHECK(ot_call(NULL, srv, ot_atom("get"), 1000, &r) == -ESRCH);
+    CHECK(ot_call(NULL, srv, ot_atom("get"), TU_POLL_CAP_MS, &r) == -ESRCH);
     CHECK(r == OT_ATOM(NOPROC));
     CHECK(ot_cast(srv, ot_atom("get")) == 0); /* casts never fail */
-    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 1000, &r) == -ESRCH);
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), TU_POLL_CAP_MS, &r) == -ESRCH);
     CHECK(r == OT_ATOM(NOPROC));
-    CHECK(ot_server_stop(NULL, ot_atom("nobody_by_this_name"), OT_ATOM(NORMAL), 1000, &r) == -ESRCH);
+    CHECK(ot_server_stop(NULL, ot_atom("nobody_by_this_name"), OT_ATOM(NORMAL), TU_POLL_CAP_MS, &r) == -ESRCH);
     /* the server dies in a callback while the call waits: its reason */
     srv = start_ok("ok");
-    CHECK(ot_call(NULL, srv, ot_atom("die"), 2000, &r) == -ECONNABORTED);
+    CHECK(ot_call(NULL, srv, ot_atom("die"), TU_POLL_CAP_MS, &r) == -ECONNABORTED);
     CHECK(r == ot_atom("died_in_call"));
     /* (terminate is not called when a callback ends the process itself) */
     expect_nothing("{terminate, _}", 50);
@@ -516,39 +521,39 @@ static void stop_returns_body(void *arg)
     ot_term srv = start_ok("ok");
     ot_term mref = ot_monitor(NULL, srv);
     (void)mref;
-    CHECK(ot_call(NULL, srv, ot_build(ot_proc_heap(), "{stop, {shutdown, done}}"), 2000, &r) == 0);
+    CHECK(ot_call(NULL, srv, ot_build(ot_proc_heap(), "{stop, {shutdown, done}}"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(r == ot_atom("stopping"));
-    text_is(expect("{terminate, R}", 2000), "{:shutdown, :done}");
-    text_is(expect("{'DOWN', _, process, _, R}", 2000), "{:shutdown, :done}");
+    text_is(expect("{terminate, R}", TU_POLL_CAP_MS), "{:shutdown, :done}");
+    text_is(expect("{'DOWN', _, process, _, R}", TU_POLL_CAP_MS), "{:shutdown, :done}");
     /* handle_cast returns {stop, Reason, State} */
     srv = start_ok("ok");
     ot_monitor(NULL, srv);
     CHECK(ot_cast(srv, ot_build(ot_proc_heap(), "{stop, bye}")) == 0);
-    CHECK(expect("{terminate, R}", 2000) == ot_atom("bye"));
-    CHECK(expect("{'DOWN', _, process, _, R}", 2000) == ot_atom("bye"));
+    CHECK(expect("{terminate, R}", TU_POLL_CAP_MS) == ot_atom("bye"));
+    CHECK(expect("{'DOWN', _, process, _, R}", TU_POLL_CAP_MS) == ot_atom("bye"));
     /* a reply that failed to build: bad_return_value */
     srv = start_ok("ok");
-    CHECK(ot_call(NULL, srv, ot_atom("bad_reply"), 2000, &r) == -ECONNABORTED);
+    CHECK(ot_call(NULL, srv, ot_atom("bad_reply"), TU_POLL_CAP_MS, &r) == -ECONNABORTED);
     CHECK(r == ot_atom("bad_return_value"));
-    expect("{terminate, bad_return_value}", 2000);
+    expect("{terminate, bad_return_value}", TU_POLL_CAP_MS);
     /* ot_server_stop waits for the end, whatever reason is asked */
     srv = start_ok("ok");
-    CHECK(ot_server_stop(NULL, srv, ot_build(ot_proc_heap(), "{shutdown, 3}"), 2000, &r) == 0);
-    text_is(expect("{terminate, R}", 2000), "{:shutdown, 3}");
+    CHECK(ot_server_stop(NULL, srv, ot_build(ot_proc_heap(), "{shutdown, 3}"), TU_POLL_CAP_MS, &r) == 0);
+    text_is(expect("{terminate, R}", TU_POLL_CAP_MS), "{:shutdown, 3}");
     CHECK(!ot_is_alive(srv));
     /* a server without handle_call stops with {bad_call, Request} */
     static const ot_server_callbacks bare = {0};
     CHECK(ot_server_start(NULL, &bare, NULL, NULL, &srv) == 0);
-    CHECK(ot_call(NULL, srv, ot_atom("hi"), 2000, &r) == -ECONNABORTED);
+    CHECK(ot_call(NULL, srv, ot_atom("hi"), TU_POLL_CAP_MS, &r) == -ECONNABORTED);
     text_is(r, "{:bad_call, :hi}");
     CHECK(ot_server_start(NULL, &bare, NULL, NULL, &srv) == 0);
     ot_monitor(NULL, srv);
     ot_cast(srv, ot_atom("hi"));
-    text_is(expect("{'DOWN', _, process, _, R}", 2000), "{:bad_cast, :hi}");
+    text_is(expect("{'DOWN', _, process, _, R}", TU_POLL_CAP_MS), "{:bad_cast, :hi}");
     /* ... and drops info messages */
     CHECK(ot_server_start(NULL, &bare, NULL, NULL, &srv) == 0);
     ot_send(srv, ot_atom("hi"));
-    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 2000, NULL) == 0);
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), TU_POLL_CAP_MS, NULL) == 0);
 }
 
 Test(server, callbacks_that_stop) { run_counted(stop_returns_body, 2); }
@@ -567,7 +572,7 @@ static void parent_proc(void *arg)
     ot_term pid;
     CHECK(ot_server_start(NULL, &ts, NULL, &o, &pid) == 0);
     ot_send(observer, ot_build(ot_proc_heap(), "{server, ~t}", pid));
-    ot_msg_free(ot_receive(ot_atom("go_away"), 5000, NULL));
+    ot_msg_free(ot_receive(ot_atom("go_away"), TU_POLL_CAP_MS, NULL));
     ot_exit(ot_atom("parent_quits"));
 }
 
@@ -577,20 +582,20 @@ static void parent_exit_body(void *arg)
     ot_register(ot_atom("ts_observer"), ot_self());
     /* trapping */
     ot_term parent = ot_spawn(parent_proc, (void *)"trap");
-    ot_term srv = expect("{server, P}", 2000);
+    ot_term srv = expect("{server, P}", TU_POLL_CAP_MS);
     ot_monitor(NULL, srv);
     /* an EXIT from someone else is only info */
     ot_send(srv, ot_build(ot_proc_heap(), "{'EXIT', ~t, whatever}", ot_self()));
-    expect("{info, {'EXIT', _, whatever}}", 2000);
+    expect("{info, {'EXIT', _, whatever}}", TU_POLL_CAP_MS);
     ot_send(parent, ot_atom("go_away"));
-    CHECK(expect("{terminate, R}", 2000) == ot_atom("parent_quits"));
-    CHECK(expect("{'DOWN', _, process, _, R}", 2000) == ot_atom("parent_quits"));
+    CHECK(expect("{terminate, R}", TU_POLL_CAP_MS) == ot_atom("parent_quits"));
+    CHECK(expect("{'DOWN', _, process, _, R}", TU_POLL_CAP_MS) == ot_atom("parent_quits"));
     /* not trapping */
     parent = ot_spawn(parent_proc, (void *)"ok");
-    srv = expect("{server, P}", 2000);
+    srv = expect("{server, P}", TU_POLL_CAP_MS);
     ot_monitor(NULL, srv);
     ot_send(parent, ot_atom("go_away"));
-    CHECK(expect("{'DOWN', _, process, _, R}", 2000) == ot_atom("parent_quits"));
+    CHECK(expect("{'DOWN', _, process, _, R}", TU_POLL_CAP_MS) == ot_atom("parent_quits"));
     expect_nothing("{terminate, _}", 50);
 }
 
@@ -603,7 +608,7 @@ static void killed_body(void *arg)
     ot_term srv = start_ok("trap");
     ot_monitor(NULL, srv);
     ot_exit_signal(srv, OT_ATOM(KILL));
-    CHECK(expect("{'DOWN', _, process, _, R}", 2000) == OT_ATOM(KILLED));
+    CHECK(expect("{'DOWN', _, process, _, R}", TU_POLL_CAP_MS) == OT_ATOM(KILLED));
     expect_nothing("{terminate, _}", 50);
     CHECK(atomic_load(&releases) == before + 1, "not released after kill");
 }
@@ -618,29 +623,29 @@ static void system_body(void *arg)
     ot_term srv, r;
     CHECK(start_ts("ok", ot_atom("ts_sys"), false, 0, &srv) == 0);
     /* sys:get_state: the term state */
-    CHECK(ot_server_get_state(NULL, srv, 2000, &r) == 0);
+    CHECK(ot_server_get_state(NULL, srv, TU_POLL_CAP_MS, &r) == 0);
     CHECK(r == OT_ATOM(UNDEFINED));
     CHECK(call_int(srv, "{set_term, [~l, two, <<\"three\">>]}", 1) == 0);
-    CHECK(ot_server_get_state(NULL, ot_atom("ts_sys"), 2000, &r) == 0);
+    CHECK(ot_server_get_state(NULL, ot_atom("ts_sys"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "[1, :two, \"three\"]");
     /* sys:get_status: gen_server's shape */
     ot_term b[4];
-    CHECK(ot__call_as(NULL, srv, ot_atom("system"), ot_atom("get_status"), 2000, &r) == 0);
+    CHECK(ot__call_as(NULL, srv, ot_atom("system"), ot_atom("get_status"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_match(pat("{status, Pid, {module, gen_server}, [_, running, Parent, _, Misc]}"), r, b));
     CHECK(b[0] == srv && b[1] == srv);
     /* sys:suspend: calls wait until resume; system messages still work */
-    CHECK(ot__call_as(NULL, srv, ot_atom("system"), ot_atom("suspend"), 2000, &r) == 0);
+    CHECK(ot__call_as(NULL, srv, ot_atom("system"), ot_atom("suspend"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(r == OT_ATOM(OK));
     CHECK(ot_call(NULL, srv, ot_atom("get"), 50, &r) == -ETIMEDOUT);
-    CHECK(ot_server_get_state(NULL, srv, 2000, &r) == 0);
-    CHECK(ot__call_as(NULL, srv, ot_atom("system"), ot_atom("resume"), 2000, &r) == 0);
+    CHECK(ot_server_get_state(NULL, srv, TU_POLL_CAP_MS, &r) == 0);
+    CHECK(ot__call_as(NULL, srv, ot_atom("system"), ot_atom("resume"), TU_POLL_CAP_MS, &r) == 0);
     /* the call that waited is answered now (late), then new calls work */
-    expect("{_, 0}", 2000);
+    expect("{_, 0}", TU_POLL_CAP_MS);
     CHECK(call_int(srv, "{add, ~l}", 2) == 2);
     /* an unknown system message */
-    CHECK(ot__call_as(NULL, srv, ot_atom("system"), ot_atom("frobnicate"), 2000, &r) == 0);
+    CHECK(ot__call_as(NULL, srv, ot_atom("system"), ot_atom("frobnicate"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{:error, {:unknown_system_msg, :frobnicate}}");
-    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 2000, NULL) == 0);
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), TU_POLL_CAP_MS, NULL) == 0);
 }
 
 Test(server, system_messages) { run_counted(system_body, 2); }
@@ -656,14 +661,12 @@ static void stackless_body(void *arg)
         pids[i] = start_ok("ok");
     for (int i = 0; i < N; i++)
         CHECK(call_int(pids[i], "{add, ~l}", i) == i);
-    /* every idle server waits hibernated: no stack */
-    ot_sleep(20);
-    for (int i = 0; i < N; i++) {
-        ot_term cf = ot_process_info(ot_proc_heap(), pids[i], OT_ATOM(CURRENT_FUNCTION));
-        CHECK(ot_match(pat("{current_function, {erlang, hibernate, 3}}"), cf, NULL));
-    }
+    /* every idle server comes to wait hibernated: no stack (each is polled
+     * until it does, since its last reply left before it hibernated) */
     for (int i = 0; i < N; i++)
-        CHECK(ot_server_stop(NULL, pids[i], OT_ATOM(NORMAL), 2000, NULL) == 0);
+        CHECK(tu_poll(idle_hibernated, &pids[i]), "server %d never hibernated", i);
+    for (int i = 0; i < N; i++)
+        CHECK(ot_server_stop(NULL, pids[i], OT_ATOM(NORMAL), TU_POLL_CAP_MS, NULL) == 0);
 }
 
 Test(server, idle_servers_hold_no_stack) { run_counted(stackless_body, 2); }
@@ -682,9 +685,9 @@ static void stress_caller(void *arg)
     for (int i = 0; i < CALLS; i++) {
         ot_term r;
         /* each caller's own request comes back: replies are never mixed up */
-        int rc = ot_call(h, srv, ot_build(h, "{set_term, {~l, ~i}}", id, i), 5000, &r);
+        int rc = ot_call(h, srv, ot_build(h, "{set_term, {~l, ~i}}", id, i), TU_POLL_CAP_MS, &r);
         CHECK(rc == 0 && r == ot_int(NULL, 0), "caller %lld call %d: %s", (long long)id, i, ot_strerror(rc));
-        rc = ot_call(h, srv, ot_build(h, "{add, 1}"), 5000, &r);
+        rc = ot_call(h, srv, ot_build(h, "{add, 1}"), TU_POLL_CAP_MS, &r);
         int64_t v = -1;
         ot_get_int64(r, &v);
         CHECK(rc == 0 && v > last, "caller %lld: count %lld after %lld", (long long)id, (long long)v,
@@ -707,9 +710,9 @@ static void stress_body(void *arg)
         ot_spawn_opt(stress_caller, P(i), &o);
     }
     for (int i = 0; i < CALLERS; i++)
-        CHECK(expect("{'DOWN', _, process, _, R}", 30000) == OT_ATOM(NORMAL));
+        CHECK(expect("{'DOWN', _, process, _, R}", TU_POLL_CAP_MS) == OT_ATOM(NORMAL));
     CHECK(call_int(srv, "{add, ~l}", 0) == CALLERS * CALLS);
-    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), 2000, NULL) == 0);
+    CHECK(ot_server_stop(NULL, srv, OT_ATOM(NORMAL), TU_POLL_CAP_MS, NULL) == 0);
 }
 
 Test(server, many_callers_two_schedulers, .timeout = 120) { run_counted(stress_body, 2); }

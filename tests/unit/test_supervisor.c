@@ -121,12 +121,12 @@ static void shape(char *out, size_t cap, ot_term t)
 }
 
 /* Receives the next {Tag, Id} log message and returns Id's text; "none" if
- * nothing comes within a second. */
+ * nothing comes within TU_POLL_CAP_MS (a hang, not a slow machine). */
 static const char *next_log(const char *tag)
 {
     static _Thread_local char buf[64];
     ot_term b[1];
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{~a, Id}", tag), 2000, b);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{~a, Id}", tag), TU_POLL_CAP_MS, b);
     if (!m)
         return "none";
     snprintf(buf, sizeof buf, "%s", ot_atom_text(b[0], NULL));
@@ -178,7 +178,7 @@ static ot_term start_sup(ot_strategy st, int64_t intensity, ot_child_spec *kids,
 static void stop_sup(ot_term sup)
 {
     ot_unlink(sup);
-    CHECK(ot_supervisor_stop(sup, OT_NONE, 10000) == 0);
+    CHECK(ot_supervisor_stop(sup, OT_NONE, TU_POLL_CAP_MS) == 0);
 }
 
 static void setup_log(void)
@@ -297,13 +297,13 @@ static void intensity_body(void *arg)
     crash(b, "boom"); /* the third restart within the period is one too many */
     EXPECT_LOG("stopped", "a");
     ot_term bind[1];
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, R}", mref), 5000, bind);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, R}", mref), TU_POLL_CAP_MS, bind);
     CHECK(m != NULL);
     if (m) {
         text_is(bind[0], "shutdown");
         ot_msg_free(m);
     }
-    m = ot_receive(ot_pattern(ot_proc_heap(), "{'EXIT', ~p, shutdown}", sup), 5000, NULL);
+    m = ot_receive(ot_pattern(ot_proc_heap(), "{'EXIT', ~p, shutdown}", sup), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL, "the parent gets the exit signal");
     ot_msg_free(m);
     expect_quiet();
@@ -314,7 +314,7 @@ static void intensity_body(void *arg)
     next_log("started");
     mref = ot_monitor(NULL, sup);
     crash(child_pid(sup, "z"), "boom");
-    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, shutdown}", mref), 5000, NULL);
+    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, shutdown}", mref), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
     expect_quiet();
@@ -374,6 +374,7 @@ static void shutdown_body(void *arg)
     ot_child_spec k[] = {W("stub", "stubborn"), W("brutal", "trap"), W("polite", "trap")};
     k[0].shutdown = 100;
     k[1].shutdown = OT_SHUTDOWN_BRUTAL_KILL;
+    k[2].shutdown = OT_SHUTDOWN_INFINITY; /* it stops by itself, however slowly */
     ot_term sup = start_sup(OT_ONE_FOR_ONE, 10, k, 3);
     for (int i = 0; i < 3; i++)
         next_log("started");
@@ -438,7 +439,7 @@ static void parent_body(void *arg)
     next_log("started");
     next_log("started");
     ot_term b[1];
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{sup, S}", mid), 5000, b);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{sup, S}", mid), TU_POLL_CAP_MS, b);
     CHECK(m != NULL);
     ot_term sup = b[0];
     ot_msg_free(m);
@@ -463,7 +464,7 @@ static void parent_body(void *arg)
     ot_send(mid, A_("go"));
     EXPECT_LOG("stopped", "b");
     EXPECT_LOG("stopped", "a");
-    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, R}", mref), 5000, b);
+    m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, R}", mref), TU_POLL_CAP_MS, b);
     CHECK(m != NULL);
     if (m)
         text_is(b[0], "bye");
@@ -636,24 +637,24 @@ static void calls_body(void *arg)
 
     /* BEAM-shaped requests through the plain call protocol */
     ot_heap *h = ot_proc_heap();
-    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{id => m, start => {m, f, []}}}"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{id => m, start => {m, f, []}}}"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{error,{invalid_mfa,{m,f,[]}}}");
-    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{start => {m, f, []}}}"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{start => {m, f, []}}}"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{error,missing_id}");
-    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{id => q}}"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, ot_build(h, "{start_child, #{id => q}}"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{error,missing_start}");
-    CHECK(ot_call(h, sup, A_("what"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, A_("what"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "{error,{bad_call,what}}");
-    CHECK(ot_call(h, sup, A_("which_children"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, A_("which_children"), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_list_length(r) == 2);
     /* a BEAM spec may name one of this node's start functions: the one get_childspec shows */
     CHECK(ot_supervisor_get_childspec(h, sup, A_("b"), &r) == 0);
     ot_term start = ot_map_get(ot_tuple_get(r, 1), A_("start"));
     CHECK(ot_call(h, sup, ot_build(h, "{start_child, {c, ~p, temporary, brutal_kill, worker, dynamic}}",
-                                   ot_build(h, "{otter, ~p, [{c, trap}]}", ot_tuple_get(start, 1))), 5000, &r) == 0);
+                                   ot_build(h, "{otter, ~p, [{c, trap}]}", ot_tuple_get(start, 1))), TU_POLL_CAP_MS, &r) == 0);
     CHECK(ot_tuple_get(r, 0) == OT_ATOM(OK));
     EXPECT_LOG("started", "c");
-    CHECK(ot_call(h, sup, A_("count_children"), 5000, &r) == 0);
+    CHECK(ot_call(h, sup, A_("count_children"), TU_POLL_CAP_MS, &r) == 0);
     text_is(r, "[{specs,3},{active,2},{supervisors,0},{workers,3}]");
     ot_supervisor_which_children(NULL, sup, &r);
     shape(s, sizeof s, r);
@@ -746,7 +747,7 @@ static void try_again_body(void *arg)
     ot_unlink(sup);
     crash(child_pid(sup, "f"), "boom");
     EXPECT_LOG("stopped", "a");
-    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, shutdown}", mref), 5000, NULL);
+    ot_msg *m = ot_receive(ot_pattern(ot_proc_heap(), "{'DOWN', ~p, process, _, shutdown}", mref), TU_POLL_CAP_MS, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
     CHECK(atomic_load(&flaky_calls) == 4, "1 start + 3 failed restarts, got %d", atomic_load(&flaky_calls));
@@ -871,6 +872,15 @@ Test(supervisor, same_answers_as_beam)
 /* Many start_child / terminate_child / delete_child rounds and calls: the
  * supervisor's process heap is compacted, so its memory stays bounded,
  * and its children survive every compaction intact. */
+/* tu_poll's condition: the supervisor ctx[0] has a child "keep" that is a
+ * new process, not ctx[1]. */
+static bool restarted(void *ctx)
+{
+    ot_term *was = ctx;
+    ot_term now = child_pid(was[0], "keep");
+    return ot_is_pid(now) && now != was[1];
+}
+
 static void churn_body(void *arg)
 {
     (void)arg;
@@ -902,13 +912,8 @@ static void churn_body(void *arg)
     text_is(ot_hd(ot_tuple_get(start, 2)), "{keep,plain,[some,longer,argument,list]}");
     CHECK(child_pid(sup, "keep") == keep);
     crash(keep, "boom");
-    ot_sleep(1);
-    ot_term again = OT_NONE;
-    for (int i = 0; i < 1000 && (again == OT_NONE || again == keep || !ot_is_pid(again)); i++) {
-        again = child_pid(sup, "keep");
-        ot_yield();
-    }
-    CHECK(ot_is_pid(again) && again != keep, "restarted from its kept spec");
+    ot_term was[2] = {sup, keep};
+    CHECK(tu_poll(restarted, was), "restarted from its kept spec");
     stop_sup(sup);
     ot_heap_free(h);
 }

@@ -23,6 +23,7 @@
 #include "otter/introspect.h"
 #include "otter/node.h"
 #include "otter/process.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------- the node */
 
@@ -123,7 +124,7 @@ static int dial(void)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(node_port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {.tv_sec = 20};
+    struct timeval tv = {.tv_sec = TU_POLL_CAP_MS / 1000}; /* a hang, not a slow machine */
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
         close(fd);
@@ -215,6 +216,12 @@ static json_t *body_json(void)
     return j;
 }
 
+/* tu_poll's condition: the ticker has ticked up to *(long *)ctx. */
+static bool ticked_to(void *ctx)
+{
+    return atomic_load(&ticks) >= *(long *)ctx;
+}
+
 /* The node still answers and its processes still run. */
 static void node_is_fine(void)
 {
@@ -223,8 +230,8 @@ static void node_is_fine(void)
     json_t *j = body_json();
     cr_assert(json_integer_value(json_object_get(j, "process_count")) > 0);
     json_decref(j);
-    while (atomic_load(&ticks) < t0 + 3)
-        usleep(1000);
+    long want = t0 + 3;
+    cr_assert(tu_poll(ticked_to, &want), "the node's processes stopped running");
 }
 
 /* ---------------------------------------------------------------- answers */
@@ -401,6 +408,22 @@ static bool still_open(int fd)
     return poll(&p, 1, 0) == 0 || recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) > 0;
 }
 
+/* tu_poll's condition: at most the kernel's backlog (64) of the flood's
+ * connections is still open (the count is left in open_). */
+typedef struct flood {
+    int *fds;
+    int n, open_;
+} flood;
+
+static bool flood_cut(void *ctx)
+{
+    flood *fl = ctx;
+    fl->open_ = 0;
+    for (int i = 0; i < fl->n; i++)
+        fl->open_ += still_open(fl->fds[i]);
+    return fl->open_ <= 64;
+}
+
 Test(web, a_flood_of_connections_is_bounded)
 {
     /* 120 idle connections (loopback, a fixed count) against a limit of
@@ -416,18 +439,13 @@ Test(web, a_flood_of_connections_is_bounded)
         established += dial_nowait(&fds[i]);
     cr_assert(established > 16, "the flood reached the server (%d)", established);
     /* The node's processes run on while it lasts. */
-    while (atomic_load(&ticks) < t0 + 20)
-        usleep(1000);
+    long want = t0 + 20;
+    cr_assert(tu_poll(ticked_to, &want), "the node's processes stopped running");
     /* Idle connections are closed by the server: wait until every one the
-     * server took is gone (bounded by SO_RCVTIMEO-like polling below). */
-    int open_ = N;
-    for (int round = 0; round < 200 && open_ > 64; round++) {
-        usleep(50 * 1000);
-        open_ = 0;
-        for (int i = 0; i < N; i++)
-            open_ += still_open(fds[i]);
-    }
-    cr_assert(open_ <= 64, "%d idle connections are still open after the timeouts", open_);
+     * server took is gone. */
+    flood fl = {.fds = fds, .n = N};
+    bool closed = tu_poll(flood_cut, &fl);
+    cr_assert(closed, "%d idle connections are still open after the timeouts", fl.open_);
     for (int i = 0; i < N; i++)
         close(fds[i]);
     node_is_fine();
@@ -444,20 +462,25 @@ static json_t *processes(const char *query)
     return body_json();
 }
 
+/* tu_poll's condition: the ten longest mailboxes have all their messages
+ * counted (the tenth holds 290); the last answer is left in *ctx. */
+static bool top_ten_in(void *ctx)
+{
+    json_t **j = ctx;
+    json_decref(*j);
+    *j = processes("sort=message_queue_len&dir=desc&limit=10");
+    json_t *rows = json_object_get(*j, "rows");
+    return json_integer_value(json_object_get(json_array_get(rows, 9), "message_queue_len")) == 290;
+}
+
 Test(web, processes_sorted_searched_and_paged_in_c)
 {
     cr_assert_eq(node_up(NULL, 300), 0);
     /* The holders take their messages in when they next run: until then a
      * mailbox counts its waiting signals as one. */
-    json_t *j = NULL, *rows = NULL;
-    for (int tries = 0; tries < 2000; tries++) {
-        json_decref(j);
-        j = processes("sort=message_queue_len&dir=desc&limit=10");
-        rows = json_object_get(j, "rows");
-        if (json_integer_value(json_object_get(json_array_get(rows, 9), "message_queue_len")) == 290)
-            break;
-        usleep(5000);
-    }
+    json_t *j = NULL;
+    tu_poll(top_ten_in, &j);
+    json_t *rows = json_object_get(j, "rows");
     cr_assert_eq(json_array_size(rows), 10);
     for (size_t i = 0; i < 10; i++)
         cr_assert_eq(json_integer_value(json_object_get(json_array_get(rows, i), "message_queue_len")),
@@ -564,6 +587,17 @@ Test(web, scatter_bins_above_the_limit)
     node_down();
 }
 
+/* tu_poll's condition: GET ctx (a process's detail) answers that it is
+ * no longer alive; the answer stays in R. */
+static bool shown_dead(void *ctx)
+{
+    cr_assert_eq(get(ctx, NULL), 200);
+    json_t *j = body_json();
+    bool alive = json_is_true(json_object_get(j, "alive"));
+    json_decref(j);
+    return !alive;
+}
+
 Test(web, process_detail_and_kill)
 {
     cr_assert_eq(node_up(NULL, 3), 0);
@@ -581,15 +615,7 @@ Test(web, process_detail_and_kill)
     snprintf(path, sizeof path, "/api/process/kill?pid=%s", pidcopy);
     cr_assert_eq(post(path, "X-Otter-Dashboard: 1\r\n"), 200);
     snprintf(path, sizeof path, "/api/process?pid=%s", pidcopy);
-    for (int i = 0; i < 1000; i++) {
-        cr_assert_eq(get(path, NULL), 200);
-        j = body_json();
-        bool alive = json_is_true(json_object_get(j, "alive"));
-        json_decref(j);
-        if (!alive)
-            break;
-        usleep(2000);
-    }
+    tu_poll(shown_dead, path);
     cr_assert(strstr(R.body, "\"alive\":false"));
     snprintf(path, sizeof path, "/api/process/kill?pid=%s", pidcopy);
     cr_assert_eq(post(path, "X-Otter-Dashboard: 1\r\n"), 404, "a dead process");
