@@ -384,12 +384,12 @@ static void no_node_body(void *arg)
     CHECK(ot_send(far, ot_atom("hi")) == -ENOTSUP);
     ot_trap_exit(true);
     CHECK(ot_link(far) == 0);
-    ot_msg *m = ot_receive(OT_NONE, 2000, NULL);
+    ot_msg *m = ot_receive(OT_NONE, TU_POLL_CAP_MS, NULL);
     CHECK(m && down_or_exit(ot_msg_term(m), "EXIT", OT_ATOM(NOCONNECTION)));
     ot_msg_free(m);
     ot_term ref = ot_monitor(h, far);
     CHECK(ref != OT_NONE);
-    m = ot_receive(OT_NONE, 2000, NULL);
+    m = ot_receive(OT_NONE, TU_POLL_CAP_MS, NULL);
     CHECK(m && down_or_exit(ot_msg_term(m), "DOWN", OT_ATOM(NOCONNECTION)));
     ot_msg_free(m);
 
@@ -406,11 +406,11 @@ static void no_node_body(void *arg)
     CHECK(ot_send(far2, ot_atom("hi")) == 0);
     CHECK(ot_send(ot_tuple(h, 2, ot_atom("reg"), nb), ot_atom("hi")) == 0);
     CHECK(ot_link(far2) == 0);
-    m = ot_receive(OT_NONE, 10000, NULL);
+    m = ot_receive(OT_NONE, TU_POLL_CAP_MS, NULL);
     CHECK(m && down_or_exit(ot_msg_term(m), "EXIT", OT_ATOM(NOCONNECTION)));
     ot_msg_free(m);
     ot_monitor(h, ot_tuple(h, 2, ot_atom("reg"), nb));
-    m = ot_receive(OT_NONE, 10000, NULL);
+    m = ot_receive(OT_NONE, TU_POLL_CAP_MS, NULL);
     CHECK(m && down_or_exit(ot_msg_term(m), "DOWN", OT_ATOM(NOCONNECTION)));
     ot_msg_free(m);
     CHECK(ot_monitor_node(nb, true) == 0);

@@ -834,6 +834,7 @@ static void idle_owner(void *p)
         ot_ets_insert(b, ot_tuple(oh, 1, ot_int(oh, i)));
     }
     ot_heap_free(oh);
+    ot_send(ot_spawn_arg(), ot_atom("filled"));
     ot_msg_free(ot_receive(ot_atom("never"), OT_INFINITY, NULL));
 }
 
@@ -844,7 +845,12 @@ static void shutdown_body(void *arg)
     for (int i = 0; i < 4; i++)
         ot_spawn_opt(idle_owner, NULL, &o);
     new_table("mine_left", "[named_table]");
-    ot_sleep(50);
+    /* every owner has filled its tables before the runtime goes down */
+    for (int i = 0; i < 4; i++) {
+        ot_msg *m = ot_receive(ot_atom("filled"), TU_POLL_CAP_MS, NULL);
+        CHECK(m != NULL, "owner %d filled its tables", i);
+        ot_msg_free(m);
+    }
     /* return with the tables alive: ot_run must take them all down */
 }
 
