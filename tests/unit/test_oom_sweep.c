@@ -5,7 +5,7 @@
  * the next run without a fault must succeed (the node is alive), and ASan
  * must find nothing leaked when the runtime stops. The operations: a
  * server's start, call and stop; a supervisor with two children, one
- * restarted; an application started and stopped; a task awaited; a table
+ * restarted; a task awaited; a table
  * built, read, selected and deleted; a connection to a second otter node
  * with an erpc; the dashboard started and serving a request.
  *
@@ -271,58 +271,11 @@ Test(oom_sweep, supervisor, .timeout = 300)
 
 /* ---------------------------------------------------------------- application */
 
-static ot_term app_start(ot_heap *h, void *data)
-{
-    (void)data;
-    ot_child_spec spec = {.id = ot_atom("w"), .start = start_worker};
-    ot_term sup;
-    if (ot_supervisor_start_link(NULL, &spec, 1, h, &sup) != 0)
-        return ot_tuple(h, 2, ot_atom("error"), sup);
-    return sup;
-}
-
-static const ot_app_spec sweep_app = {.name = "sweep_app", .start = app_start};
-
-static int op_application(ot_heap *h, ot_term *left)
-{
-    ot_term reason;
-    int rc = ot_application_start(h, ot_atom("sweep_app"), &reason);
-    if (rc)
-        return rc;
-    *left = ot_atom("sweep_app");
-    rc = ot_application_stop(h, ot_atom("sweep_app"), &reason);
-    if (rc == 0)
-        *left = OT_NONE;
-    return rc;
-}
-
-static void app_cleanup(ot_term left)
-{
-    if (left != OT_NONE) {
-        ot_heap *h = ot_heap_new();
-        ot_term reason;
-        int rc = ot_application_stop(h, left, &reason);
-        CHECK(rc == 0 || rc == -ENOENT || rc == -ESRCH, "stopping it afterwards: %s", ot_strerror(rc));
-        ot_heap_free(h);
-    }
-    flush_mailbox();
-}
-
-static void application_body(void *arg)
-{
-    (void)arg;
-    CHECK(ot_application_load(&sweep_app) == 0);
-    sweep("application start/stop", op_application, app_cleanup);
-}
-
-/* Disabled: with one allocation failing during ot_application_start, the
- * start can wait forever (a hang the sweep found and that is not fixed
- * yet: the master or the controller waits with OT_INFINITY for a message
- * whose send failed). Enable it once the application layer answers. */
-Test(oom_sweep, application, .timeout = 300, .disabled = true)
-{
-    run(application_body);
-}
+/* No application sweep yet: with one allocation failing during
+ * ot_application_start, the start can wait forever (the master or the
+ * controller waits with OT_INFINITY for a message that never comes). Add
+ * the sweep (start and stop of an application whose start function starts
+ * a supervisor) with the fix. */
 
 /* ---------------------------------------------------------------- task */
 
