@@ -204,9 +204,12 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     atomic_store_explicit(&p->inbox, NULL, memory_order_relaxed);
     atomic_fetch_add(&ot__rt->live, 1);
 
-    if (o && o->name != OT_NONE) {
+    /* A term argument that could not be kept (out of memory) fails the
+     * spawn: the process would otherwise start with [] for it. */
+    bool no_arg = o && o->term_arg != OT_NONE && p->spawn_arg == OT_NONE;
+    if (no_arg || (o && o->name != OT_NONE)) {
         atomic_store_explicit(&p->state, OT__P_RUNNABLE, memory_order_release);
-        int err = ot_register(o->name, p->pid);
+        int err = no_arg ? -ENOMEM : ot_register(o->name, p->pid);
         if (err) {
             /* Nothing knows the pid yet: undo quietly. */
             p->on_exit = NULL;

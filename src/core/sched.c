@@ -875,12 +875,12 @@ static void runtime_free(ot__runtime *rt)
             if (s->slots[k].map)
                 munmap(s->slots[k].map, s->slots[k].map_size);
         ot__timers_free(s);
-        free(s->altstack);
+        ot__free(s->altstack);
     }
-    free(rt->scheds);
+    ot__free(rt->scheds);
     pthread_mutex_destroy(&rt->done_lock);
     pthread_cond_destroy(&rt->done_cond);
-    free(rt);
+    ot__free(rt);
 }
 
 void ot__first_exited(int status)
@@ -908,7 +908,7 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
     if (opts)
         o = *opts;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    ot__runtime *rt = calloc(1, sizeof *rt);
+    ot__runtime *rt = ot__calloc(1, sizeof *rt);
     if (!rt) {
         atomic_store(&running, 0);
         return -ENOMEM;
@@ -924,12 +924,12 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
     atomic_store(&rt->first_status, -1);
     pthread_mutex_init(&rt->done_lock, NULL);
     pthread_cond_init(&rt->done_cond, NULL);
-    rt->scheds = calloc(rt->nscheds, sizeof *rt->scheds);
+    rt->scheds = ot__calloc(rt->nscheds, sizeof *rt->scheds);
     int err = rt->scheds ? 0 : -ENOMEM;
     for (unsigned i = 0; !err && i < rt->nscheds; i++) {
         ot__sched *s = &rt->scheds[i];
         s->index = i;
-        s->altstack = malloc(64 * 1024);
+        s->altstack = ot__malloc(64 * 1024);
         if (!s->altstack)
             err = -ENOMEM;
         for (unsigned k = 0; !err && k < OT__SLOTS_PER_SCHED; k++)
@@ -941,7 +941,7 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
         if (rt->scheds)
             runtime_free(rt);
         else
-            free(rt);
+            ot__free(rt);
         atomic_store(&running, 0);
         return err;
     }

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "base/alloc.h"
+#include "base/io.h"
 #include "core/core_internal.h"
 #include "otter/erpc.h"
 #include "otter/node.h"
@@ -367,7 +368,7 @@ int ot__sock_connect(const char *host, uint16_t port, int64_t deadline_ns);
 /* ot__sock_connect_addr: to an IPv4 address in network order. */
 int ot__sock_connect_addr(uint32_t addr_be, uint16_t port, int64_t deadline_ns);
 /* ot__sock_recv / ot__sock_send: one recv/send (MSG_DONTWAIT, no
- * SIGPIPE), through the fault injector. Return bytes, or -errno. */
+ * SIGPIPE), through base/io.h's fault injection. Return bytes, or -errno. */
 ssize_t ot__sock_recv(int fd, void *buf, size_t n);
 ssize_t ot__sock_send(int fd, const void *buf, size_t n);
 /* ot__sock_setup: sets TCP_NODELAY and O_NONBLOCK. */
@@ -390,17 +391,7 @@ ot__owned *ot__owned_new(void);
 void ot__owned_free(ot__owned *o);
 void ot__owned_free_all(void);
 
-/* Fault injection for tests (sock.c): with `every` > 0, one call in
- * `every` of ot__sock_recv/ot__sock_send fails with EINTR, or moves at
- * most `short_max` bytes, or (reset != 0) fails the connection with
- * ECONNRESET. OT_API so that tests can reach it from a shared build. */
-typedef struct ot_test_dist_faults {
-    unsigned every;         /* 0: off */
-    unsigned short_max;     /* 0: no short transfers */
-    bool eintr;
-    bool reset;
-} ot_test_dist_faults;
-OT_API void ot_test_dist_faults_set(const ot_test_dist_faults *f);
+/* Fault injection for tests: base/io.h (ot_test_io_fault_set). */
 
 /* ---------------------------------------------------------------- epmd */
 

@@ -49,7 +49,9 @@ static void acceptor_main(void *arg)
 {
     int lfd = (int)(intptr_t)arg;
     for (;;) {
-        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = ot__io_accept(lfd, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            errno = -fd;
         if (fd >= 0) {
             ot__fd_track(fd);
             ot__sock_setup(fd);

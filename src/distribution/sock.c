@@ -1,8 +1,8 @@
 /* sock.c — sockets served from processes: non-blocking reads and writes
  * that wait with ot_wait_fd (the scheduler runs other processes
  * meanwhile), TCP connects with a deadline, host names resolved on the
- * blocking-call pool, and a fault injector that tests turn on to get
- * short transfers, EINTR and ECONNRESET. */
+ * blocking-call pool; every call goes through base/io.h, where tests
+ * inject short transfers, EINTR, EAGAIN and ECONNRESET. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,55 +16,17 @@
 
 #include "distribution/distribution_internal.h"
 
-/* ---------------------------------------------------------------- faults */
+/* ---------------------------------------------------------------- calls */
 
-static _Atomic unsigned fault_every, fault_short, fault_count;
-static _Atomic bool fault_eintr, fault_reset;
-
-void ot_test_dist_faults_set(const ot_test_dist_faults *f)
-{
-    atomic_store(&fault_short, f ? f->short_max : 0);
-    atomic_store(&fault_eintr, f ? f->eintr : false);
-    atomic_store(&fault_reset, f ? f->reset : false);
-    atomic_store(&fault_count, 0);
-    atomic_store(&fault_every, f ? f->every : 0);
-}
-
-/* Decides this call's fault: 0 none, EINTR or ECONNRESET; *n may shrink. */
-static int fault(size_t *n)
-{
-    unsigned every = atomic_load_explicit(&fault_every, memory_order_relaxed);
-    if (!every)
-        return 0;
-    unsigned c = atomic_fetch_add(&fault_count, 1) + 1;
-    if (c % every)
-        return 0;
-    if (atomic_load(&fault_reset))
-        return ECONNRESET;
-    if (atomic_load(&fault_eintr) && (c / every) % 2)
-        return EINTR;
-    unsigned s = atomic_load(&fault_short);
-    if (s && *n > s)
-        *n = s;
-    return 0;
-}
-
+/* Through base/io.h, where tests inject faults. */
 ssize_t ot__sock_recv(int fd, void *buf, size_t n)
 {
-    int f = fault(&n);
-    if (f)
-        return -f;
-    ssize_t r = recv(fd, buf, n, MSG_DONTWAIT);
-    return r < 0 ? -errno : r;
+    return ot__io_recv(fd, buf, n, MSG_DONTWAIT);
 }
 
 ssize_t ot__sock_send(int fd, const void *buf, size_t n)
 {
-    int f = fault(&n);
-    if (f)
-        return -f;
-    ssize_t r = send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-    return r < 0 ? -errno : r;
+    return ot__io_send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 void ot__sock_setup(int fd)
@@ -150,11 +112,11 @@ int ot__sock_connect_addr(uint32_t addr_be, uint16_t port, int64_t deadline_ns)
     ot__sock_setup(fd);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     sa.sin_addr.s_addr = addr_be;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        if (errno != EINPROGRESS) {
-            int e = -errno;
+    int c = ot__io_connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    if (c != 0) {
+        if (c != -EINPROGRESS) {
             ot__fd_close(fd);
-            return e;
+            return c;
         }
         int w = wait_for(fd, OT_FD_WRITE, deadline_ns);
         int soerr = 0;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/alloc.h"
 #include "otter/application.h"
 #include "otter/ets.h"
 #include "otter/introspect.h"
@@ -42,7 +43,7 @@ static ot_term children_of(walk *w, ot_term sup, int depth, int *err)
     size_t n = 0;
     for (ot_term l = kids; l != OT_NIL; l = ot_tl(l))
         n++;
-    ot_term *items = malloc((n + 1) * sizeof *items);
+    ot_term *items = ot__malloc((n + 1) * sizeof *items);
     if (!items) {
         *err = -ENOMEM;
         return OT_NONE;
@@ -58,7 +59,7 @@ static ot_term children_of(walk *w, ot_term sup, int depth, int *err)
             items[i++] = node;
     }
     ot_term list = *err ? OT_NONE : ot_listv(w->h, i, items);
-    free(items);
+    ot__free(items);
     return list;
 }
 

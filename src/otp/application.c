@@ -305,7 +305,7 @@ static void master_main(void *arg)
     ot_heap *h = ot_proc_heap();
     ot_spawn_opts so = {.link = true, .initial_call = "application_master:start_it/4",
                         .term_arg = ot_tuple(h, 2, ot_self(), app)};
-    ot_term child = ot_spawn_opt(start_it_main, NULL, &so);
+    ot_term child = so.term_arg == OT_NONE ? OT_NONE : ot_spawn_opt(start_it_main, NULL, &so);
     if (child == OT_NONE) {
         ot_send(ctl, ot_tuple(h, 3, A.app_started, ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), A.system_limit)));
         return;
@@ -456,7 +456,8 @@ static ot_term ctl_call(ot_term *apps, ot_term from, ot_term req)
             }
         ot_spawn_opts so = {.link = true, .initial_call = "application_master:init/4",
                             .term_arg = ot_tuple(h, 2, ot_self(), app)};
-        ot_term master = ot_spawn_opt(master_main, NULL, &so);
+        /* no argument (out of memory): no master, which would find no spec */
+        ot_term master = so.term_arg == OT_NONE ? OT_NONE : ot_spawn_opt(master_main, NULL, &so);
         if (master == OT_NONE)
             return ot_tuple(h, 2, OT_ATOM(ERROR), A.system_limit);
         *apps = ot_cons(h, ot_tuple(h, 5, app, master, A.starting, ot_list(h, 1, from), OT_NIL), *apps);

@@ -941,6 +941,17 @@ static void sup_main(void *arg)
     ot_get_int64(ot_tuple_get(init, 4), &s.period_ms);
     set_add(s.self);
     ot_heap *h = ph();
+    if (!h) {
+        /* No process heap (out of memory): the start fails cleanly. */
+        uint64_t mem[8];
+        ot_heap tmp;
+        ot__heap_init_fixed(&tmp, mem, 8);
+        ot_unlink(s.parent);
+        ot_send(s.parent, ot_tuple(&tmp, 2, tag, ot_tuple(&tmp, 2, OT_ATOM(ERROR), A.system_limit)));
+        ot__heap_release_fixed(&tmp);
+        set_remove(s.self);
+        ot_exit(A.system_limit);
+    }
 
     /* Children in order; a failure stops those started, newest first. */
     ot_term fail = OT_NONE;

@@ -121,15 +121,19 @@ static atom_entry *insert_locked(uint64_t hash, const char *s, size_t n)
         return NULL;
     atom_entry *_Atomic *seg = atomic_load_explicit(&segs[idx >> SEG_BITS], memory_order_relaxed);
     if (!seg) {
-        seg = calloc(SEG_SIZE, sizeof *seg); /* lives for the node's life */
+        seg = ot__calloc_vital(SEG_SIZE, sizeof *seg); /* lives for the node's life */
         if (!seg)
             return NULL;
         ot__mem_add(OT__MEM_ATOM, (int64_t)(SEG_SIZE * sizeof *seg));
         atomic_store_explicit(&segs[idx >> SEG_BITS], seg, memory_order_release);
     }
     /* The entry, its text, then its two external encodings, padded so
-     * that the encoder may copy 16 bytes from either. */
-    e = malloc(sizeof *e + n + 1 + 2 * (n + 3) + 16);
+     * that the encoder may copy 16 bytes from either. Atom memory is vital
+     * (base/alloc.h): some 240 call sites name atoms with ot_atom("...")
+     * and take the atom for granted, so an injected failure here would
+     * test them rather than the operation a sweep is about. A real
+     * failure still returns NULL (and ot_atom OT_NONE). */
+    e = ot__malloc_vital(sizeof *e + n + 1 + 2 * (n + 3) + 16);
     if (!e)
         return NULL;
     e->hash = hash;

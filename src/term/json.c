@@ -32,6 +32,17 @@
 
 #include "term/term_internal.h"
 
+/* Jansson allocates through otter's hook (base/alloc.h), so that fault
+ * injection reaches the JSON built for the dashboard and ot_to_json. Set
+ * before main: every jansson object of the program then comes from
+ * ot__malloc, which is malloc whenever no test arms a fault, and is
+ * released by ot__free (free), so memory from either side mixes safely. A
+ * program that sets its own functions later overrides this one. */
+__attribute__((constructor)) static void json_use_hook(void)
+{
+    json_set_alloc_funcs(ot__malloc, ot__free);
+}
+
 /* ---------------------------------------------------------------- to JSON */
 
 /* Fewest significant digits (1..17) with which %.*g reads back as d, and
@@ -237,7 +248,7 @@ char *ot_to_json(ot_term t, size_t *len)
     json_decref(j);
     if (!s)
         return NULL;
-    /* jansson allocates with malloc (its default), so free() releases it. */
+    /* jansson allocates with ot__malloc (malloc), so free() releases it. */
     if (len)
         *len = strlen(s);
     return s;
@@ -333,9 +344,12 @@ int ot_from_json(ot_heap *h, const char *text, size_t len, ot_term *out, ot_pars
         return -EINVAL;
     }
     json_error_t je;
+    unsigned long failed = ot__alloc_failures_here();
     json_t *j = json_loadb(text ? text : "", len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
     if (!j) {
-        if (json_error_code(&je) == json_error_out_of_memory)
+        /* jansson's parser reports most allocation failures as a syntax
+         * error: its allocations come from ot__malloc, which counts them. */
+        if (json_error_code(&je) == json_error_out_of_memory || ot__alloc_failures_here() != failed)
             return -ENOMEM;
         if (err)
             *err = (ot_parse_error){je.position > 0 ? (size_t)je.position : 0, json_what(&je)};

@@ -154,10 +154,15 @@ struct ot_heap {
 void ot__heap_count_as(ot_heap *h, int cat);
 
 /* ot__heap_alloc: n words on h, 8-byte aligned, uninitialised. NULL if
- * memory runs out. Valid until h is freed or reset. */
+ * memory runs out, or if h is NULL: ot_proc_heap() is NULL when the
+ * process heap could not be allocated, and building on it then fails as
+ * any other allocation does (OT_NONE) instead of crashing. Valid until h
+ * is freed or reset. */
 uint64_t *ot__heap_alloc_slow(ot_heap *h, size_t n);
 static inline uint64_t *ot__heap_alloc(ot_heap *h, size_t n)
 {
+    if (__builtin_expect(!h, 0))
+        return NULL;
     if ((size_t)(h->end - h->top) >= n) {
         uint64_t *p = h->top;
         h->top += n;

@@ -53,10 +53,10 @@ static void rjob_unref(rjob *j)
 {
     if (atomic_fetch_sub(&j->refs, 1) == 1) {
         ot_heap_free(j->answer);
-        free(j->args_block);
+        ot__free(j->args_block);
         pthread_mutex_destroy(&j->m);
         pthread_cond_destroy(&j->cv);
-        free(j);
+        ot__free(j);
     }
 }
 
@@ -97,7 +97,7 @@ static int rcall(remote *r, ot_heap *h, const char *mod, const char *fun, ot_ter
         int rc = ot_erpc_call(h, r->node, ot_atom(mod), ot_atom(fun), args, REMOTE_TIMEOUT_MS, out);
         return rc > 0 ? -EPROTO : rc;
     }
-    rjob *j = calloc(1, sizeof *j);
+    rjob *j = ot__calloc(1, sizeof *j);
     if (!j)
         return -ENOMEM;
     j->node = r->node;
@@ -105,11 +105,11 @@ static int rcall(remote *r, ot_heap *h, const char *mod, const char *fun, ot_ter
     snprintf(j->fun, sizeof j->fun, "%s", fun);
     j->answer = ot_heap_new();
     size_t words = ot__copy_words(args);
-    j->args_block = words ? malloc(words * sizeof(uint64_t)) : NULL;
+    j->args_block = words ? ot__malloc(words * sizeof(uint64_t)) : NULL;
     if (!j->answer || (words && !j->args_block)) {
         ot_heap_free(j->answer);
-        free(j->args_block);
-        free(j);
+        ot__free(j->args_block);
+        ot__free(j);
         return -ENOMEM;
     }
     ot_heap fixed;
@@ -277,13 +277,13 @@ ot_dash_source *ot_dash_remote_source(ot_term node, bool otter_node)
 {
     if (!ot_is_atom(node))
         return NULL;
-    remote *r = calloc(1, sizeof *r);
+    remote *r = ot__calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->node = node;
     r->proxy = ot_spawn(proxy_main, NULL);
     if (r->proxy == OT_NONE) {
-        free(r);
+        ot__free(r);
         return NULL;
     }
     strcpy(r->kind, otter_node ? "otter" : "beam");
@@ -310,7 +310,7 @@ void ot_dash_remote_source_free(ot_dash_source *src)
         return;
     remote *r = src->ctx;
     ot_exit_signal(r->proxy, ot_atom("kill"));
-    free(r);
+    ot__free(r);
 }
 
 /* ---------------------------------------------------------------- which node, connecting */
