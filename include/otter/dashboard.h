@@ -196,7 +196,9 @@ typedef struct ot_dashboard_opts {
  * NULL) is the page's address, with ?token=... when a token is needed,
  * valid until ot_dashboard_stop; it is also printed on stderr unless
  * opts->quiet. opts may be NULL.
- * Returns 0, or -EALREADY (one is running), -EPERM (not inside a
+ * Returns 0, or -EALREADY (one is running: of several starts at once,
+ * from any threads or processes, exactly one returns 0 and the others
+ * -EALREADY), -EPERM (not inside a
  * process), -EINVAL (bad address, token or option), -ENOENT (the static
  * files were not found: the message on stderr says where it looked),
  * -EADDRINUSE, -ENOMEM, or another negative errno from the socket. */

@@ -899,20 +899,22 @@ void ot__runtime_last_exit(void)
         ot__sched_nudge(&rt->scheds[i]);
 }
 
-int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
+/* ot_run's steps, in order: configure and allocate the runtime, publish
+ * it, start the first process and the schedulers, wait for the first
+ * process's exit, stop everything. */
+
+/* Step 1: the runtime's settings from opts (and OTTER_SCHEDULERS), its
+ * schedulers, their stacks and the process table. On failure nothing is
+ * left allocated. */
+static int runtime_new(const ot_runtime_opts *opts, ot__runtime **out)
 {
-    static _Atomic int running;
-    if (atomic_exchange(&running, 1))
-        return -EBUSY;
     ot_runtime_opts o = {0};
     if (opts)
         o = *opts;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     ot__runtime *rt = ot__calloc(1, sizeof *rt);
-    if (!rt) {
-        atomic_store(&running, 0);
+    if (!rt)
         return -ENOMEM;
-    }
     /* OTTER_SCHEDULERS overrides the default, as erl's +S does. */
     const char *env = getenv("OTTER_SCHEDULERS");
     long from_env = env ? strtol(env, NULL, 10) : 0;
@@ -942,37 +944,55 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
             runtime_free(rt);
         else
             ot__free(rt);
-        atomic_store(&running, 0);
         return err;
     }
+    *out = rt;
+    return 0;
+}
+
+/* Step 2: the runtime becomes the process's one (ot__rt), with what every
+ * scheduler reads: the cycle calibration, the fault handlers, the
+ * registry. */
+static void runtime_publish(ot__runtime *rt)
+{
     ot__rt = rt;
     calibrate_cycles();
     steal_after_cycles = (uint64_t)(OT__STEAL_AFTER_NS / ns_per_cycle);
     install_fault_handlers();
     ot__registry_init();
-    ot_term first = ot__spawn_first(fn, arg);
-    if (first == OT_NONE)
-        err = -ENOMEM;
-    unsigned started = 0;
-    for (; !err && started < rt->nscheds; started++) {
-        if (pthread_create(&rt->scheds[started].thread, NULL, sched_main, &rt->scheds[started])) {
-            err = -EAGAIN;
-            break;
-        }
-    }
-    if (!err)
-        ot__watchdog_start(); /* without it, long slices are still seen when they end */
-    int status = 1;
-    if (!err) {
-        pthread_mutex_lock(&rt->done_lock);
-        while (atomic_load(&rt->first_status) < 0)
-            pthread_cond_wait(&rt->done_cond, &rt->done_lock);
-        status = atomic_load(&rt->first_status);
-        pthread_mutex_unlock(&rt->done_lock);
-    }
-    if (!err)
-        ot__watchdog_stop();
-    /* Stop everything that is left, then the schedulers. */
+}
+
+/* Step 3: the first process, then the scheduler threads and the
+ * watchdog. *started is how many threads run (to be joined), even on
+ * failure. */
+static int runtime_start(ot__runtime *rt, ot_proc_fn fn, void *arg, unsigned *started)
+{
+    *started = 0;
+    if (ot__spawn_first(fn, arg) == OT_NONE)
+        return -ENOMEM;
+    for (; *started < rt->nscheds; (*started)++)
+        if (pthread_create(&rt->scheds[*started].thread, NULL, sched_main, &rt->scheds[*started]))
+            return -EAGAIN;
+    ot__watchdog_start(); /* without it, long slices are still seen when they end */
+    return 0;
+}
+
+/* Step 4: waits for the first process to exit; its status. */
+static int runtime_wait_first(ot__runtime *rt)
+{
+    pthread_mutex_lock(&rt->done_lock);
+    while (atomic_load(&rt->first_status) < 0)
+        pthread_cond_wait(&rt->done_cond, &rt->done_lock);
+    int status = atomic_load(&rt->first_status);
+    pthread_mutex_unlock(&rt->done_lock);
+    ot__watchdog_stop();
+    return status;
+}
+
+/* Step 5: stops everything that is left, then the `started` schedulers,
+ * and frees the runtime. */
+static void runtime_stop(ot__runtime *rt, unsigned started)
+{
     atomic_store(&rt->stopping, true);
     ot__kill_all();
     ot__runtime_last_exit();
@@ -985,6 +1005,24 @@ int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
     ot__sig_depot_free();
     ot__rt = NULL;
     runtime_free(rt);
+}
+
+int ot_run(ot_proc_fn fn, void *arg, const ot_runtime_opts *opts)
+{
+    static _Atomic int running;
+    if (atomic_exchange(&running, 1))
+        return -EBUSY;
+    ot__runtime *rt;
+    int err = runtime_new(opts, &rt);
+    if (err) {
+        atomic_store(&running, 0);
+        return err;
+    }
+    runtime_publish(rt);
+    unsigned started;
+    err = runtime_start(rt, fn, arg, &started);
+    int status = err ? 1 : runtime_wait_first(rt);
+    runtime_stop(rt, started);
     atomic_store(&running, 0);
     return err ? err : status;
 }

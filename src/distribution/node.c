@@ -298,65 +298,87 @@ static ot_term spawn_named(ot_proc_fn fn, const char *name, const char *initial)
     return ot_spawn_opt(fn, NULL, &o);
 }
 
-int ot_node_start_opt(const ot_node_opts *opts)
+/* ot_node_start_opt's steps: the name, host and cookie checked into a
+ * node_config; the listening socket and the EPMD registration; the node
+ * published; its service processes spawned. */
+
+/* What the checks make of the options: the node's parts, as text. */
+typedef struct node_config {
+    bool long_names;
+    char alive[256];
+    char host[256];
+    char cookie[256];
+    ot_term name;                   /* the atom alive@host */
+    uint16_t port;                  /* to listen on (0: any) */
+    bool start_epmd;
+} node_config;
+
+/* Step 1: opts checked and completed (the default host and cookie). */
+static int node_config_make(const ot_node_opts *opts, node_config *c)
 {
-    if (!ot__proc_current())
-        return -EPERM;
-    if (!opts || !opts->name)
-        return -EINVAL;
-    if (atomic_load(&ot__self_node.alive))
-        return -EEXIST;
-    bool long_names = opts->names == OT_NODE_LONG;
+    c->long_names = opts->names == OT_NODE_LONG;
     const char *at = strchr(opts->name, '@');
     size_t alive_len = at ? (size_t)(at - opts->name) : strlen(opts->name);
     if (!valid_alive(opts->name, alive_len))
         return -EINVAL;
-    char host[256];
     if (at) {
-        snprintf(host, sizeof host, "%s", at + 1);
+        snprintf(c->host, sizeof c->host, "%s", at + 1);
     } else {
-        int rc = default_host(long_names, host, sizeof host);
+        int rc = default_host(c->long_names, c->host, sizeof c->host);
         if (rc)
             return rc;
     }
-    if (!valid_host(host) || (!long_names && strchr(host, '.')))
+    if (!valid_host(c->host) || (!c->long_names && strchr(c->host, '.')))
         return -EINVAL;
-    char cookie[256];
     if (opts->cookie) {
         if (!ot__cookie_valid(opts->cookie))
             return -EINVAL;
-        snprintf(cookie, sizeof cookie, "%s", opts->cookie);
+        snprintf(c->cookie, sizeof c->cookie, "%s", opts->cookie);
     } else {
-        int rc = ot__cookie_default(cookie, sizeof cookie);
+        int rc = ot__cookie_default(c->cookie, sizeof c->cookie);
         if (rc)
             return rc;
     }
     char full[512];
-    snprintf(full, sizeof full, "%.*s@%s", (int)alive_len, opts->name, host);
-    ot_term name = ot_atom(full);
-    if (name == OT_NONE)
+    snprintf(full, sizeof full, "%.*s@%s", (int)alive_len, opts->name, c->host);
+    c->name = ot_atom(full);
+    if (c->name == OT_NONE)
         return -EINVAL;
+    snprintf(c->alive, sizeof c->alive, "%.*s", (int)alive_len, opts->name);
+    c->port = opts->port;
+    c->start_epmd = !opts->no_epmd_daemon;
+    return 0;
+}
 
-    uint16_t port = 0;
-    int lfd = listen_on(opts->port, &port);
-    if (lfd < 0)
-        return lfd;
-    char alive[256];
-    snprintf(alive, sizeof alive, "%.*s", (int)alive_len, opts->name);
-    uint32_t creation = 0;
-    int efd = ot__epmd_register(alive, port, !opts->no_epmd_daemon, &creation);
-    if (efd < 0) {
-        ot__fd_close(lfd);
-        return efd;
+/* Step 2: the listening socket, and the name registered with EPMD (its
+ * connection, kept open while the node lives, and the creation it gave).
+ * On failure neither is left open. */
+static int node_listen(const node_config *c, int *lfd, int *efd, uint16_t *port, uint32_t *creation)
+{
+    *lfd = listen_on(c->port, port);
+    if (*lfd < 0)
+        return *lfd;
+    *creation = 0;
+    *efd = ot__epmd_register(c->alive, *port, c->start_epmd, creation);
+    if (*efd < 0) {
+        ot__fd_close(*lfd);
+        return *efd;
     }
+    return 0;
+}
 
+/* Step 3: the node record filled in, the local pids and refs named after
+ * it, the remote hooks and builtins in place, the node alive. */
+static void node_publish(const ot_node_opts *opts, const node_config *c, int lfd, int efd, uint16_t port,
+                         uint32_t creation)
+{
     pthread_mutex_lock(&ot__self_node.lock);
-    ot__self_node.name = name;
-    snprintf(ot__self_node.alive_name, sizeof ot__self_node.alive_name, "%s", alive);
-    snprintf(ot__self_node.host, sizeof ot__self_node.host, "%s", host);
-    ot__self_node.long_names = long_names;
+    ot__self_node.name = c->name;
+    snprintf(ot__self_node.alive_name, sizeof ot__self_node.alive_name, "%s", c->alive);
+    snprintf(ot__self_node.host, sizeof ot__self_node.host, "%s", c->host);
+    ot__self_node.long_names = c->long_names;
     ot__self_node.creation = creation;
-    snprintf(ot__self_node.cookie, sizeof ot__self_node.cookie, "%s", cookie);
+    snprintf(ot__self_node.cookie, sizeof ot__self_node.cookie, "%s", c->cookie);
     ot__self_node.epmd_fd = efd;
     ot__self_node.listen_fd = lfd;
     ot__self_node.port = port;
@@ -367,11 +389,16 @@ int ot_node_start_opt(const ot_node_opts *opts)
     pthread_mutex_unlock(&ot__self_node.lock);
 
     ot__set_local_creation(creation);
-    ot__set_local_node(name);
+    ot__set_local_node(c->name);
     ot__remote_hooks_set(&hooks);
     ot__rpc_builtins_register();
     atomic_store(&ot__self_node.alive, true);
+}
 
+/* Step 4: the acceptor, net_kernel, rex and the group leader. If one
+ * cannot be spawned the node stops again: -ENOMEM. */
+static int node_spawn_services(int lfd)
+{
     ot_spawn_opts ao = {.initial_call = "otter_dist:acceptor/1"};
     ot_term acc = ot_spawn_opt(acceptor_main, (void *)(intptr_t)lfd, &ao);
     ot_term nk = spawn_named(ot__net_kernel_main, "net_kernel", "net_kernel:init/1");
@@ -388,6 +415,28 @@ int ot_node_start_opt(const ot_node_opts *opts)
         return -ENOMEM;
     }
     return 0;
+}
+
+int ot_node_start_opt(const ot_node_opts *opts)
+{
+    if (!ot__proc_current())
+        return -EPERM;
+    if (!opts || !opts->name)
+        return -EINVAL;
+    if (atomic_load(&ot__self_node.alive))
+        return -EEXIST;
+    node_config c;
+    int rc = node_config_make(opts, &c);
+    if (rc)
+        return rc;
+    int lfd, efd;
+    uint16_t port = 0;
+    uint32_t creation;
+    rc = node_listen(&c, &lfd, &efd, &port, &creation);
+    if (rc)
+        return rc;
+    node_publish(opts, &c, lfd, efd, port, creation);
+    return node_spawn_services(lfd);
 }
 
 int ot_node_start(const char *name, ot_node_names names, const char *cookie)

@@ -242,136 +242,186 @@ static void answer(ot__dnode *d, ot_term ctl)
 }
 
 #define PROTO(text) do { *why = text; return -EBADMSG; } while (0)
+/* A signal that names a sender must name one of the peer's own pids. */
+#define FROM_PEER(op) do { if (!from_peer(d, m->from)) PROTO(op " from a pid of another node"); } while (0)
+
+/* One handler per operation that comes in: each returns 0, or -EBADMSG
+ * with *why saying what the peer got wrong. */
+
+static int in_reg_send(ot__dnode *d, ot__dmsg *m, const char **why)
+{
+    FROM_PEER("REG_SEND");
+    ot_term pid = ot_whereis(m->name);
+    if (pid != OT_NONE)
+        deliver(pid, m->msg);
+    return 0;
+}
+
+/* A link from the peer, or EXIT noproc back if the pid is not here. */
+static int in_link(ot__dnode *d, ot__dmsg *m, const char **why)
+{
+    FROM_PEER("LINK");
+    bool ok = false;
+    if (ot__is_lpid(m->to)) {
+        pthread_mutex_lock(&d->lock);
+        ok = ot__drel_add(d, OT__DREL_LINK, m->to, m->from, OT_NONE, OT_NONE);
+        pthread_mutex_unlock(&d->lock);
+        if (ok && !ot__send_signal(m->to, OT__SIG_LINK, m->from, OT_NONE, OT_NONE)) {
+            pthread_mutex_lock(&d->lock);
+            ot__drel_free(ot__drel_take(d, OT__DREL_LINK, m->to, m->from, OT_NONE));
+            pthread_mutex_unlock(&d->lock);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        uint64_t mem[16];
+        ot_heap h;
+        ot__heap_init_fixed(&h, mem, sizeof mem / sizeof mem[0]);
+        answer(d, ot_tuple(&h, 4, ot_int(&h, OT__DOP_EXIT), m->to, m->from, OT_ATOM(NOPROC)));
+        ot__heap_release_fixed(&h);
+    }
+    return 0;
+}
+
+static int in_unlink(ot__dnode *d, ot__dmsg *m, const char **why)
+{
+    FROM_PEER("UNLINK");
+    pthread_mutex_lock(&d->lock);
+    ot__drel_free(ot__drel_take(d, OT__DREL_LINK, m->to, m->from, OT_NONE));
+    pthread_mutex_unlock(&d->lock);
+    ot__send_signal(m->to, OT__SIG_UNLINK, m->from, OT_NONE, OT_NONE);
+    /* the acknowledgement goes before any other signal to the peer */
+    if (m->base == OT__DOP_UNLINK_ID) {
+        uint64_t mem[16];
+        ot_heap h;
+        ot__heap_init_fixed(&h, mem, sizeof mem / sizeof mem[0]);
+        answer(d, ot_tuple(&h, 4, ot_int(&h, OT__DOP_UNLINK_ID_ACK), m->id, m->to, m->from));
+        ot__heap_release_fixed(&h);
+    }
+    return 0;
+}
+
+static int in_exit(ot__dnode *d, ot__dmsg *m, const char **why)
+{
+    FROM_PEER("EXIT");
+    pthread_mutex_lock(&d->lock);
+    ot__drel_free(ot__drel_take(d, OT__DREL_LINK, m->to, m->from, OT_NONE));
+    pthread_mutex_unlock(&d->lock);
+    ot__send_signal(m->to, OT__SIG_EXIT_LINKED, m->from, OT_NONE, m->reason);
+    return 0;
+}
+
+static int in_exit2(ot__dnode *d, ot__dmsg *m, const char **why)
+{
+    FROM_PEER("EXIT2");
+    ot__send_signal(m->to, OT__SIG_EXIT, m->from, OT_NONE, m->reason);
+    return 0;
+}
+
+/* A monitor from the peer (of a pid or a registered name), or
+ * MONITOR_P_EXIT noproc back if there is no such process. */
+static int in_monitor(ot__dnode *d, ot__dmsg *m, const char **why)
+{
+    FROM_PEER("MONITOR_P");
+    ot_term name = ot_is_atom(m->to) ? m->to : OT_NONE;
+    ot_term pid = name != OT_NONE ? ot_whereis(name) : m->to;
+    bool ok = false;
+    if (pid != OT_NONE && ot__is_lpid(pid)) {
+        pthread_mutex_lock(&d->lock);
+        ok = ot__drel_add(d, OT__DREL_MON_IN, pid, m->from, m->ref, name);
+        pthread_mutex_unlock(&d->lock);
+        if (ok && !ot__send_signal(pid, OT__SIG_MONITOR, m->from, m->ref, OT_NONE)) {
+            pthread_mutex_lock(&d->lock);
+            ot__drel_free(ot__drel_take(d, OT__DREL_MON_IN, OT_NONE, OT_NONE, m->ref));
+            pthread_mutex_unlock(&d->lock);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        uint64_t mem[16];
+        ot_heap h;
+        ot__heap_init_fixed(&h, mem, sizeof mem / sizeof mem[0]);
+        answer(d, ot_tuple(&h, 5, ot_int(&h, OT__DOP_MONITOR_P_EXIT), m->to, m->from, m->ref,
+                           OT_ATOM(NOPROC)));
+        ot__heap_release_fixed(&h);
+    }
+    return 0;
+}
+
+static int in_demonitor(ot__dnode *d, ot__dmsg *m, const char **why)
+{
+    FROM_PEER("DEMONITOR_P");
+    pthread_mutex_lock(&d->lock);
+    ot__drel *r = ot__drel_take(d, OT__DREL_MON_IN, OT_NONE, OT_NONE, m->ref);
+    pthread_mutex_unlock(&d->lock);
+    if (r)
+        ot__send_signal(r->local, OT__SIG_DEMONITOR, m->from, m->ref, OT_NONE);
+    ot__drel_free(r);
+    return 0;
+}
+
+/* The DOWN of a monitor of ours (an erpc's, or a process's). */
+static int in_monitor_exit(ot__dnode *d, ot__dmsg *m, const char **why)
+{
+    if (ot_is_pid(m->from))
+        FROM_PEER("MONITOR_P_EXIT");
+    if (ot__rpc_monitor_exit(d, m))
+        return 0;
+    pthread_mutex_lock(&d->lock);
+    ot__drel *r = ot__drel_take(d, OT__DREL_MON_OUT, OT_NONE, OT_NONE, m->ref);
+    pthread_mutex_unlock(&d->lock);
+    if (r)
+        ot__send_signal(r->local, OT__SIG_DOWN, m->from, m->ref, m->reason);
+    ot__drel_free(r);
+    return 0;
+}
+
+static int in_spawn_request(ot__dnode *d, ot__dmsg *m, const char **why)
+{
+    FROM_PEER("SPAWN_REQUEST");
+    ot__rpc_spawn_request(d, m);
+    return 0;
+}
 
 int ot__dist_dispatch(ot__dnode *d, ot__dmsg *m, const char **why)
 {
-    uint64_t mem[16];
-    ot_heap h;
-    ot__heap_init_fixed(&h, mem, sizeof mem / sizeof mem[0]);
-    int rc = 0;
     switch (m->base) {
     case OT__DOP_SEND:
         deliver(m->to, m->msg);
-        break;
-    case OT__DOP_REG_SEND: {
-        if (!from_peer(d, m->from))
-            PROTO("REG_SEND from a pid of another node");
-        ot_term pid = ot_whereis(m->name);
-        if (pid != OT_NONE)
-            deliver(pid, m->msg);
-        break;
-    }
+        return 0;
+    case OT__DOP_REG_SEND:
+        return in_reg_send(d, m, why);
     case OT__DOP_ALIAS_SEND:
         /* otter makes no aliases (it does not announce DFLAG_ALIAS): a
          * message to one is dropped, as BEAM drops one to a dead alias. */
-        break;
-    case OT__DOP_LINK: {
-        if (!from_peer(d, m->from))
-            PROTO("LINK from a pid of another node");
-        bool ok = false;
-        if (ot__is_lpid(m->to)) {
-            pthread_mutex_lock(&d->lock);
-            ok = ot__drel_add(d, OT__DREL_LINK, m->to, m->from, OT_NONE, OT_NONE);
-            pthread_mutex_unlock(&d->lock);
-            if (ok && !ot__send_signal(m->to, OT__SIG_LINK, m->from, OT_NONE, OT_NONE)) {
-                pthread_mutex_lock(&d->lock);
-                ot__drel_free(ot__drel_take(d, OT__DREL_LINK, m->to, m->from, OT_NONE));
-                pthread_mutex_unlock(&d->lock);
-                ok = false;
-            }
-        }
-        if (!ok)
-            answer(d, ot_tuple(&h, 4, ot_int(&h, OT__DOP_EXIT), m->to, m->from, OT_ATOM(NOPROC)));
-        break;
-    }
+        return 0;
+    case OT__DOP_LINK:
+        return in_link(d, m, why);
     case OT__DOP_UNLINK:
     case OT__DOP_UNLINK_ID:
-        if (!from_peer(d, m->from))
-            PROTO("UNLINK from a pid of another node");
-        pthread_mutex_lock(&d->lock);
-        ot__drel_free(ot__drel_take(d, OT__DREL_LINK, m->to, m->from, OT_NONE));
-        pthread_mutex_unlock(&d->lock);
-        ot__send_signal(m->to, OT__SIG_UNLINK, m->from, OT_NONE, OT_NONE);
-        /* the acknowledgement goes before any other signal to the peer */
-        if (m->base == OT__DOP_UNLINK_ID)
-            answer(d, ot_tuple(&h, 4, ot_int(&h, OT__DOP_UNLINK_ID_ACK), m->id, m->to, m->from));
-        break;
+        return in_unlink(d, m, why);
     case OT__DOP_UNLINK_ID_ACK:
     case OT__DOP_GROUP_LEADER:
-        break;
+        return 0;
     case OT__DOP_EXIT:
-        if (!from_peer(d, m->from))
-            PROTO("EXIT from a pid of another node");
-        pthread_mutex_lock(&d->lock);
-        ot__drel_free(ot__drel_take(d, OT__DREL_LINK, m->to, m->from, OT_NONE));
-        pthread_mutex_unlock(&d->lock);
-        ot__send_signal(m->to, OT__SIG_EXIT_LINKED, m->from, OT_NONE, m->reason);
-        break;
+        return in_exit(d, m, why);
     case OT__DOP_EXIT2:
-        if (!from_peer(d, m->from))
-            PROTO("EXIT2 from a pid of another node");
-        ot__send_signal(m->to, OT__SIG_EXIT, m->from, OT_NONE, m->reason);
-        break;
-    case OT__DOP_MONITOR_P: {
-        if (!from_peer(d, m->from))
-            PROTO("MONITOR_P from a pid of another node");
-        ot_term name = ot_is_atom(m->to) ? m->to : OT_NONE;
-        ot_term pid = name != OT_NONE ? ot_whereis(name) : m->to;
-        bool ok = false;
-        if (pid != OT_NONE && ot__is_lpid(pid)) {
-            pthread_mutex_lock(&d->lock);
-            ok = ot__drel_add(d, OT__DREL_MON_IN, pid, m->from, m->ref, name);
-            pthread_mutex_unlock(&d->lock);
-            if (ok && !ot__send_signal(pid, OT__SIG_MONITOR, m->from, m->ref, OT_NONE)) {
-                pthread_mutex_lock(&d->lock);
-                ot__drel_free(ot__drel_take(d, OT__DREL_MON_IN, OT_NONE, OT_NONE, m->ref));
-                pthread_mutex_unlock(&d->lock);
-                ok = false;
-            }
-        }
-        if (!ok)
-            answer(d, ot_tuple(&h, 5, ot_int(&h, OT__DOP_MONITOR_P_EXIT), m->to, m->from, m->ref,
-                               OT_ATOM(NOPROC)));
-        break;
-    }
-    case OT__DOP_DEMONITOR_P: {
-        if (!from_peer(d, m->from))
-            PROTO("DEMONITOR_P from a pid of another node");
-        pthread_mutex_lock(&d->lock);
-        ot__drel *r = ot__drel_take(d, OT__DREL_MON_IN, OT_NONE, OT_NONE, m->ref);
-        pthread_mutex_unlock(&d->lock);
-        if (r)
-            ot__send_signal(r->local, OT__SIG_DEMONITOR, m->from, m->ref, OT_NONE);
-        ot__drel_free(r);
-        break;
-    }
-    case OT__DOP_MONITOR_P_EXIT: {
-        if (ot_is_pid(m->from) && !from_peer(d, m->from))
-            PROTO("MONITOR_P_EXIT from a pid of another node");
-        if (ot__rpc_monitor_exit(d, m))
-            break;
-        pthread_mutex_lock(&d->lock);
-        ot__drel *r = ot__drel_take(d, OT__DREL_MON_OUT, OT_NONE, OT_NONE, m->ref);
-        pthread_mutex_unlock(&d->lock);
-        if (r)
-            ot__send_signal(r->local, OT__SIG_DOWN, m->from, m->ref, m->reason);
-        ot__drel_free(r);
-        break;
-    }
+        return in_exit2(d, m, why);
+    case OT__DOP_MONITOR_P:
+        return in_monitor(d, m, why);
+    case OT__DOP_DEMONITOR_P:
+        return in_demonitor(d, m, why);
+    case OT__DOP_MONITOR_P_EXIT:
+        return in_monitor_exit(d, m, why);
     case OT__DOP_SPAWN_REQUEST:
-        if (!from_peer(d, m->from))
-            PROTO("SPAWN_REQUEST from a pid of another node");
-        ot__rpc_spawn_request(d, m);
-        break;
+        return in_spawn_request(d, m, why);
     case OT__DOP_SPAWN_REPLY:
         ot__rpc_spawn_reply(d, m);
-        break;
+        return 0;
     default:
         *why = "unknown operation";
-        rc = -ENOTSUP;
+        return -ENOTSUP;
     }
-    ot__heap_release_fixed(&h);
-    return rc;
 }
 
 /* ---------------------------------------------------------------- lost */

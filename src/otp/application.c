@@ -84,16 +84,6 @@ static bool is_exit_from(ot_term m, void *ctx)
            && ot_tuple_get(m, 1) == pid;
 }
 
-struct down_wait {
-    ot_term ref;
-};
-
-static bool is_down(ot_term m, void *ctx)
-{
-    struct down_wait *w = ctx;
-    return ot_is_tuple(m) && ot_tuple_arity(m) == 5 && ot_tuple_get(m, 0) == OT_ATOM(DOWN)
-           && ot_equal(ot_tuple_get(m, 1), w->ref);
-}
 
 /* ---------------------------------------------------------------- loaded definitions */
 
@@ -177,11 +167,11 @@ static void stop_linked(ot_term keep)
         ot_term ref = ot_monitor(h, pid);
         ot_unlink(pid);
         ot_exit_signal(pid, OT_ATOM(SHUTDOWN));
-        struct down_wait w = {ref};
-        ot_msg *m = ot_receive_if(is_down, &w, 5000);
+        ot__await w = {OT_NONE, ref, false};
+        ot_msg *m = ot_receive_if(ot__await_pred, &w, 5000);
         if (!m) {
             ot_exit_signal(pid, OT_ATOM(KILL));
-            m = ot_receive_if(is_down, &w, OT_INFINITY);
+            m = ot_receive_if(ot__await_pred, &w, OT_INFINITY);
         }
         ot_msg_free(m);
         ot_msg_free(ot_receive_if(is_exit_from, &pid, 0));
@@ -722,27 +712,6 @@ int ot_application_get_master(ot_term app, ot_term *master)
     return set_out(master, 0, r);
 }
 
-struct tag_wait {
-    ot_term tag, mref;
-    bool down;
-};
-
-static bool is_tag_reply(ot_term m, void *ctx)
-{
-    struct tag_wait *w = ctx;
-    if (!ot_is_tuple(m))
-        return false;
-    if (ot_tuple_arity(m) == 2 && ot_equal(ot_tuple_get(m, 0), w->tag)) {
-        w->down = false;
-        return true;
-    }
-    if (ot_tuple_arity(m) == 5 && ot_tuple_get(m, 0) == OT_ATOM(DOWN) && ot_equal(ot_tuple_get(m, 1), w->mref)) {
-        w->down = true;
-        return true;
-    }
-    return false;
-}
-
 int ot_application_get_child(ot_heap *h, ot_term master, ot_term *result)
 {
     atoms();
@@ -755,10 +724,10 @@ int ot_application_get_child(ot_heap *h, ot_term master, ot_term *result)
     uint64_t mem[64];
     ot_heap local;
     ot__heap_init_fixed(&local, mem, 64);
-    struct tag_wait w = {ot_make_ref(&local), OT_NONE, false};
+    ot__await w = {ot_make_ref(&local), OT_NONE, false};
     w.mref = ot_monitor(&local, master);
     ot_send(master, ot_tuple(&local, 3, A.get_child, w.tag, ot_self()));
-    ot_msg *m = ot_receive_if(is_tag_reply, &w, OT_INFINITY);
+    ot_msg *m = ot_receive_if(ot__await_pred, &w, OT_INFINITY);
     int rc = 0;
     ot_term r;
     if (w.down) {

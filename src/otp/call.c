@@ -51,46 +51,78 @@ const ot__otp_atoms *ot__otp_atoms_get(void)
 
 /* ---------------------------------------------------------------- call */
 
-/* What the caller waits for: {Tag, Reply}, or the DOWN of its monitor. */
-struct awaiting {
-    ot_term tag;
-    bool down;
-};
+/* ---------------------------------------------------------------- reply or DOWN */
 
 /* Is t the reference `ref`? Both are local references in practice, whose
- * boxes are canonical: compared word by word before the general order. */
+ * boxes are canonical: compared word by word first, then by the general
+ * order (ot_equal) for any other pair of references. */
 static bool same_ref(ot_term t, ot_term ref)
 {
     if (t == ref)
         return true;
-    if (!ot__is_boxed(t) || ot__box_kind(t) != OT__B_REF)
+    if (!ot__is_boxed(t) || ot__box_kind(t) != OT__B_REF || !ot__is_boxed(ref) || ot__box_kind(ref) != OT__B_REF)
         return false;
     const uint64_t *a = ot__box_ptr(t), *b = ot__box_ptr(ref);
-    if (a[0] != b[0])
+    if (a[0] == b[0]) {
+        size_t n = 3 + (ot__hdr_size(a[0]) + 1) / 2;
+        size_t i = 1;
+        while (i < n && a[i] == b[i])
+            i++;
+        if (i == n)
+            return true;
+    }
+    return ot_equal(t, ref);
+}
+
+ot__awaited ot__await_shape(ot_term msg, ot_term *ref)
+{
+    if (!ot_is_tuple(msg))
+        return OT__AWAIT_NO;
+    size_t n = ot_tuple_arity(msg);
+    ot_term r;
+    ot__awaited k;
+    if (n == 2) {
+        r = ot_tuple_get(msg, 0);
+        k = OT__AWAIT_REPLY;
+    } else if (n == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN)) {
+        r = ot_tuple_get(msg, 1);
+        k = OT__AWAIT_DOWN;
+    } else {
+        return OT__AWAIT_NO;
+    }
+    if (!ot__is_boxed(r) || ot__box_kind(r) != OT__B_REF)
+        return OT__AWAIT_NO;
+    *ref = r;
+    return k;
+}
+
+bool ot__ref_eq(ot_term t, ot_term ref)
+{
+    return ref != OT_NONE && same_ref(t, ref);
+}
+
+ot__awaited ot__reply_or_down(ot_term msg, ot_term tag, ot_term mref)
+{
+    ot_term r;
+    ot__awaited k = ot__await_shape(msg, &r);
+    if (k == OT__AWAIT_REPLY && ot__ref_eq(r, tag))
+        return k;
+    if (k == OT__AWAIT_DOWN && ot__ref_eq(r, mref))
+        return k;
+    return OT__AWAIT_NO;
+}
+
+bool ot__await_pred(ot_term msg, void *await)
+{
+    ot__await *w = await;
+    ot__awaited k = ot__reply_or_down(msg, w->tag, w->mref);
+    if (k == OT__AWAIT_NO)
         return false;
-    size_t n = 3 + (ot__hdr_size(a[0]) + 1) / 2;
-    for (size_t i = 1; i < n; i++)
-        if (a[i] != b[i])
-            return false;
+    w->down = k == OT__AWAIT_DOWN;
     return true;
 }
 
-static bool reply_or_down(ot_term msg, void *ctx)
-{
-    struct awaiting *w = ctx;
-    if (!ot_is_tuple(msg))
-        return false;
-    size_t n = ot_tuple_arity(msg);
-    if (n == 2 && same_ref(ot_tuple_get(msg, 0), w->tag)) {
-        w->down = false;
-        return true;
-    }
-    if (n == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN) && same_ref(ot_tuple_get(msg, 1), w->tag)) {
-        w->down = true;
-        return true;
-    }
-    return false;
-}
+/* ---------------------------------------------------------------- call */
 
 static int fail(ot_term *result, int err, ot_term reason)
 {
@@ -139,8 +171,8 @@ int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int6
     /* A dead server: the monitor has already delivered DOWN noproc, and
      * the receive below takes it. */
 
-    struct awaiting w = {tag, false};
-    ot_msg *m = ot_receive_if(reply_or_down, &w, timeout_ms);
+    ot__await w = {tag, tag, false};
+    ot_msg *m = ot_receive_if(ot__await_pred, &w, timeout_ms);
     if (!m) {
         ot_demonitor(tag, true);
         ot__heap_release_fixed(&local);

@@ -5,7 +5,8 @@
  * application reports go to (supervisor, application).
  *
  * Files, by job:
- *   call.c         the call protocol (gen:call's messages)
+ *   call.c         the call protocol (gen:call's messages) and the wait
+ *                  for a reply or a DOWN that every behaviour's call uses
  *   server.c       gen_server; agent.c, task.c: Agent and Task
  *   supervisor.c   supervisors and the start-function table
  *   application.c  loaded definitions, the controller, the masters
@@ -40,6 +41,31 @@ const ot__otp_atoms *ot__otp_atoms_get(void);
  * does for sys's {system, From, Request}. Same results as ot_call. */
 int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int64_t timeout_ms,
                 ot_term *result);
+
+/* ---- waiting for a reply or a DOWN (call.c): what every call-like wait
+ * of the behaviours takes, gen:call's receive. A reply is {Tag, Reply},
+ * a DOWN {'DOWN', Mref, Type, Object, Info}; Tag and Mref are references
+ * (one reference may be both, as in a call). */
+typedef enum ot__awaited { OT__AWAIT_NO, OT__AWAIT_REPLY, OT__AWAIT_DOWN } ot__awaited;
+
+/* ot__await_shape: is msg shaped as a reply or a DOWN (with a reference
+ * where the reference goes)? If so, that reference in *ref. Lets a wait
+ * on many references look the message up once. */
+ot__awaited ot__await_shape(ot_term msg, ot_term *ref);
+/* ot__ref_eq: is t the reference ref (OT_NONE: never)? Word by word for
+ * the common (local) case, else the general order. */
+bool ot__ref_eq(ot_term t, ot_term ref);
+/* ot__reply_or_down: msg as the reply tagged `tag` or the DOWN of the
+ * monitor `mref`; either may be OT_NONE to wait for the other only. */
+ot__awaited ot__reply_or_down(ot_term msg, ot_term tag, ot_term mref);
+
+/* The same as an ot_receive_if predicate: takes what ot__reply_or_down
+ * accepts for (tag, mref), and says in `down` which one it was. */
+typedef struct ot__await {
+    ot_term tag, mref;
+    bool down;
+} ot__await;
+bool ot__await_pred(ot_term msg, void *await);
 
 /* ot__term_block_new: a copy of t in one new malloc'd block of exactly
  * its size (*block NULL when t is immediate); OT_NONE if memory runs out.

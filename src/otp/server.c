@@ -321,7 +321,7 @@ static void srv_boot(void *arg)
 
 /* What the starter waits for: the server's ack or nack. */
 struct start_wait {
-    ot_term pid, ref;
+    ot_term pid;
     bool ack;
 };
 
@@ -333,19 +333,6 @@ static bool start_reply(ot_term msg, void *ctx)
     ot_term tag = ot_tuple_get(msg, 0);
     w->ack = tag == OT__A->ack;
     return w->ack || tag == OT__A->nack;
-}
-
-static bool down_of(ot_term msg, void *ctx)
-{
-    struct start_wait *w = ctx;
-    return ot_is_tuple(msg) && ot_tuple_arity(msg) == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN) &&
-           ot_equal(ot_tuple_get(msg, 1), w->ref);
-}
-
-static bool reply_of(ot_term msg, void *ctx)
-{
-    struct start_wait *w = ctx;
-    return ot_is_tuple(msg) && ot_tuple_arity(msg) == 2 && ot_equal(ot_tuple_get(msg, 0), w->ref);
 }
 
 static bool exit_of(ot_term msg, void *ctx)
@@ -415,7 +402,7 @@ int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
         return start_fail(result, -EAGAIN, a->system_limit);
     }
 
-    struct start_wait w = {pid, OT_NONE, false};
+    struct start_wait w = {pid, false};
     int64_t timeout = o.timeout_ms > 0 ? o.timeout_ms : OT_INFINITY;
     ot_msg *m = ot_receive_if(start_reply, &w, timeout);
     if (!m) {
@@ -430,9 +417,9 @@ int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
             uint64_t mem[16];
             ot_heap local;
             ot__heap_init_fixed(&local, mem, 16);
-            w.ref = ot_monitor(&local, pid);
-            if (w.ref != OT_NONE)
-                ot_msg_free(ot_receive_if(down_of, &w, OT_INFINITY));
+            ot__await dw = {OT_NONE, ot_monitor(&local, pid), false};
+            if (dw.mref != OT_NONE)
+                ot_msg_free(ot_receive_if(ot__await_pred, &dw, OT_INFINITY));
             ot__heap_release_fixed(&local);
         }
         flush_exit(&w, o.link);
@@ -468,8 +455,8 @@ int ot_server_stop(ot_heap *h, ot_term server, ot_term reason, int64_t timeout_m
     uint64_t mem[48];
     ot_heap local;
     ot__heap_init_fixed(&local, mem, sizeof mem / sizeof mem[0]);
-    struct start_wait w = {OT_NONE, ot_monitor(&local, server), false};
-    if (w.ref == OT_NONE) {
+    ot__await w = {OT_NONE, ot_monitor(&local, server), false};
+    if (w.mref == OT_NONE) {
         ot__heap_release_fixed(&local);
         return start_fail(result, -ENOMEM, a->system_limit);
     }
@@ -482,19 +469,19 @@ int ot_server_stop(ot_heap *h, ot_term server, ot_term reason, int64_t timeout_m
                    ot_tuple(&local, 2, a->terminate, reason));
     int rc = msg == OT_NONE ? -ENOMEM : ot_send(server, msg);
     if (rc != 0 && rc != -ENOENT) {
-        ot_demonitor(w.ref, true);
+        ot_demonitor(w.mref, true);
         ot__heap_release_fixed(&local);
         return start_fail(result, rc, rc == -ENOMEM ? a->system_limit : OT_ATOM(BADARG));
     }
-    ot_msg *m = ot_receive_if(down_of, &w, timeout_ms);
+    ot_msg *m = ot_receive_if(ot__await_pred, &w, timeout_ms);
     if (!m) {
-        ot_demonitor(w.ref, true);
+        ot_demonitor(w.mref, true);
         ot__heap_release_fixed(&local);
         return start_fail(result, -ETIMEDOUT, OT_ATOM(TIMEOUT));
     }
     /* The server's `ok` ({Tag, ok}) came before its DOWN: drop it. */
-    struct start_wait tw = {OT_NONE, tag, false};
-    ot_msg_free(ot_receive_if(reply_of, &tw, 0));
+    ot__await tw = {tag, OT_NONE, false};
+    ot_msg_free(ot_receive_if(ot__await_pred, &tw, 0));
     ot_term why = ot_tuple_get(ot_msg_term(m), 4);
     if (why == OT_ATOM(NOPROC))
         rc = -ESRCH;

@@ -599,16 +599,6 @@ static int kid_start(sup *s, kid *k, ot_term *why, ot_term *info)
     return 1;
 }
 
-struct down_wait {
-    ot_term ref;
-};
-
-static bool is_down(ot_term m, void *ctx)
-{
-    struct down_wait *w = ctx;
-    return ot_is_tuple(m) && ot_tuple_arity(m) == 5 && ot_tuple_get(m, 0) == OT_ATOM(DOWN)
-           && ot_equal(ot_tuple_get(m, 1), w->ref);
-}
 
 static bool is_exit_from(ot_term m, void *ctx)
 {
@@ -622,8 +612,8 @@ static bool is_exit_from(ot_term m, void *ctx)
  * OT_NONE on timeout. */
 static ot_term wait_down(ot_term ref, int64_t timeout)
 {
-    struct down_wait w = {ref};
-    ot_msg *m = ot_receive_if(is_down, &w, timeout);
+    ot__await w = {OT_NONE, ref, false};
+    ot_msg *m = ot_receive_if(ot__await_pred, &w, timeout);
     if (!m)
         return OT_NONE;
     ot_term r = ot_tuple_get(ot_msg_term(m), 4);
@@ -1037,27 +1027,6 @@ static int fail_with(ot_term *result, int rc, ot_term why)
     return rc;
 }
 
-struct ack_wait {
-    ot_term tag, mref;
-    bool down;
-};
-
-static bool is_ack(ot_term m, void *ctx)
-{
-    struct ack_wait *w = ctx;
-    if (!ot_is_tuple(m))
-        return false;
-    if (ot_tuple_arity(m) == 2 && ot_equal(ot_tuple_get(m, 0), w->tag)) {
-        w->down = false;
-        return true;
-    }
-    if (ot_tuple_arity(m) == 5 && ot_tuple_get(m, 0) == OT_ATOM(DOWN) && ot_equal(ot_tuple_get(m, 1), w->mref)) {
-        w->down = true;
-        return true;
-    }
-    return false;
-}
-
 int ot_supervisor_start_link(const ot_sup_opts *opts, const ot_child_spec *specs, size_t n,
                              ot_heap *h, ot_term *result)
 {
@@ -1117,8 +1086,8 @@ int ot_supervisor_start_link(const ot_sup_opts *opts, const ot_child_spec *specs
         return fail_with(result, -ENOMEM, A.system_limit);
     }
     ot_term mref = ot_monitor(&local, pid);
-    struct ack_wait w = {tag, mref, false};
-    ot_msg *m = ot_receive_if(is_ack, &w, OT_INFINITY);
+    ot__await w = {tag, mref, false};
+    ot_msg *m = ot_receive_if(ot__await_pred, &w, OT_INFINITY);
     ot_term answer = ot_tuple_get(ot_msg_term(m), w.down ? 4 : 1);
     int rc = 0;
     ot_term r = pid;
@@ -1245,8 +1214,8 @@ int ot_supervisor_stop(ot_term sup, ot_term reason, int64_t timeout_ms)
     int rc = msg == OT_NONE ? -ENOMEM : 0;
     if (rc == 0)
         ot_send(sup, msg);
-    struct down_wait w = {ref};
-    ot_msg *m = rc == 0 ? ot_receive_if(is_down, &w, timeout_ms) : NULL;
+    ot__await w = {OT_NONE, ref, false};
+    ot_msg *m = rc == 0 ? ot_receive_if(ot__await_pred, &w, timeout_ms) : NULL;
     if (rc == 0 && !m) {
         ot_demonitor(ref, true);
         rc = -ETIMEDOUT;

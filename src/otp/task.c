@@ -166,41 +166,20 @@ typedef struct waiting {
 static bool reply_or_down(ot_term msg, void *ctx)
 {
     waiting *w = ctx;
-    if (!ot_is_tuple(msg))
-        return false;
-    size_t a = ot_tuple_arity(msg);
     ot_term ref;
-    if (a == 2)
-        ref = ot_tuple_get(msg, 0);
-    else if (a == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN))
-        ref = ot_tuple_get(msg, 1);
-    else
-        return false;
-    if (!ot_is_ref(ref))
+    ot__awaited k = ot__await_shape(msg, &ref);
+    if (k == OT__AWAIT_NO)
         return false;
     for (size_t i = 0; i < w->n; i++) {
         ot_term r;
         memcpy(&r, w->base + i * w->stride, sizeof r);
-        if (r != OT_NONE && ot_equal(r, ref)) {
+        if (ot__ref_eq(ref, r)) {
             w->which = i;
-            w->down = a == 5;
+            w->down = k == OT__AWAIT_DOWN;
             return true;
         }
     }
     return false;
-}
-
-static bool reply_of(ot_term msg, void *ctx)
-{
-    ot_term ref = *(ot_term *)ctx;
-    return ot_is_tuple(msg) && ot_tuple_arity(msg) == 2 && ot_equal(ot_tuple_get(msg, 0), ref);
-}
-
-static bool down_of(ot_term msg, void *ctx)
-{
-    ot_term ref = *(ot_term *)ctx;
-    return ot_is_tuple(msg) && ot_tuple_arity(msg) == 5 && ot_tuple_get(msg, 0) == OT_ATOM(DOWN) &&
-           ot_equal(ot_tuple_get(msg, 1), ref);
 }
 
 /* Ends a task for good: unlink, exit signal `how`, its DOWN awaited, and
@@ -211,16 +190,18 @@ static ot_msg *task_end(ot_term pid, ot_term ref, ot_term how, int64_t grace_ms,
 {
     ot_unlink(pid);
     ot_exit_signal(pid, how);
-    ot_msg *down = ot_receive_if(down_of, &ref, grace_ms);
+    ot__await dw = {OT_NONE, ref, false};
+    ot_msg *down = ot_receive_if(ot__await_pred, &dw, grace_ms);
     if (!down) {
         ot_exit_signal(pid, OT_ATOM(KILL));
-        down = ot_receive_if(down_of, &ref, OT_INFINITY);
+        down = ot_receive_if(ot__await_pred, &dw, OT_INFINITY);
     }
     if (reason)
         *reason = h ? ot_copy(h, ot_tuple_get(ot_msg_term(down), 4)) : OT_NONE;
     ot_msg_free(down);
     /* Its messages to us came before its DOWN: the reply is here if any. */
-    return ot_receive_if(reply_of, &ref, 0);
+    ot__await rw = {ref, OT_NONE, false};
+    return ot_receive_if(ot__await_pred, &rw, 0);
 }
 
 static int task_check(ot_task *task, ot_term *result)

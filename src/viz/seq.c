@@ -419,6 +419,160 @@ static bool draw_event(seq *s, const ev *e, ot__strbuf *decl, ot__strbuf *lines,
     return true;
 }
 
+/* ot_mermaid_seq's steps: the options, the trace's events read and
+ * ordered, the events drawn within the budget, the "N more events" note,
+ * the text put together. */
+
+/* The budget of one diagram: events drawn at most, bytes at most. */
+typedef struct seq_budget {
+    size_t max_events, max_bytes;
+} seq_budget;
+
+/* Step 1: the options, with their defaults. */
+static seq_budget seq_config(seq *s, const ot_seq_opts *opts)
+{
+    s->flags = opts ? opts->flags : 0;
+    s->limit = opts && opts->print_limit ? opts->print_limit : 10;
+    s->max_label = opts && opts->max_label ? opts->max_label : 120;
+    return (seq_budget){opts && opts->max_events ? opts->max_events : 1000,
+                        opts && opts->max_bytes ? opts->max_bytes : 45000};
+}
+
+/* Step 2: the events list, from a bare list or a trace map (with its
+ * :self and :processes); a negative errno with err filled if malformed. */
+static int seq_events(seq *s, ot_term trace, ot_term *events, ssize_t *n)
+{
+    *events = trace;
+    if (ot_is_map(trace)) {
+        *events = ot__viz_get(trace, "events");
+        s->self = ot__viz_get(trace, "self");
+        if (ot__viz_absent(s->self))
+            s->self = OT_NONE;
+        s->processes = ot__viz_get(trace, "processes");
+        if (s->processes != OT_NONE && !ot_is_map(s->processes))
+            return fail(s, SIZE_MAX, ":processes is not a map of pid => %{name, label}");
+        if (*events == OT_NONE)
+            return fail(s, SIZE_MAX, "the trace map has no :events list");
+    }
+    *n = ot_list_length(*events);
+    if (*n < 0)
+        return fail(s, SIZE_MAX, "the events are not a proper list");
+    return 0;
+}
+
+/* Step 3: the events read, those the options keep, in time order when
+ * every one has a time. *evs is malloc'd (the caller frees it). */
+static int seq_collect(seq *s, ot_term events, ssize_t n, ev **evs_out, size_t *kept_out)
+{
+    ev *evs = ot__malloc(((size_t)n + 1) * sizeof *evs);
+    if (!evs)
+        return -ENOMEM;
+    size_t kept = 0;
+    bool all_timed = true;
+    size_t pos = 0;
+    for (ot_term l = events; l != OT_NIL; l = ot_tl(l), pos++) {
+        ev e;
+        int rc = read_event(s, ot_hd(l), pos, &e);
+        if (rc < 0) {
+            ot__free(evs);
+            return rc;
+        }
+        if (!keep(s, &e))
+            continue;
+        if (e.time == INT64_MIN)
+            all_timed = false;
+        evs[kept++] = e;
+    }
+    if (all_timed)
+        qsort(evs, kept, sizeof *evs, cmp_ev);
+    *evs_out = evs;
+    *kept_out = kept;
+    return 0;
+}
+
+/* Step 4: participants and messages into s->part_lines and s->msg_lines,
+ * event by event while the budget lasts (`used` bytes are taken by the
+ * header). Returns how many kept events were not drawn; *failed if
+ * memory ran out. */
+static size_t seq_draw(seq *s, const ev *evs, size_t kept, seq_budget b, size_t used, bool *failed)
+{
+    const size_t note_room = 64;   /* "Note over 0,N: … N more events\n" */
+    size_t drawn = 0;
+    ot__strbuf decl = {0}, lines = {0};
+    size_t i;
+    for (i = 0; i < kept; i++) {
+        if (drawn == b.max_events)
+            break;
+        size_t pending = 0, idx = 0;
+        after post;
+        decl.len = 0;
+        lines.len = 0;
+        if (!draw_event(s, &evs[i], &decl, &lines, &pending, &idx, &post)) {
+            continue;
+        }
+        if (post == AFTER_ACTIVATE) {
+            if (!s->active[idx])
+                ot__sb_printf(&lines, "activate %zu\n", idx);
+        } else if (post == AFTER_DEACTIVATE && evs[i].to != OT_NONE) {
+            if (s->active[idx])
+                ot__sb_printf(&lines, "deactivate %zu\n", idx);
+        }
+        if (decl.failed || lines.failed)
+            break;
+        if (used + decl.len + lines.len + note_room > b.max_bytes && drawn > 0) {
+            s->nparts -= pending;   /* this event does not fit: drawing stops here */
+            break;
+        }
+        if (post == AFTER_ACTIVATE)
+            s->active[idx] = true;
+        else if (post == AFTER_DEACTIVATE)
+            s->active[idx] = false;
+        ot__sb_put(&s->part_lines, decl.data ? decl.data : "", decl.len);
+        ot__sb_put(&s->msg_lines, lines.data ? lines.data : "", lines.len);
+        used += decl.len + lines.len;
+        drawn++;
+    }
+    *failed = decl.failed || lines.failed;
+    ot__sb_free(&decl);
+    ot__sb_free(&lines);
+    return kept - i;
+}
+
+/* Step 5: the note that says how many events were left out. */
+static void seq_note_rest(seq *s, size_t rest)
+{
+    if (s->nparts == 0)
+        ot__sb_puts(&s->part_lines, "participant 0 AS …;\n"), s->nparts = 1;
+    if (s->nparts == 1)
+        ot__sb_printf(&s->msg_lines, "Note over 0: … %zu more event%s\n", rest, rest == 1 ? "" : "s");
+    else
+        ot__sb_printf(&s->msg_lines, "Note over 0,%zu: … %zu more event%s\n", s->nparts - 1, rest,
+                      rest == 1 ? "" : "s");
+}
+
+/* Step 6: header, participants and messages as one text in *out; frees
+ * what the drawing kept in s. Its length, or -ENOMEM. */
+static ssize_t seq_finish(seq *s, ot__strbuf *head, bool failed, char **out)
+{
+    ot__sb_put(head, s->part_lines.data ? s->part_lines.data : "", s->part_lines.len);
+    ot__sb_put(head, s->msg_lines.data ? s->msg_lines.data : "", s->msg_lines.len);
+    failed = failed || s->part_lines.failed || s->msg_lines.failed;
+    ot__sb_free(&s->part_lines);
+    ot__sb_free(&s->msg_lines);
+    ot__free(s->parts);
+    ot__free(s->slots);
+    ot__free(s->active);
+    ot__free(s->calls);
+    size_t len;
+    char *text = ot__sb_take(head, &len);
+    if (failed || !text) {
+        ot__free(text);
+        return -ENOMEM;
+    }
+    *out = text;
+    return (ssize_t)len;
+}
+
 ssize_t ot_mermaid_seq(ot_term trace, const ot_seq_opts *opts, char **out,
                        ot_mermaid_error *err)
 {
@@ -430,122 +584,26 @@ ssize_t ot_mermaid_seq(ot_term trace, const ot_seq_opts *opts, char **out,
     if (!out)
         return fail(&s, SIZE_MAX, "no place for the text (out is NULL)");
     *out = NULL;
-    s.flags = opts ? opts->flags : 0;
-    s.limit = opts && opts->print_limit ? opts->print_limit : 10;
-    s.max_label = opts && opts->max_label ? opts->max_label : 120;
-    size_t max_events = opts && opts->max_events ? opts->max_events : 1000;
-    size_t max_bytes = opts && opts->max_bytes ? opts->max_bytes : 45000;
+    seq_budget b = seq_config(&s, opts);
+    ot_term events;
+    ssize_t n;
+    int rc = seq_events(&s, trace, &events, &n);
+    if (rc < 0)
+        return rc;
+    ev *evs;
+    size_t kept;
+    rc = seq_collect(&s, events, n, &evs, &kept);
+    if (rc < 0)
+        return rc;
 
-    ot_term events = trace;
-    if (ot_is_map(trace)) {
-        events = ot__viz_get(trace, "events");
-        s.self = ot__viz_get(trace, "self");
-        if (ot__viz_absent(s.self))
-            s.self = OT_NONE;
-        s.processes = ot__viz_get(trace, "processes");
-        if (s.processes != OT_NONE && !ot_is_map(s.processes))
-            return fail(&s, SIZE_MAX, ":processes is not a map of pid => %{name, label}");
-        if (events == OT_NONE)
-            return fail(&s, SIZE_MAX, "the trace map has no :events list");
-    }
-    ssize_t n = ot_list_length(events);
-    if (n < 0)
-        return fail(&s, SIZE_MAX, "the events are not a proper list");
-
-    ev *evs = ot__malloc(((size_t)n + 1) * sizeof *evs);
-    if (!evs)
-        return -ENOMEM;
-    size_t kept = 0;
-    bool all_timed = true;
-    size_t pos = 0;
-    for (ot_term l = events; l != OT_NIL; l = ot_tl(l), pos++) {
-        ev e;
-        int rc = read_event(&s, ot_hd(l), pos, &e);
-        if (rc < 0) {
-            ot__free(evs);
-            return rc;
-        }
-        if (!keep(&s, &e))
-            continue;
-        if (e.time == INT64_MIN)
-            all_timed = false;
-        evs[kept++] = e;
-    }
-    if (all_timed)
-        qsort(evs, kept, sizeof *evs, cmp_ev);
-
-    /* header, then participants and messages, within the budget */
     ot__strbuf head = {0};
     if (!(s.flags & OT_SEQ_NO_INIT))
         ot__sb_puts(&head, INIT_LINE);
     ot__sb_puts(&head, "sequenceDiagram\n");
-    size_t used = head.len;
-    const size_t note_room = 64;   /* "Note over 0,N: … N more events\n" */
-    size_t drawn = 0;
-    ot__strbuf decl = {0}, lines = {0};
-    size_t i;
-    for (i = 0; i < kept; i++) {
-        if (drawn == max_events)
-            break;
-        size_t pending = 0, idx = 0;
-        after post;
-        decl.len = 0;
-        lines.len = 0;
-        if (!draw_event(&s, &evs[i], &decl, &lines, &pending, &idx, &post)) {
-            continue;
-        }
-        if (post == AFTER_ACTIVATE) {
-            if (!s.active[idx])
-                ot__sb_printf(&lines, "activate %zu\n", idx);
-        } else if (post == AFTER_DEACTIVATE && evs[i].to != OT_NONE) {
-            if (s.active[idx])
-                ot__sb_printf(&lines, "deactivate %zu\n", idx);
-        }
-        if (decl.failed || lines.failed)
-            break;
-        if (used + decl.len + lines.len + note_room > max_bytes && drawn > 0) {
-            s.nparts -= pending;   /* this event does not fit: drawing stops here */
-            break;
-        }
-        if (post == AFTER_ACTIVATE)
-            s.active[idx] = true;
-        else if (post == AFTER_DEACTIVATE)
-            s.active[idx] = false;
-        ot__sb_put(&s.part_lines, decl.data ? decl.data : "", decl.len);
-        ot__sb_put(&s.msg_lines, lines.data ? lines.data : "", lines.len);
-        used += decl.len + lines.len;
-        drawn++;
-    }
-    size_t rest = kept - i;
-    bool failed = decl.failed || lines.failed;
-    ot__sb_free(&decl);
-    ot__sb_free(&lines);
+    bool failed;
+    size_t rest = seq_draw(&s, evs, kept, b, head.len, &failed);
     ot__free(evs);
-
-    if (rest > 0 && !failed) {
-        if (s.nparts == 0)
-            ot__sb_puts(&s.part_lines, "participant 0 AS …;\n"), s.nparts = 1;
-        if (s.nparts == 1)
-            ot__sb_printf(&s.msg_lines, "Note over 0: … %zu more event%s\n", rest, rest == 1 ? "" : "s");
-        else
-            ot__sb_printf(&s.msg_lines, "Note over 0,%zu: … %zu more event%s\n", s.nparts - 1, rest,
-                          rest == 1 ? "" : "s");
-    }
-    ot__sb_put(&head, s.part_lines.data ? s.part_lines.data : "", s.part_lines.len);
-    ot__sb_put(&head, s.msg_lines.data ? s.msg_lines.data : "", s.msg_lines.len);
-    failed = failed || s.part_lines.failed || s.msg_lines.failed;
-    ot__sb_free(&s.part_lines);
-    ot__sb_free(&s.msg_lines);
-    ot__free(s.parts);
-    ot__free(s.slots);
-    ot__free(s.active);
-    ot__free(s.calls);
-    size_t len;
-    char *text = ot__sb_take(&head, &len);
-    if (failed || !text) {
-        ot__free(text);
-        return -ENOMEM;
-    }
-    *out = text;
-    return (ssize_t)len;
+    if (rest > 0 && !failed)
+        seq_note_rest(&s, rest);
+    return seq_finish(&s, &head, failed, out);
 }

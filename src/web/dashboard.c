@@ -304,10 +304,19 @@ static void dash_free(ow_dash *d)
     ot__free(d);
 }
 
-int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
+/* The options once checked, with the defaults filled in: what every later
+ * step of ot_dashboard_start reads. Strings are the caller's; the
+ * dashboard keeps none of them past the start. */
+typedef struct dash_config {
+    ot_dashboard_opts o;
+    bool loopback;
+    bool need_token;
+} dash_config;
+
+/* Step 1: the options, defaults filled in and checked. Touches nothing
+ * shared. */
+static int config_validate(const ot_dashboard_opts *opts, dash_config *c)
 {
-    if (ot_schedulers() == 0)
-        return -EPERM;
     ot_dashboard_opts o = opts ? *opts : (ot_dashboard_opts){0};
     if (!o.address)
         o.address = "127.0.0.1";
@@ -326,39 +335,60 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
         return -EINVAL;
     if (o.token && !token_valid(o.token))
         return -EINVAL;
+    c->o = o;
+    c->loopback = is_loopback(o.address);
+    c->need_token = !c->loopback || o.require_token || o.token;
+    return 0;
+}
 
-    pthread_mutex_lock(&life);
-    if (ow_d) {
-        pthread_mutex_unlock(&life);
-        return -EALREADY;
+/* The token the caller gave, or 32 random hex digits. */
+static int token_make(char *out, size_t cap, const char *given)
+{
+    if (given) {
+        snprintf(out, cap, "%s", given);
+        return 0;
     }
-    pthread_mutex_unlock(&life);
+    unsigned char raw[16];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return -EIO;
+    for (size_t i = 0; i < sizeof raw && 2 * i + 3 <= cap; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    return 0;
+}
 
+/* A quick look before any work, so that the common case (one already
+ * runs) answers -EALREADY ahead of a missing folder. Only a hint: the
+ * answer that counts when starts race is dash_publish's. */
+static bool dash_running(void)
+{
+    pthread_mutex_lock(&life);
+    bool running = ow_d != NULL;
+    pthread_mutex_unlock(&life);
+    return running;
+}
+
+/* Step 2: the dashboard's record, its token, static folder and memory
+ * chart, and the reference to the caller's source (NULL for the local
+ * node), all private to this call until published. */
+static int dash_build(const dash_config *c, ow_dash **out, ow_src_ref **ref_out)
+{
     ow_dash *d = ot__calloc(1, sizeof *d);
     if (!d)
         return -ENOMEM;
     pthread_mutex_init(&d->lock, NULL);
-    d->opts = o;
+    d->opts = c->o;
     d->opts.static_dir = NULL; /* not kept: the caller's string */
     d->opts.token = NULL;
     d->opts.address = NULL;
-    d->sample_ms = o.sample_ms;
-    d->loopback = is_loopback(o.address);
-    d->need_token = !d->loopback || o.require_token || o.token;
-    if (d->need_token) {
-        if (o.token) {
-            snprintf(d->token, sizeof d->token, "%s", o.token);
-        } else {
-            unsigned char raw[16];
-            if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
-                dash_free(d);
-                return -EIO;
-            }
-            for (size_t i = 0; i < sizeof raw; i++)
-                snprintf(d->token + 2 * i, 3, "%02x", raw[i]);
-        }
+    d->sample_ms = c->o.sample_ms;
+    d->loopback = c->loopback;
+    d->need_token = c->need_token;
+    int rc = d->need_token ? token_make(d->token, sizeof d->token, c->o.token) : 0;
+    if (rc) {
+        dash_free(d);
+        return rc;
     }
-    d->web_dir = ow_files_find(o.static_dir);
+    d->web_dir = ow_files_find(c->o.static_dir);
     if (!d->web_dir) {
         dash_free(d);
         return -ENOENT;
@@ -367,72 +397,134 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
     ot_term spec = OT_NONE;
     if (h)
         ot_from_json(h, MEMORY_SPEC, sizeof MEMORY_SPEC - 1, &spec, NULL);
-    d->memory_chart = spec != OT_NONE ? ot_livechart_new(spec, o.window) : NULL;
+    d->memory_chart = spec != OT_NONE ? ot_livechart_new(spec, c->o.window) : NULL;
     ot_heap_free(h);
     if (!d->memory_chart) {
         dash_free(d);
         return -ENOMEM;
     }
-    pthread_mutex_lock(&src_m);
-    cur_ref = NULL;
-    if (o.source) {
-        cur_ref = ot__calloc(1, sizeof *cur_ref);
-        if (cur_ref) {
-            cur_ref->src = o.source;
-            cur_ref->refs = 1;
+    ow_src_ref *ref = NULL;
+    if (c->o.source) {
+        ref = ot__calloc(1, sizeof *ref);
+        if (!ref) {
+            dash_free(d);
+            return -ENOMEM;
         }
+        ref->src = c->o.source;
+        ref->refs = 1;
     }
-    pthread_mutex_unlock(&src_m);
-    if (o.source && !cur_ref) {
-        dash_free(d);
-        return -ENOMEM;
-    }
-    ow_stream_init();
+    *out = d;
+    *ref_out = ref;
+    return 0;
+}
+
+/* Step 3: the one check-and-set. Under `life`, either no dashboard runs
+ * and this one becomes the current one (its source and a fresh event
+ * stream with it), or one runs (or is starting) and nothing shared was
+ * touched: -EALREADY. */
+static int dash_publish(ow_dash *d, ow_src_ref *ref)
+{
     pthread_mutex_lock(&life);
+    if (ow_d) {
+        pthread_mutex_unlock(&life);
+        return -EALREADY;
+    }
+    pthread_mutex_lock(&src_m);
+    cur_ref = ref;
+    pthread_mutex_unlock(&src_m);
+    ow_stream_init();
     ow_d = d;
     pthread_mutex_unlock(&life);
+    return 0;
+}
+
+/* The page's address, with the token when one is needed. */
+static int url_make(ow_dash *d, const char *address)
+{
+    char buf[256];
+    bool v6 = strchr(address, ':') != NULL;
+    int n = snprintf(buf, sizeof buf, "http://%s%s%s:%u/", v6 ? "[" : "", address, v6 ? "]" : "",
+                     (unsigned)d->port);
+    if (d->need_token)
+        snprintf(buf + n, sizeof buf - (size_t)n, "?token=%s", d->token);
+    size_t len = strlen(buf);
+    d->url = ot__malloc(len + 1);
+    if (!d->url)
+        return -ENOMEM;
+    memcpy(d->url, buf, len + 1);
+    return 0;
+}
+
+/* Step 4: the published dashboard goes live: the memory chart on the
+ * event stream, the HTTP server, the URL, the sampler. */
+static int dash_serve(ow_dash *d, const dash_config *c)
+{
     int rc = ow_stream_attach_chart("memory", d->memory_chart);
-    if (rc == 0) {
-        d->opts.address = o.address; /* for the server; reset below */
-        rc = ow_server_start(d);
-        d->opts.address = NULL;
-    }
-    if (rc == 0) {
-        char buf[256];
-        bool v6 = strchr(o.address, ':') != NULL;
-        int n = snprintf(buf, sizeof buf, "http://%s%s%s:%u/", v6 ? "[" : "", o.address, v6 ? "]" : "",
-                         (unsigned)d->port);
-        if (d->need_token)
-            snprintf(buf + n, sizeof buf - (size_t)n, "?token=%s", d->token);
-        size_t len = strlen(buf);
-        d->url = ot__malloc(len + 1);
-        if (!d->url)
-            rc = -ENOMEM;
-        else
-            memcpy(d->url, buf, len + 1);
-    }
-    if (rc == 0) {
-        d->started_ms = ot_monotonic_ms();
-        d->sampler = ot_listen(d->sample_ms, sample, NULL);
-        if (d->sampler == OT_NONE)
-            rc = -EAGAIN;
-    }
+    if (rc)
+        return rc;
+    d->opts.address = c->o.address; /* for the server only: the caller's */
+    rc = ow_server_start(d);
+    d->opts.address = NULL;
+    if (rc)
+        return rc;
+    rc = url_make(d, c->o.address);
+    if (rc)
+        return rc;
+    d->started_ms = ot_monotonic_ms();
+    d->sampler = ot_listen(d->sample_ms, sample, NULL);
+    return d->sampler == OT_NONE ? -EAGAIN : 0;
+}
+
+/* Undoes steps 3 and 4 after a failure in step 4. */
+static void dash_unpublish(ow_dash *d)
+{
+    ow_server_stop();
+    pthread_mutex_lock(&life);
+    ow_d = NULL;
+    pthread_mutex_unlock(&life);
+    ow_stream_detach_charts();
+    ow_stream_free();
+    dash_free(d);
+    drop_current();
+}
+
+/* Step 5: the URL (and the token) on stderr unless quiet. */
+static void dash_announce(const ow_dash *d, const dash_config *c)
+{
+    if (c->o.quiet)
+        return;
+    fprintf(stderr, "otter dashboard: %s\n", d->url);
+    if (d->need_token)
+        fprintf(stderr, "otter dashboard: access token %s (needed on every request)\n", d->token);
+}
+
+int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
+{
+    if (ot_schedulers() == 0)
+        return -EPERM;
+    dash_config c;
+    int rc = config_validate(opts, &c);
+    if (rc)
+        return rc;
+    if (dash_running())
+        return -EALREADY;
+    ow_dash *d;
+    ow_src_ref *ref;
+    rc = dash_build(&c, &d, &ref);
+    if (rc)
+        return rc;
+    rc = dash_publish(d, ref);
     if (rc) {
-        ow_server_stop();
-        pthread_mutex_lock(&life);
-        ow_d = NULL;
-        pthread_mutex_unlock(&life);
-        ow_stream_detach_charts();
-        ow_stream_free();
+        ot__free(ref);
         dash_free(d);
-        drop_current();
         return rc;
     }
-    if (!o.quiet) {
-        fprintf(stderr, "otter dashboard: %s\n", d->url);
-        if (d->need_token)
-            fprintf(stderr, "otter dashboard: access token %s (needed on every request)\n", d->token);
+    rc = dash_serve(d, &c);
+    if (rc) {
+        dash_unpublish(d);
+        return rc;
     }
+    dash_announce(d, &c);
     if (url)
         *url = d->url;
     return 0;

@@ -816,3 +816,58 @@ Test(web, connect_error_messages)
                      "host y of x@y is unknown or unreachable");
     cr_assert_str_eq(ot_dash_connect_error(b, 8, "x@y", -EACCES, NULL), "cookie ", "truncated, terminated");
 }
+
+/* ---------------------------------------------------------------- racing starts */
+
+#define RACERS 16
+static int racer_rc[RACERS];
+static ot_term racer_root;
+static atomic_bool racers_go;
+
+static void racer(void *arg)
+{
+    size_t i = (size_t)(uintptr_t)arg;
+    while (!atomic_load(&racers_go))   /* all released together */
+        ot_yield();
+    ot_dashboard_opts o = {.quiet = true};
+    racer_rc[i] = ot_dashboard_start(&o, NULL);
+    ot_send(racer_root, ot_atom("done"));
+}
+
+static void race_body(void *arg)
+{
+    (void)arg;
+    racer_root = ot_self();
+    atomic_store(&racers_go, false);
+    for (size_t i = 0; i < RACERS; i++) {
+        racer_rc[i] = 1;
+        ot_spawn(racer, (void *)(uintptr_t)i);
+    }
+    atomic_store(&racers_go, true);
+    for (size_t i = 0; i < RACERS; i++)
+        ot_msg_free(ot_receive(ot_atom("done"), OT_INFINITY, NULL));
+    int won = 0, already = 0;
+    for (size_t i = 0; i < RACERS; i++) {
+        if (racer_rc[i] == 0)
+            won++;
+        else if (racer_rc[i] == -EALREADY)
+            already++;
+        else
+            cr_expect_fail("start %zu returned %d", i, racer_rc[i]);
+    }
+    cr_expect_eq(won, 1, "%d starts succeeded", won);
+    cr_expect_eq(already, RACERS - 1);
+    cr_expect_neq(ot_dashboard_url(), NULL);
+    cr_expect_eq(ot_dashboard_stop(), 0);
+    cr_expect_eq(ot_dashboard_stop(), -ENOENT);
+}
+
+/* Starts from many processes on several scheduler threads at once: exactly
+ * one dashboard, the others told -EALREADY (include/otter/dashboard.h). */
+Test(web, concurrent_starts_make_one_dashboard)
+{
+    for (int round = 0; round < 5; round++) {
+        ot_runtime_opts ro = {.schedulers = 4};
+        ot_run(race_body, NULL, &ro);
+    }
+}
