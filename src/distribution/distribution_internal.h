@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "core/core_internal.h"
 #include "otter/erpc.h"
 #include "otter/node.h"
@@ -138,15 +139,11 @@ extern ot__node ot__self_node;
 
 /* ---------------------------------------------------------------- buffers */
 
-/* A growable byte buffer. */
-typedef struct ot__buf {
-    uint8_t *d;
-    size_t len, cap;
-} ot__buf;
-
-/* ot__buf_reserve: room for n more bytes; false if memory runs out. */
-bool ot__buf_reserve(ot__buf *b, size_t n);
-void ot__buf_free(ot__buf *b);
+/* The distribution's buffers are base's ot__buf, their bytes counted as
+ * system memory (sock.c): ot__dist_buf_reserve is ot__buf_reserve,
+ * ot__dist_buf_free is ot__buf_free, each with the count kept. */
+bool ot__dist_buf_reserve(ot__buf *b, size_t n);
+void ot__dist_buf_free(ot__buf *b);
 
 /* ---------------------------------------------------------------- remote nodes */
 

@@ -402,25 +402,25 @@ static int heir_data_set(ets_table *t, ot_term data)
 {
     uint64_t one[2] = {ot__hdr(OT__B_TUPLE, 1), data};
     uint8_t mem[128];
-    ets_buf b;
-    ets_buf_init(&b, mem, sizeof mem);
+    ets_enc b;
+    ets_enc_init(&b, mem, sizeof mem);
     size_t start;
     int rc = ot__ets_enc_object(&b, ot__make_boxed(one), 1, &start);
     uint8_t *copy = NULL;
     if (!rc) {
-        copy = ot__malloc(b.len - start);
+        copy = ot__malloc(b.buf.len - start);
         if (!copy)
             rc = -ENOMEM;
     }
     if (!rc) {
-        memcpy(copy, b.p + start, b.len - start);
+        memcpy(copy, b.buf.bytes + start, b.buf.len - start);
         ot__ets_obj_retain(copy);
         heir_data_free(t);
         t->heir_data = copy;
-        t->heir_data_size = b.len - start;
+        t->heir_data_size = b.buf.len - start;
         ets_account(t, (int64_t)t->heir_data_size);
     }
-    ot__ets_buf_free(&b);
+    ets_enc_free(&b);
     return rc;
 }
 

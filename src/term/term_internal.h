@@ -29,6 +29,7 @@
 #include "otter/term.h"
 #include "base/alloc.h"
 #include "base/assert.h"
+#include "base/buf.h"
 
 /* ---------------------------------------------------------------- tags */
 
@@ -248,25 +249,6 @@ char *ot__int_to_decimal(ot_term t, size_t *len);
  * sign) of any size; NULL digits invalid. Returns OT_NONE on bad input. */
 ot_term ot__int_from_text(ot_heap *h, bool negative, const char *digits, size_t n, unsigned base);
 
-/* ---------------------------------------------------------------- strbuf */
-
-/* A growable byte buffer used by the printer and JSON writer. On allocation
- * failure it sets `failed` and drops further writes. */
-typedef struct ot__strbuf {
-    char *data;
-    size_t len, cap;
-    bool failed;
-} ot__strbuf;
-
-void ot__sb_put(ot__strbuf *sb, const char *s, size_t n);
-void ot__sb_puts(ot__strbuf *sb, const char *s);
-void ot__sb_putc(ot__strbuf *sb, char c);
-void ot__sb_printf(ot__strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* ot__sb_take: the NUL-terminated text (caller frees with ot__free) or NULL
- * if any write failed; sb is emptied. */
-char *ot__sb_take(ot__strbuf *sb, size_t *len);
-void ot__sb_free(ot__strbuf *sb);
-
 /* ---------------------------------------------------------------- misc */
 
 /* ot__local_node: the atom naming the running node (nonode@nohost until the
@@ -279,8 +261,8 @@ void ot__set_local_creation(uint32_t creation);
 
 /* ot__float_text: appends the shortest text that reads back as d,
  * formatted as Elixir's inspect/Erlang's io_lib_format:fwrite_g do. */
-void ot__float_text(ot__strbuf *sb, double d);
+void ot__float_text(ot__buf *sb, double d);
 /* ot__print_sb: appends t's text to sb (no NUL); 0, or a negative errno. */
-int ot__print_sb(ot__strbuf *sb, ot_term t, const ot_print_opts *opts);
+int ot__print_sb(ot__buf *sb, ot_term t, const ot_print_opts *opts);
 
 #endif

@@ -54,7 +54,7 @@ static struct {
 } SV;
 
 typedef struct conn_ctx {
-    ow_buf body;
+    ot__buf body;
     bool too_big;
     bool checked;
 } conn_ctx;
@@ -256,16 +256,16 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, const char *url, co
         ot__free(path);
         if (!f)
             return send_error(conn, MHD_HTTP_NOT_FOUND, "not found");
-        ow_buf b = {0};
+        ot__buf b = {0};
         char chunk[8192];
         size_t n;
         while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            ow_buf_add(&b, chunk, n);
+            ot__buf_add(&b, chunk, n);
         fclose(f);
         struct MHD_Response *r =
             MHD_create_response_from_buffer(head ? 0 : b.len, b.data ? b.data : (void *)"",
                                             MHD_RESPMEM_MUST_COPY);
-        ow_buf_free(&b);
+        ot__buf_free(&b);
         if (!r)
             return MHD_NO;
         add_security_headers(r);
@@ -333,7 +333,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (ctx->body.len + *upload_size > SV.dash->opts.max_request_bytes)
             ctx->too_big = true;
         else
-            ow_buf_add(&ctx->body, upload, *upload_size);
+            ot__buf_add(&ctx->body, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -354,7 +354,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)why;
     conn_ctx *ctx = *con_cls;
     if (ctx) {
-        ow_buf_free(&ctx->body);
+        ot__buf_free(&ctx->body);
         ot__free(ctx);
         *con_cls = NULL;
     }

@@ -57,7 +57,7 @@ struct ow_client {
     bool init;              /* the start state is still to be written */
     bool suspended;
     bool closing;
-    ow_buf out;             /* bytes to write */
+    ot__buf out;             /* bytes to write */
     size_t off;
     ow_client *next;
 };
@@ -113,10 +113,10 @@ static int64_t publish_locked(const char *name, const char *json)
     if (!S.ready || S.closing)
         return -ENOENT;
     int64_t id = S.next_id;
-    ow_buf b = {0};
-    ow_buf_printf(&b, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)id, name, json);
+    ot__buf b = {0};
+    ot__buf_printf(&b, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)id, name, json);
     if (b.failed) {
-        ow_buf_free(&b);
+        ot__buf_free(&b);
         return -ENOMEM;
     }
     event *e = &S.ring[(uint64_t)id % RING];
@@ -228,26 +228,26 @@ static void on_chart(ot_live_event ev, const char *dataset, ot_term rows, size_t
 {
     chart *ch = arg;
     pthread_mutex_lock(&S.lock);
-    ow_buf b = {0};
+    ot__buf b = {0};
     if (ev == OT_LIVE_SPEC) {
         char *spec = term_json(rows);
         if (spec) {
             ot__free(ch->spec);
             ch->spec = spec;
-            ow_buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"spec\",\"spec\":%s}", ch->id, spec);
+            ot__buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"spec\",\"spec\":%s}", ch->id, spec);
         }
     } else if (ev == OT_LIVE_CLEAR) {
         for (size_t i = 0; i < ch->nsets; i++)
             if (!dataset || !strcmp(ch->sets[i].name, dataset))
                 mirror_clear(&ch->sets[i]);
         if (dataset)
-            ow_buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"clear\",\"dataset\":\"%s\"}", ch->id,
+            ot__buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"clear\",\"dataset\":\"%s\"}", ch->id,
                           dataset);
         else
-            ow_buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"clear\",\"dataset\":null}", ch->id);
+            ot__buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"clear\",\"dataset\":null}", ch->id);
     } else {
         mirror_set *s = dataset ? mirror_set_for(ch, dataset) : NULL;
-        ow_buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"push\",\"dataset\":\"%s\",\"window\":%zu,\"rows\":[",
+        ot__buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"push\",\"dataset\":\"%s\",\"window\":%zu,\"rows\":[",
                       ch->id, dataset ? dataset : "", window);
         bool first = true;
         for (ot_term l = rows; ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
@@ -255,19 +255,19 @@ static void on_chart(ot_live_event ev, const char *dataset, ot_term rows, size_t
             if (!j)
                 continue;
             if (!first)
-                ow_buf_str(&b, ",");
-            ow_buf_str(&b, j);
+                ot__buf_puts(&b, ",");
+            ot__buf_puts(&b, j);
             first = false;
             if (s)
                 mirror_push(s, j, window);
             else
                 ot__free(j);
         }
-        ow_buf_str(&b, "]}");
+        ot__buf_puts(&b, "]}");
     }
     if (b.len && !b.failed)
         publish_locked("chart", b.data);
-    ow_buf_free(&b);
+    ot__buf_free(&b);
     pthread_mutex_unlock(&S.lock);
 }
 
@@ -324,27 +324,27 @@ static void write_start(ow_client *c)
 {
     int64_t head = S.next_id - 1;
     char *hello = ow_hello_json();
-    ow_buf_printf(&c->out, "retry: 2000\nid: %lld\nevent: hello\ndata: %s\n\n", (long long)head,
+    ot__buf_printf(&c->out, "retry: 2000\nid: %lld\nevent: hello\ndata: %s\n\n", (long long)head,
                   hello ? hello : "{}");
     ot__free(hello);
     for (size_t i = 0; i < S.ncharts; i++) {
         chart *ch = &S.charts[i];
         if (!ch->spec)
             continue;
-        ow_buf_printf(&c->out, "event: chart\ndata: {\"chart\":\"%s\",\"kind\":\"spec\",\"spec\":%s}\n\n",
+        ot__buf_printf(&c->out, "event: chart\ndata: {\"chart\":\"%s\",\"kind\":\"spec\",\"spec\":%s}\n\n",
                       ch->id, ch->spec);
         for (size_t k = 0; k < ch->nsets; k++) {
             mirror_set *s = &ch->sets[k];
-            ow_buf_printf(&c->out,
+            ot__buf_printf(&c->out,
                           "event: chart\ndata: {\"chart\":\"%s\",\"kind\":\"reset\",\"dataset\":\"%s\","
                           "\"window\":%zu,\"rows\":[",
                           ch->id, s->name, s->window);
             for (size_t j = 0; j < s->n; j++) {
                 if (j)
-                    ow_buf_str(&c->out, ",");
-                ow_buf_str(&c->out, s->points[(s->start + j) % s->cap]);
+                    ot__buf_puts(&c->out, ",");
+                ot__buf_puts(&c->out, s->points[(s->start + j) % s->cap]);
             }
-            ow_buf_str(&c->out, "]}\n\n");
+            ot__buf_puts(&c->out, "]}\n\n");
         }
     }
     c->last_id = head;
@@ -394,12 +394,12 @@ ssize_t ow_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
             c->init = false;
         } else if (c->last_id + 1 < oldest_id()) {
             /* Too far behind (a very slow reader): start over. */
-            ow_buf_str(&c->out, "event: reset\ndata: {}\n\n");
+            ot__buf_puts(&c->out, "event: reset\ndata: {}\n\n");
             write_start(c);
         } else {
             for (int64_t id = c->last_id + 1; id < S.next_id && c->out.len < 256 * 1024; id++) {
                 event *e = &S.ring[(uint64_t)id % RING];
-                ow_buf_add(&c->out, e->text, e->len);
+                ot__buf_add(&c->out, e->text, e->len);
                 c->last_id = id;
             }
         }
@@ -436,7 +436,7 @@ void ow_stream_release(void *cls)
         }
     }
     pthread_mutex_unlock(&S.lock);
-    ow_buf_free(&c->out);
+    ot__buf_free(&c->out);
     ot__free(c);
 }
 

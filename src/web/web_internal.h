@@ -2,7 +2,6 @@
  *
  *   server.c      the HTTP server (libmicrohttpd): limits, access token,
  *                 security headers, routing to the views and static files
- *   buf.c         the growing byte buffer (ow_buf)
  *   stream.c      the one server-sent-events stream: a ring of recent
  *                 events with ids (Last-Event-ID), the live charts' mirror
  *                 that a newly opened page starts from
@@ -29,22 +28,9 @@
 #include <jansson.h>
 
 #include "otter/dashboard.h"
+#include "base/buf.h"
 
 struct MHD_Connection;
-
-/* ---------------------------------------------------------------- buffers */
-
-/* A growing byte buffer (ot__malloc'd). */
-typedef struct ow_buf {
-    char *data;
-    size_t len, cap;
-    bool failed;         /* an append ran out of memory */
-} ow_buf;
-
-void ow_buf_add(ow_buf *b, const void *p, size_t n);
-void ow_buf_str(ow_buf *b, const char *s);
-void ow_buf_printf(ow_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ow_buf_free(ow_buf *b);
 
 /* ---------------------------------------------------------------- stream */
 
