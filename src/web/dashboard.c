@@ -18,7 +18,7 @@
 #include "web/web_internal.h"
 
 
-ow_dash *ow_d;
+ot__web_dash *ot__web_d;
 /* Serialises start, stop, source switches and the sampler's pushes. */
 static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
 
@@ -29,30 +29,30 @@ static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
  * readers of a source it does not own. Lock order: life, then src_m. */
 static pthread_mutex_t src_m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t src_cv = PTHREAD_COND_INITIALIZER;
-static ow_src_ref *cur_ref;
-static ow_src_ref local_ref;   /* never freed; its count is kept but unused */
+static ot__web_src_ref *cur_ref;
+static ot__web_src_ref local_ref;   /* never freed; its count is kept but unused */
 
-ow_src_ref *ow_source_hold(void)
+ot__web_src_ref *ot__web_source_hold(void)
 {
     pthread_mutex_lock(&src_m);
-    ow_src_ref *r = cur_ref;
+    ot__web_src_ref *r = cur_ref;
     if (!r) {
         r = &local_ref;
-        r->src = ot_dash_local_source();
+        r->src = ot_dashboard_local_source();
     }
     r->refs++;
     pthread_mutex_unlock(&src_m);
     return r;
 }
 
-static void ref_free(ow_src_ref *r)
+static void ref_free(ot__web_src_ref *r)
 {
     if (r->owned)
-        ot_dash_remote_source_free(r->owned);
+        ot_dashboard_remote_source_free(r->owned);
     ot__free(r);
 }
 
-void ow_source_drop(ow_src_ref *r)
+void ot__web_source_drop(ot__web_src_ref *r)
 {
     if (!r)
         return;
@@ -69,7 +69,7 @@ void ow_source_drop(ow_src_ref *r)
 /* Lets go of the reference a switch (or stop) took from cur_ref: a source
  * the dashboard made goes with its last reader; a caller's source is
  * waited for until no reader is left, so the caller may free it. */
-static void retire(ow_src_ref *old)
+static void retire(ot__web_src_ref *old)
 {
     if (!old)
         return;
@@ -114,7 +114,7 @@ static ot_term memory_point(ot_heap *h, ot_term mem, int64_t iter)
     return m;
 }
 
-static void publish_overview(ot_heap *h, const ot_dash_source *src, ot_term mem)
+static void publish_overview(ot_heap *h, const ot_dashboard_source *src, ot_term mem)
 {
     ot_term info = OT_NONE;
     if (src->system_info && src->system_info(src->ctx, h, &info))
@@ -135,7 +135,7 @@ static void publish_overview(ot_heap *h, const ot_dash_source *src, ot_term mem)
     }
     char *j = o == OT_NONE ? NULL : ot_to_json(o, NULL);
     if (j)
-        ow_stream_publish("overview", j);
+        ot__web_stream_publish("overview", j);
     free(j);
 }
 
@@ -149,61 +149,61 @@ static int sample(int64_t i, void *arg)
         return -ENOMEM;
     pthread_mutex_lock(&life);
     int rc = 0;
-    if (ow_d) {
+    if (ot__web_d) {
         /* Under life: a switch waits for this sample, so no point of the
          * previous node lands after the chart was cleared for the next. */
-        ow_src_ref *ref = ow_source_hold();
-        const ot_dash_source *src = ref->src;
+        ot__web_src_ref *ref = ot__web_source_hold();
+        const ot_dashboard_source *src = ref->src;
         ot_term mem = OT_NONE;
         if (src->memory && src->memory(src->ctx, h, &mem) == 0) {
-            int64_t iter = atomic_fetch_add(&ow_d->sample_iter, 1);
-            rc = ot_livechart_push(ow_d->memory_chart, "memory", memory_point(h, mem, iter));
+            int64_t iter = atomic_fetch_add(&ot__web_d->sample_iter, 1);
+            rc = ot_livechart_push(ot__web_d->memory_chart, "memory", memory_point(h, mem, iter));
             /* The overview about once a second. */
-            int64_t every = 1000 / (ow_d->sample_ms > 0 ? ow_d->sample_ms : 200);
+            int64_t every = 1000 / (ot__web_d->sample_ms > 0 ? ot__web_d->sample_ms : 200);
             if (every < 1 || iter % every == 0)
                 publish_overview(h, src, mem);
         }
-        ow_source_drop(ref);
+        ot__web_source_drop(ref);
     }
     pthread_mutex_unlock(&life);
     ot_heap_free(h);
     return rc;
 }
 
-int ow_set_sample_ms(int64_t ms)
+int ot__web_set_sample_ms(int64_t ms)
 {
     if (ms < 50 || ms > 60000)
         return -EINVAL;
     pthread_mutex_lock(&life);
-    if (!ow_d) {
+    if (!ot__web_d) {
         pthread_mutex_unlock(&life);
         return -ENOENT;
     }
-    ot_term old = ow_d->sampler;
+    ot_term old = ot__web_d->sampler;
     ot_term pid = ot_listen(ms, sample, NULL);
     if (pid == OT_NONE) {
         pthread_mutex_unlock(&life);
         return -EAGAIN;
     }
-    ow_d->sampler = pid;
-    ow_d->sample_ms = ms;
+    ot__web_d->sampler = pid;
+    ot__web_d->sample_ms = ms;
     pthread_mutex_unlock(&life);
     ot_exit_signal(old, OT_ATOM(KILL));
     char j[64];
     snprintf(j, sizeof j, "{\"sample_ms\":%lld}", (long long)ms);
-    ow_stream_publish("sampling", j);
+    ot__web_stream_publish("sampling", j);
     return 0;
 }
 
 /* ---------------------------------------------------------------- hello */
 
-char *ow_hello_json(void)
+char *ot__web_hello_json(void)
 {
     /* Called under the stream's lock: reads only what stays put while the
      * dashboard runs. */
-    ow_dash *d = ow_d;
-    ow_src_ref *ref = ow_source_hold();
-    const ot_dash_source *src = ref->src;
+    ot__web_dash *d = ot__web_d;
+    ot__web_src_ref *ref = ot__web_source_hold();
+    const ot_dashboard_source *src = ref->src;
     json_t *o = json_object();
     ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
     const char *nt = ot_atom_text(node, NULL);
@@ -221,7 +221,7 @@ char *ow_hello_json(void)
     json_object_set_new(av, "ets_spike", json_true());
     json_object_set_new(av, "connect", json_boolean(ot_node_alive()));
     json_object_set_new(o, "available", av);
-    ow_source_drop(ref);
+    ot__web_source_drop(ref);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     char *r = NULL;
@@ -241,20 +241,20 @@ char *ow_hello_json(void)
  * ping/pong trace always, the spikes in tour mode only. */
 static int run_action(const char *name)
 {
-    ow_dash *d = ow_d;
+    ot__web_dash *d = ot__web_d;
     if (!d || !d->opts.action)
         return -ENOTSUP;
     return d->opts.action(name);
 }
 
-int ow_trace_pingpong(void)
+int ot__web_trace_pingpong(void)
 {
     return run_action("pingpong");
 }
 
-int ow_spike(const char *kind)
+int ot__web_spike(const char *kind)
 {
-    if (!ow_d || !ow_d->opts.tour)
+    if (!ot__web_d || !ot__web_d->opts.tour)
         return -EPERM;
     if (strcmp(kind, "binary") && strcmp(kind, "ets"))
         return -EINVAL;
@@ -287,13 +287,13 @@ static bool is_loopback(const char *a)
 static void drop_current(void)
 {
     pthread_mutex_lock(&src_m);
-    ow_src_ref *old = cur_ref;
+    ot__web_src_ref *old = cur_ref;
     cur_ref = NULL;
     pthread_mutex_unlock(&src_m);
     retire(old);
 }
 
-static void dash_free(ow_dash *d)
+static void dash_free(ot__web_dash *d)
 {
     if (!d)
         return;
@@ -328,13 +328,13 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
         return -EINVAL;
 
     pthread_mutex_lock(&life);
-    if (ow_d) {
+    if (ot__web_d) {
         pthread_mutex_unlock(&life);
         return -EALREADY;
     }
     pthread_mutex_unlock(&life);
 
-    ow_dash *d = ot__calloc(1, sizeof *d);
+    ot__web_dash *d = ot__calloc(1, sizeof *d);
     if (!d)
         return -ENOMEM;
     pthread_mutex_init(&d->lock, NULL);
@@ -358,7 +358,7 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
                 snprintf(d->token + 2 * i, 3, "%02x", raw[i]);
         }
     }
-    d->web_dir = ow_files_find(o.static_dir);
+    d->web_dir = ot__web_files_find(o.static_dir);
     if (!d->web_dir) {
         dash_free(d);
         return -ENOENT;
@@ -387,14 +387,14 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
         dash_free(d);
         return -ENOMEM;
     }
-    ow_stream_init();
+    ot__web_stream_init();
     pthread_mutex_lock(&life);
-    ow_d = d;
+    ot__web_d = d;
     pthread_mutex_unlock(&life);
-    int rc = ow_stream_attach_chart("memory", d->memory_chart);
+    int rc = ot__web_stream_attach_chart("memory", d->memory_chart);
     if (rc == 0) {
         d->opts.address = o.address; /* for the server; reset below */
-        rc = ow_server_start(d);
+        rc = ot__web_server_start(d);
         d->opts.address = NULL;
     }
     if (rc == 0) {
@@ -418,12 +418,12 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
             rc = -EAGAIN;
     }
     if (rc) {
-        ow_server_stop();
+        ot__web_server_stop();
         pthread_mutex_lock(&life);
-        ow_d = NULL;
+        ot__web_d = NULL;
         pthread_mutex_unlock(&life);
-        ow_stream_detach_charts();
-        ow_stream_free();
+        ot__web_stream_detach_charts();
+        ot__web_stream_free();
         dash_free(d);
         drop_current();
         return rc;
@@ -441,7 +441,7 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
 int ot_dashboard_stop(void)
 {
     pthread_mutex_lock(&life);
-    ow_dash *d = ow_d;
+    ot__web_dash *d = ot__web_d;
     if (!d) {
         pthread_mutex_unlock(&life);
         return -ENOENT;
@@ -449,15 +449,15 @@ int ot_dashboard_stop(void)
     ot_term sampler = d->sampler;
     pthread_mutex_unlock(&life);
     ot_exit_signal(sampler, OT_ATOM(KILL));
-    ow_server_stop();
+    ot__web_server_stop();
     /* A sample still running holds `life`: wait for it, then no more. */
     pthread_mutex_lock(&life);
-    ow_d = NULL;
+    ot__web_d = NULL;
     pthread_mutex_unlock(&life);
-    ow_stream_detach_charts();
-    ow_stream_free();
-    ow_traces_clear();
-    ow_proc_forget();
+    ot__web_stream_detach_charts();
+    ot__web_stream_free();
+    ot__web_traces_clear();
+    ot__web_proc_forget();
     drop_current();
     dash_free(d);
     return 0;
@@ -465,14 +465,14 @@ int ot_dashboard_stop(void)
 
 const char *ot_dashboard_url(void)
 {
-    ow_dash *d = ow_d;
+    ot__web_dash *d = ot__web_d;
     return d ? d->url : NULL;
 }
 
-int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned)
+int ot__web_switch_source(const ot_dashboard_source *src, ot_dashboard_source *owned)
 {
-    ow_src_ref *nr = NULL;
-    if (src && src != ot_dash_local_source()) {
+    ot__web_src_ref *nr = NULL;
+    if (src && src != ot_dashboard_local_source()) {
         nr = ot__calloc(1, sizeof *nr);
         if (!nr)
             return -ENOMEM;
@@ -481,36 +481,36 @@ int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned)
         nr->refs = 1;   /* cur_ref's own */
     }
     pthread_mutex_lock(&life);
-    if (!ow_d) {
+    if (!ot__web_d) {
         pthread_mutex_unlock(&life);
         ot__free(nr);
         return -ENOENT;
     }
     pthread_mutex_lock(&src_m);
-    ow_src_ref *old = cur_ref;
+    ot__web_src_ref *old = cur_ref;
     cur_ref = nr;
     pthread_mutex_unlock(&src_m);
     /* No sample runs (it holds life): the chart starts over for the new
      * node, at measurement 0. */
-    ot_livechart_clear(ow_d->memory_chart, NULL);
-    atomic_store(&ow_d->sample_iter, 0);
+    ot_livechart_clear(ot__web_d->memory_chart, NULL);
+    atomic_store(&ot__web_d->sample_iter, 0);
     pthread_mutex_unlock(&life);
-    ow_proc_forget();
-    char *hello = ow_hello_json();
-    ow_stream_publish("source", hello ? hello : "{}");
+    ot__web_proc_forget();
+    char *hello = ot__web_hello_json();
+    ot__web_stream_publish("source", hello ? hello : "{}");
     ot__free(hello);
     retire(old);
     return 0;
 }
 
-int ot_dashboard_set_source(const ot_dash_source *src)
+int ot_dashboard_set_source(const ot_dashboard_source *src)
 {
-    return ow_switch_source(src, NULL);
+    return ot__web_switch_source(src, NULL);
 }
 
 ot_livechart *ot_dashboard_memory_chart(void)
 {
-    ow_dash *d = ow_d;
+    ot__web_dash *d = ot__web_d;
     return d ? d->memory_chart : NULL;
 }
 
@@ -518,7 +518,7 @@ int64_t ot_dashboard_publish(const char *view, const char *json)
 {
     if (!view || !json || !*view || strpbrk(view, "\r\n:") || strpbrk(json, "\r\n"))
         return -EINVAL;
-    if (!ow_d)
+    if (!ot__web_d)
         return -ENOENT;
-    return ow_stream_publish(view, json);
+    return ot__web_stream_publish(view, json);
 }

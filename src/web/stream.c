@@ -51,7 +51,7 @@ typedef struct chart {
     size_t nsets;
 } chart;
 
-struct ow_client {
+struct ot__web_client {
     struct MHD_Connection *conn;
     int64_t last_id;        /* last event id written */
     bool init;              /* the start state is still to be written */
@@ -59,7 +59,7 @@ struct ow_client {
     bool closing;
     ot__buf out;             /* bytes to write */
     size_t off;
-    ow_client *next;
+    ot__web_client *next;
 };
 
 static struct {
@@ -70,12 +70,12 @@ static struct {
     int64_t next_id;
     chart charts[MAX_CHARTS];
     size_t ncharts;
-    ow_client *clients;
+    ot__web_client *clients;
     size_t nclients;
     bool closing;
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-int ow_stream_init(void)
+int ot__web_stream_init(void)
 {
     pthread_mutex_lock(&S.lock);
     /* Ids start from the wall clock in microseconds, so that a page that
@@ -99,7 +99,7 @@ static int64_t oldest_id(void)
 
 static void wake_all(void)
 {
-    for (ow_client *c = S.clients; c; c = c->next) {
+    for (ot__web_client *c = S.clients; c; c = c->next) {
         if (c->suspended) {
             c->suspended = false;
             MHD_resume_connection(c->conn);
@@ -129,7 +129,7 @@ static int64_t publish_locked(const char *name, const char *json)
     return id;
 }
 
-int64_t ow_stream_publish(const char *name, const char *json)
+int64_t ot__web_stream_publish(const char *name, const char *json)
 {
     if (!name || !json)
         return -EINVAL;
@@ -271,7 +271,7 @@ static void on_chart(ot_live_event ev, const char *dataset, ot_term rows, size_t
     pthread_mutex_unlock(&S.lock);
 }
 
-int ow_stream_attach_chart(const char *id, ot_livechart *c)
+int ot__web_stream_attach_chart(const char *id, ot_livechart *c)
 {
     if (!id || !c || strlen(id) >= sizeof S.charts[0].id)
         return -EINVAL;
@@ -295,7 +295,7 @@ int ow_stream_attach_chart(const char *id, ot_livechart *c)
     return 0;
 }
 
-void ow_stream_detach_charts(void)
+void ot__web_stream_detach_charts(void)
 {
     for (size_t i = 0; i < S.ncharts; i++) {
         chart *ch = &S.charts[i];
@@ -320,10 +320,10 @@ void ow_stream_detach_charts(void)
 /* ---------------------------------------------------------------- streams */
 
 /* What a new page is sent first. Under S.lock. */
-static void write_start(ow_client *c)
+static void write_start(ot__web_client *c)
 {
     int64_t head = S.next_id - 1;
-    char *hello = ow_hello_json();
+    char *hello = ot__web_hello_json();
     ot__buf_printf(&c->out, "retry: 2000\nid: %lld\nevent: hello\ndata: %s\n\n", (long long)head,
                   hello ? hello : "{}");
     ot__free(hello);
@@ -350,9 +350,9 @@ static void write_start(ow_client *c)
     c->last_id = head;
 }
 
-ow_client *ow_stream_open(struct MHD_Connection *conn, int64_t last_event_id)
+ot__web_client *ot__web_stream_open(struct MHD_Connection *conn, int64_t last_event_id)
 {
-    ow_client *c = ot__calloc(1, sizeof *c);
+    ot__web_client *c = ot__calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->conn = conn;
@@ -377,10 +377,10 @@ ow_client *ow_stream_open(struct MHD_Connection *conn, int64_t last_event_id)
     return c;
 }
 
-ssize_t ow_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+ssize_t ot__web_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
-    ow_client *c = cls;
+    ot__web_client *c = cls;
     pthread_mutex_lock(&S.lock);
     if (c->off == c->out.len) {
         c->out.len = 0;
@@ -424,11 +424,11 @@ ssize_t ow_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
-void ow_stream_release(void *cls)
+void ot__web_stream_release(void *cls)
 {
-    ow_client *c = cls;
+    ot__web_client *c = cls;
     pthread_mutex_lock(&S.lock);
-    for (ow_client **pp = &S.clients; *pp; pp = &(*pp)->next) {
+    for (ot__web_client **pp = &S.clients; *pp; pp = &(*pp)->next) {
         if (*pp == c) {
             *pp = c->next;
             S.nclients--;
@@ -440,7 +440,7 @@ void ow_stream_release(void *cls)
     ot__free(c);
 }
 
-size_t ow_stream_clients(void)
+size_t ot__web_stream_clients(void)
 {
     pthread_mutex_lock(&S.lock);
     size_t n = S.nclients;
@@ -448,21 +448,21 @@ size_t ow_stream_clients(void)
     return n;
 }
 
-void ow_stream_close_all(void)
+void ot__web_stream_close_all(void)
 {
     pthread_mutex_lock(&S.lock);
     S.closing = true;
-    for (ow_client *c = S.clients; c; c = c->next)
+    for (ot__web_client *c = S.clients; c; c = c->next)
         c->closing = true;
     wake_all();
     pthread_mutex_unlock(&S.lock);
     /* Give the server a moment to finish the streams, so that none is
      * left suspended when it stops (which libmicrohttpd forbids). */
-    for (int i = 0; i < 200 && ow_stream_clients(); i++)
+    for (int i = 0; i < 200 && ot__web_stream_clients(); i++)
         usleep(5000);
 }
 
-void ow_stream_free(void)
+void ot__web_stream_free(void)
 {
     pthread_mutex_lock(&S.lock);
     for (size_t i = 0; i < RING; i++) {
