@@ -1,6 +1,6 @@
 /* web_internal.h — the dashboard's parts and how they meet.
  *
- *   server.c      the HTTP server (libmicrohttpd): limits, access token,
+ *   http.c        the HTTP server (libmicrohttpd): limits, access token,
  *                 security headers, routing to the views and static files
  *   stream.c      the one server-sent-events stream: a ring of recent
  *                 events with ids (Last-Event-ID), the live charts' mirror
@@ -201,7 +201,7 @@ int ot__web_trace_pingpong(void);        /* opts.action("pingpong"); -ENOTSUP wi
 int ot__web_spike(const char *kind);     /* "binary" or "ets" (tour mode only: -EPERM); -ENOTSUP, -EINVAL */
 int ot__web_set_sample_ms(int64_t ms);   /* changes the sampling interval */
 
-/* The HTTP server (server.c). */
+/* The HTTP server (http.c). */
 int ot__web_server_start(ot__web_dash *d);
 void ot__web_server_stop(void);
 /* ot__web_server_stats: connections seen, refused (limits), rejected (token,

@@ -1,4 +1,4 @@
-/* server.c — the dashboard's HTTP server, on libmicrohttpd.
+/* http.c — the dashboard's HTTP server, on libmicrohttpd.
  *
  * libmicrohttpd parses HTTP and enforces the limits: at most
  * max_connections open connections (more are closed at once), request
