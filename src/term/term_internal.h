@@ -201,6 +201,35 @@ ot_term ot__map_from_sorted(ot_heap *h, size_t n, const ot_term *keys, const ot_
 
 /* ---------------------------------------------------------------- atoms */
 
+/* The library's one internal atom table: atoms that otter's own code
+ * names, interned at start-up right after OT_ATOMS_PREDEFINED (atom.c), so
+ * that OT__ATOM(NAME) is a compile-time constant as OT_ATOM(NAME) is and
+ * costs no lookup. X(C-name, text); a text must appear once, here or in
+ * OT_ATOMS_PREDEFINED (atom.c aborts at start-up otherwise). */
+#define OT__ATOMS_INTERNAL(X)                                                \
+    X(GET_STATE, "get_state") X(GET_STATUS, "get_status")                   \
+    X(TERMINATE, "terminate") X(SUSPEND, "suspend") X(RESUME, "resume")     \
+    X(ACK, "ack") X(NACK, "nack") X(ALREADY_STARTED, "already_started")     \
+    X(BAD_CALL, "bad_call") X(BAD_CAST, "bad_cast")                         \
+    X(BAD_RETURN_VALUE, "bad_return_value") X(CALLING_SELF, "calling_self") \
+    X(IGNORE, "ignore") X(MODULE, "module") X(GEN_SERVER, "gen_server")     \
+    X(HEADER, "header") X(DATA, "data")                                     \
+    X(UNKNOWN_SYSTEM_MSG, "unknown_system_msg")                             \
+    X(SYSTEM_LIMIT, "system_limit") X(OTTER_START, "$otter_start")          \
+    X(GET, "get") X(UPDATE, "update") X(GET_AND_UPDATE, "get_and_update")   \
+    X(CAST, "cast") X(EXIT_LC, "exit") X(SHUTDOWN_TIMEOUT, "shutdown_timeout")
+
+enum ot__atom_index {
+    OT__ATOM_INDEX_BEFORE_ = OT_ATOM_INDEX_COUNT_ - 1,
+#define OT__ATOM_ENUM(name, text) OT__ATOM_INDEX_##name,
+    OT__ATOMS_INTERNAL(OT__ATOM_ENUM)
+#undef OT__ATOM_ENUM
+    OT__ATOM_INDEX_END_
+};
+
+/* The term of the internal atom NAME, e.g. OT__ATOM(GEN_SERVER). */
+#define OT__ATOM(NAME) ((ot_term)(((uint64_t)OT__ATOM_INDEX_##NAME << 3) | 0x2))
+
 /* The text of atom index i and its byte length; i must be valid. */
 const char *ot__atom_text_idx(uint32_t i, size_t *len);
 /* ot__atom_latin1_len: for atom index i (valid), its length in characters
