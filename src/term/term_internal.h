@@ -217,8 +217,65 @@ ot_term ot__map_from_sorted(ot_heap *h, size_t n, const ot_term *keys, const ot_
     X(UNKNOWN_SYSTEM_MSG, "unknown_system_msg")                             \
     X(SYSTEM_LIMIT, "system_limit") X(OTTER_START, "$otter_start")          \
     X(GET, "get") X(UPDATE, "update") X(GET_AND_UPDATE, "get_and_update")   \
-    X(CAST, "cast") X(EXIT_LC, "exit") X(SHUTDOWN_TIMEOUT, "shutdown_timeout")
-
+    X(CAST, "cast") X(EXIT_LC, "exit") X(SHUTDOWN_TIMEOUT, "shutdown_timeout") \
+    X(TRANSIENT, "transient") \
+    X(TEMPORARY, "temporary") \
+    X(PERMANENT, "permanent") \
+    X(BRUTAL_KILL, "brutal_kill") \
+    X(DYNAMIC, "dynamic") \
+    X(MISSING_ID, "missing_id") \
+    X(MISSING_START, "missing_start") \
+    X(INVALID_RESTART_TYPE, "invalid_restart_type") \
+    X(INVALID_CHILD_TYPE, "invalid_child_type") \
+    X(INVALID_SHUTDOWN, "invalid_shutdown") \
+    X(INVALID_MODULES, "invalid_modules") \
+    X(ID, "id") \
+    X(START, "start") \
+    X(RESTART, "restart") \
+    X(TYPE, "type") \
+    X(MODULES, "modules") \
+    X(OTTER, "otter") \
+    X(SUPERVISOR, "supervisor") \
+    X(WORKER, "worker") \
+    X(RESTARTING, "restarting") \
+    X(INVALID_MFA, "invalid_mfa") \
+    X(SIGNIFICANT, "significant") \
+    X(OTTER_LOGGER, "otter_logger") \
+    X(TRY_AGAIN_RESTART, "try_again_restart") \
+    X(ALREADY_PRESENT, "already_present") \
+    X(SPECS, "specs") \
+    X(ACTIVE, "active") \
+    X(SUPERVISORS, "supervisors") \
+    X(WORKERS, "workers") \
+    X(WHICH_CHILDREN, "which_children") \
+    X(COUNT_CHILDREN, "count_children") \
+    X(START_CHILD, "start_child") \
+    X(TERMINATE_CHILD, "terminate_child") \
+    X(NOT_FOUND, "not_found") \
+    X(RESTART_CHILD, "restart_child") \
+    X(DELETE_CHILD, "delete_child") \
+    X(GET_CHILDSPEC, "get_childspec") \
+    X(START_SPEC, "start_spec") \
+    X(FAILED_TO_START_CHILD, "failed_to_start_child") \
+    X(DUPLICATE_CHILD_NAME, "duplicate_child_name") \
+    X(BAD_RETURN, "bad_return") \
+    X(APP_X, "$app_x") \
+    X(APP_STARTED, "$app_started") \
+    X(GET_CHILD, "get_child") \
+    X(STOP, "stop") \
+    X(WHICH_APPLICATIONS, "which_applications") \
+    X(GET_MASTER, "get_master") \
+    X(STOPPING, "stopping") \
+    X(START_APPLICATION, "start_application") \
+    X(STARTING, "starting") \
+    X(NOT_LOADED, "not_loaded") \
+    X(NOT_STARTED, "not_started") \
+    X(STOP_APPLICATION, "stop_application") \
+    X(INFO, "info") \
+    X(APPLICATION_CONTROLLER, "application_controller") \
+    X(CIRCULAR_DEPENDENCIES, "circular_dependencies") \
+    X(LOG, "log") \
+    X(OTTER_SUP, "otter_sup")
 enum ot__atom_index {
     OT__ATOM_INDEX_BEFORE_ = OT_ATOM_INDEX_COUNT_ - 1,
 #define OT__ATOM_ENUM(name, text) OT__ATOM_INDEX_##name,
