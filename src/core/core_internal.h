@@ -342,7 +342,7 @@ void ot__proc_charge(ot__proc *p, int64_t n);
 /* ot__deliver: pushes signal s to the local process pid; false (s not
  * consumed) if pid names no live process. Safe from any thread. */
 bool ot__deliver(ot_term pid, ot__sig *s);
-/* ot__send_simple: builds and delivers a signal without a term payload
+/* ot__send_signal: builds and delivers a signal without a term payload
  * beyond ref/term; false if the target is gone or memory ran out. */
 bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term);
 /* ot__send_signal_traced: as ot__send_signal, carrying trace token `trace`. */

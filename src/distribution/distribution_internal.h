@@ -224,13 +224,13 @@ void ot__dnodes_free(void);
 /* ot__valid_node_name: is node an atom name@host with both parts non-empty? */
 bool ot__valid_node_name(ot_term node);
 
-/* ot__conn_start: makes sure a connection to d exists or is being made:
+/* ot__conn_start_locked: makes sure a connection to d exists or is being made:
  * with d IDLE, starts an outgoing attempt. Caller holds d->lock; returns
  * true if a connecting process must be spawned afterwards with
  * ot__conn_spawn_connector(d, gen) (outside the lock). */
 bool ot__conn_start_locked(ot__dnode *d, uint64_t *gen);
 void ot__conn_spawn_connector(ot__dnode *d, uint64_t gen);
-/* ot__conn_append: queues packet bytes for d (d->lock held); kicks the
+/* ot__conn_append_locked: queues packet bytes for d (d->lock held); kicks the
  * writer afterwards if *kick is set (outside the lock: ot__conn_kick). */
 bool ot__conn_append_locked(ot__dnode *d, const uint8_t *p, size_t n, bool *kick);
 /* ot__conn_flush_locked: after a packet was appended to d->out at offset
@@ -243,7 +243,7 @@ void ot__conn_kick(ot__dnode *d);
  * and requests with noconnection. Only the first call for a generation
  * acts. Any thread. */
 void ot__conn_lost(ot__dnode *d, uint64_t gen, const char *why);
-/* ot__conn_accepted: serves an accepted socket (the acceptor spawns one
+/* ot__conn_accept_main: serves an accepted socket (the acceptor spawns one
  * process per socket running this). */
 void ot__conn_accept_main(void *arg);
 /* ot__conn_shutdown_all: closes every connection (node stop). */

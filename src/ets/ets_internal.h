@@ -78,7 +78,7 @@ static inline size_t ets_varint_get(const uint8_t **pp)
     *pp = p;
     return v;
 }
-/* ot__ets_obj_body: the body of stored object o and its length. */
+/* ets_obj_body: the body of stored object o and its length. */
 static inline const uint8_t *ets_obj_body(const uint8_t *o, size_t *len, bool *refc)
 {
     size_t h = ets_varint_get(&o);
@@ -248,7 +248,7 @@ typedef struct ets_key {
 } ets_key;
 
 /* ot__ets_key_of: the key of stored object o as an ets_key (term left
- * OT_NONE; decode it with ot__ets_key_term when needed). */
+ * OT_NONE; decode it with ot__ets_decode when needed). */
 void ot__ets_key_of(const ets_table *t, const uint8_t *o, ets_key *k);
 
 /* Hash storage (set, bag, duplicate_bag). */

@@ -34,9 +34,10 @@ struct MHD_Connection;
 
 /* ---------------------------------------------------------------- stream */
 
-/* ot__web_stream_init / ot__web_stream_shutdown: the event ring. shutdown ends every
- * open stream (their readers return end of stream) and waits until none
- * is suspended, so the HTTP daemon can be stopped. */
+/* ot__web_stream_init / ot__web_stream_close_all / ot__web_stream_free: the
+ * event ring. close_all ends every open stream (their readers return end
+ * of stream) and waits until none is suspended, so the HTTP daemon can be
+ * stopped. */
 int ot__web_stream_init(void);
 void ot__web_stream_close_all(void);
 void ot__web_stream_free(void);
@@ -48,7 +49,7 @@ int64_t ot__web_stream_publish(const char *name, const char *json);
 
 /* ot__web_stream_attach_chart: mirrors chart `id` (spec + kept points) so that
  * new streams start with it, and publishes its pushes as `chart` events.
- * Returns 0 or a negative errno. ot__web_stream_detach_chart undoes it. */
+ * Returns 0 or a negative errno. ot__web_stream_detach_charts undoes them all. */
 int ot__web_stream_attach_chart(const char *id, ot_livechart *c);
 void ot__web_stream_detach_charts(void);
 
