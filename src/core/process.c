@@ -284,7 +284,7 @@ void ot__proc_entry(void *arg)
         __builtin_unreachable();
     }
     p->fn(p->arg);
-    ot__proc_exit_now(p, ot_atom("normal"));
+    ot__proc_exit_now(p, OT_ATOM(NORMAL));
 }
 
 _Noreturn void ot__proc_exit_now(ot__proc *p, ot_term reason)

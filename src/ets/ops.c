@@ -1025,7 +1025,7 @@ static int traverse(ot_heap *h, ot_term tab, ot_term key, int how, ot_term *out)
     ot__ets_charge(0);
     if (rc)
         return rc;
-    *out = o ? v : ot_atom("$end_of_table");
+    *out = o ? v : OT__ATOM(END_OF_TABLE);
     return o ? 1 : 0;
 }
 

@@ -86,14 +86,14 @@ int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int6
         if (tag != OT_NONE)
             ot_demonitor(tag, true);
         ot__heap_release_fixed(&local);
-        return fail(result, -ENOMEM, ot_atom("system_limit"));
+        return fail(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     }
     int rc = ot_send(pid, msg);
     if (rc != 0) {
         ot_demonitor(tag, true);
         ot__heap_release_fixed(&local);
         return fail(result, rc == -ENOMEM ? -ENOMEM : -EINVAL,
-                    rc == -ENOMEM ? ot_atom("system_limit") : OT_ATOM(BADARG));
+                    rc == -ENOMEM ? OT__ATOM(SYSTEM_LIMIT) : OT_ATOM(BADARG));
     }
     /* A dead server: the monitor has already delivered DOWN noproc, and
      * the receive below takes it. */
@@ -119,7 +119,7 @@ int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int6
     ot_term reply = ot_copy(h, ot_tuple_get(t, 1));
     ot_msg_free(m);
     if (reply == OT_NONE)
-        return fail(result, -ENOMEM, ot_atom("system_limit"));
+        return fail(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     if (result)
         *result = reply;
     return 0;

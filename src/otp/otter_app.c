@@ -117,8 +117,8 @@ int ot_otter_add_child(const ot_child_spec *spec)
     rc = ot_supervisor_start_child(h, OT__ATOM(OTTER_SUP), spec, &r);
     if (rc == 0 && ot_tuple_get(r, 0) != OT_ATOM(OK)) {
         ot_term why = ot_tuple_get(r, 1);
-        bool already = ot_is_tuple(why) && ot_tuple_get(why, 0) == ot_atom("already_started");
-        rc = already ? 0 : why == ot_atom("already_present") ? 0 : -ECHILD;
+        bool already = ot_is_tuple(why) && ot_tuple_get(why, 0) == OT__ATOM(ALREADY_STARTED);
+        rc = already ? 0 : why == OT__ATOM(ALREADY_PRESENT) ? 0 : -ECHILD;
     }
     ot_heap_free(h);
     return rc == -ESRCH ? 0 : rc;

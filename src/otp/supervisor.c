@@ -343,7 +343,7 @@ static bool kid_from_spec(ot_term spec, kid *k, ot_term *why)
         type = ot_tuple_get(spec, 4);
         mods = ot_tuple_get(spec, 5);
     } else {
-        *why = ot_tuple(h, 2, ot_atom("invalid_child_spec"), ot_copy(h, spec));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_CHILD_SPEC), ot_copy(h, spec));
         return false;
     }
     /* start: {M, F, A}; otter runs only its own {otter, FnIndex, [Arg]}. */
@@ -770,7 +770,7 @@ static void child_exited(sup *s, size_t i, ot_term reason)
     if (k->restart == OT_TRANSIENT && normal)
         return;
     if (!add_restart(s)) {
-        report(s, "shutdown", ot_atom("reached_max_restart_intensity"), k);
+        report(s, "shutdown", OT__ATOM(REACHED_MAX_RESTART_INTENSITY), k);
         sup_stop(s, OT_ATOM(SHUTDOWN));
     }
     restart(s, i);
@@ -965,7 +965,7 @@ static void sup_main(void *arg)
             if (k && k->pid == OT__ATOM(RESTARTING)) {
                 size_t i = (size_t)(k - s.kids);
                 if (!add_restart(&s)) {
-                    report(&s, "shutdown", ot_atom("reached_max_restart_intensity"), k);
+                    report(&s, "shutdown", OT__ATOM(REACHED_MAX_RESTART_INTENSITY), k);
                     sup_stop(&s, OT_ATOM(SHUTDOWN));
                 }
                 k->pid = KID_UNDEFINED;

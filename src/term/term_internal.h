@@ -206,18 +206,28 @@ ot_term ot__map_from_sorted(ot_heap *h, size_t n, const ot_term *keys, const ot_
  * that OT__ATOM(NAME) is a compile-time constant as OT_ATOM(NAME) is and
  * costs no lookup. X(C-name, text); a text must appear once, here or in
  * OT_ATOMS_PREDEFINED (atom.c aborts at start-up otherwise). */
-#define OT__ATOMS_INTERNAL(X)                                                \
-    X(GET_STATE, "get_state") X(GET_STATUS, "get_status")                   \
-    X(TERMINATE, "terminate") X(SUSPEND, "suspend") X(RESUME, "resume")     \
-    X(ACK, "ack") X(NACK, "nack") X(ALREADY_STARTED, "already_started")     \
-    X(BAD_CALL, "bad_call") X(BAD_CAST, "bad_cast")                         \
-    X(BAD_RETURN_VALUE, "bad_return_value") X(CALLING_SELF, "calling_self") \
-    X(IGNORE, "ignore") X(MODULE, "module") X(GEN_SERVER, "gen_server")     \
-    X(HEADER, "header") X(DATA, "data")                                     \
-    X(UNKNOWN_SYSTEM_MSG, "unknown_system_msg")                             \
-    X(SYSTEM_LIMIT, "system_limit") X(OTTER_START, "$otter_start")          \
-    X(GET, "get") X(UPDATE, "update") X(GET_AND_UPDATE, "get_and_update")   \
-    X(CAST, "cast") X(EXIT_LC, "exit") X(SHUTDOWN_TIMEOUT, "shutdown_timeout") \
+#define OT__ATOMS_INTERNAL(X) \
+    X(GET_STATE, "get_state") \
+    X(GET_STATUS, "get_status") \
+    X(TERMINATE, "terminate") \
+    X(SUSPEND, "suspend") \
+    X(RESUME, "resume") \
+    X(ACK, "ack") \
+    X(NACK, "nack") \
+    X(ALREADY_STARTED, "already_started") \
+    X(BAD_CALL, "bad_call") \
+    X(BAD_CAST, "bad_cast") \
+    X(BAD_RETURN_VALUE, "bad_return_value") \
+    X(CALLING_SELF, "calling_self") \
+    X(IGNORE, "ignore") \
+    X(GEN_SERVER, "gen_server") \
+    X(UNKNOWN_SYSTEM_MSG, "unknown_system_msg") \
+    X(SYSTEM_LIMIT, "system_limit") \
+    X(GET, "get") \
+    X(UPDATE, "update") \
+    X(GET_AND_UPDATE, "get_and_update") \
+    X(CAST, "cast") \
+    X(EXIT_LC, "exit") \
     X(TRANSIENT, "transient") \
     X(TEMPORARY, "temporary") \
     X(PERMANENT, "permanent") \
@@ -275,7 +285,43 @@ ot_term ot__map_from_sorted(ot_heap *h, size_t n, const ot_term *keys, const ot_
     X(APPLICATION_CONTROLLER, "application_controller") \
     X(CIRCULAR_DEPENDENCIES, "circular_dependencies") \
     X(LOG, "log") \
-    X(OTTER_SUP, "otter_sup")
+    X(OTTER_SUP, "otter_sup") \
+    X(INVALID_CHILD_SPEC, "invalid_child_spec") \
+    X(REACHED_MAX_RESTART_INTENSITY, "reached_max_restart_intensity") \
+    X(STACK_OVERFLOW, "stack_overflow") \
+    X(SIGNAL, "signal") \
+    X(TIME, "time") \
+    X(FROM, "from") \
+    X(TO, "to") \
+    X(SEND, "send") \
+    X(MSG, "msg") \
+    X(SPAWN, "spawn") \
+    X(DOWN_LC, "down") \
+    X(REASON, "reason") \
+    X(NAME, "name") \
+    X(EVENTS, "events") \
+    X(DROPPED, "dropped") \
+    X(END_OF_TABLE, "$end_of_table") \
+    X(ETS_TRANSFER, "ETS-TRANSFER") \
+    X(NONE, "none") \
+    X(SET, "set") \
+    X(ORDERED_SET, "ordered_set") \
+    X(BAG, "bag") \
+    X(DUPLICATE_BAG, "duplicate_bag") \
+    X(PUBLIC, "public") \
+    X(PROTECTED, "protected") \
+    X(PRIVATE, "private") \
+    X(NAMED_TABLE, "named_table") \
+    X(COMPRESSED, "compressed") \
+    X(KEYPOS, "keypos") \
+    X(HEIR, "heir") \
+    X(READ_CONCURRENCY, "read_concurrency") \
+    X(DECENTRALIZED_COUNTERS, "decentralized_counters") \
+    X(WRITE_CONCURRENCY, "write_concurrency") \
+    X(AUTO, "auto") \
+    X(CPU_TIME, "cpu_time") \
+    X(SELF, "self")
+
 enum ot__atom_index {
     OT__ATOM_INDEX_BEFORE_ = OT_ATOM_INDEX_COUNT_ - 1,
 #define OT__ATOM_ENUM(name, text) OT__ATOM_INDEX_##name,
