@@ -15,7 +15,7 @@
  * server-sent-events stream), applications and supervision trees, ETS
  * tables, sequential traces and a form to connect to another node.
  *
- * Everything the views show comes through a data source (ot_dash_source):
+ * Everything the views show comes through a data source (ot_dashboard_source):
  * a table of functions that answer the questions BEAM's introspection
  * functions answer (erlang:processes/0, process_info/2, memory/0,
  * application:which_applications/0, supervisor:which_children/1,
@@ -52,7 +52,7 @@ extern "C" {
 
 /* One process as the processes view sees it. Strings are UTF-8 and valid
  * only during the call they are passed to. */
-typedef struct ot_dash_proc {
+typedef struct ot_dashboard_proc {
     ot_term pid;                 /* a pid term (immediate for local pids) */
     ot_term name;                /* registered name (an atom) or OT_NONE */
     const char *label;           /* the label, printed; NULL without one */
@@ -63,10 +63,10 @@ typedef struct ot_dash_proc {
     uint64_t memory;             /* bytes */
     uint64_t message_queue_len;
     uint64_t cpu_time_us;        /* CPU time used; 0 where unknown (BEAM) */
-} ot_dash_proc;
+} ot_dashboard_proc;
 
-/* Called once per process by ot_dash_source.scan; return non-zero to stop. */
-typedef int (*ot_dash_scan_fn)(const ot_dash_proc *p, void *arg);
+/* Called once per process by ot_dashboard_source.scan; return non-zero to stop. */
+typedef int (*ot_dashboard_scan_fn)(const ot_dashboard_proc *p, void *arg);
 
 /* The questions a view may ask a node. Every function gets the source's
  * ctx, builds its answer on h (when it has one) and returns 0 or a negative
@@ -78,7 +78,7 @@ typedef int (*ot_dash_scan_fn)(const ot_dash_proc *p, void *arg);
  * (plain threads, not processes), possibly from two at once; a source
  * that needs a process (erpc) runs the call in one and waits for it.
  * Any function may be NULL: the view says "not available". */
-typedef struct ot_dash_source {
+typedef struct ot_dashboard_source {
     const char *kind;            /* "local", "otter", "beam": shown on the page */
     void *ctx;
 
@@ -94,7 +94,7 @@ typedef struct ot_dash_source {
     int (*process_info)(void *ctx, ot_heap *h, ot_term pid, ot_term keys, ot_term *out);
     /* A fast walk over every process (optional): calls fn once per live
      * process. NULL: the dashboard walks processes + process_info. */
-    int (*scan)(void *ctx, ot_dash_scan_fn fn, void *arg);
+    int (*scan)(void *ctx, ot_dashboard_scan_fn fn, void *arg);
     /* erlang:memory(): [{total, N}, {processes, N}, ...]. */
     int (*memory)(void *ctx, ot_heap *h, ot_term *out);
     /* erlang:exit(Pid, kill). */
@@ -110,35 +110,35 @@ typedef struct ot_dash_source {
     /* ets:all() with ets:info/1 of each table: a list of maps %{id, name,
      * size, memory (bytes), owner, heir, type, protection}. */
     int (*ets_tables)(void *ctx, ot_heap *h, ot_term *out);
-} ot_dash_source;
+} ot_dashboard_source;
 
-/* ot_dash_local_source: the running node as a source (static; do not
+/* ot_dashboard_local_source: the running node as a source (static; do not
  * free). Views that need modules this build does not have answer
  * -ENOTSUP. */
-OT_API const ot_dash_source *ot_dash_local_source(void);
+OT_API const ot_dashboard_source *ot_dashboard_local_source(void);
 
-/* ot_dash_remote_source: another node — an otter node or a BEAM node —
+/* ot_dashboard_remote_source: another node — an otter node or a BEAM node —
  * as a source, every question asked over erpc with functions both kinds
  * answer (nothing is loaded onto it). The caller's node must be started
  * (otter/node.h) and able to connect to `node`. otter_node only labels
- * the page ("otter" or "beam"; ot_dash_peer_is_otter tells which). NULL
- * for a bad node or no memory. Free it with ot_dash_remote_source_free
+ * the page ("otter" or "beam"; ot_dashboard_peer_is_otter tells which). NULL
+ * for a bad node or no memory. Free it with ot_dashboard_remote_source_free
  * once no dashboard uses it (ot_dashboard_set_source returns only when no
  * request reads the source it replaced). Any thread of a running runtime
  * (it starts the process that makes the calls). */
-OT_API ot_dash_source *ot_dash_remote_source(ot_term node, bool otter_node);
-OT_API void ot_dash_remote_source_free(ot_dash_source *src);
+OT_API ot_dashboard_source *ot_dashboard_remote_source(ot_term node, bool otter_node);
+OT_API void ot_dashboard_remote_source_free(ot_dashboard_source *src);
 
-/* ot_dash_peer_is_otter: which kind of node `node` is, asked over erpc
+/* ot_dashboard_peer_is_otter: which kind of node `node` is, asked over erpc
  * (erlang:system_info(machine): "otter" on an otter node, "BEAM" on
  * Erlang/Elixir), waiting up to timeout_ms. Connects first when needed.
  * Returns 1 (otter), 0 (BEAM or another machine), or a negative errno as
  * ot_erpc_call gives (-ENOTCONN, -ETIMEDOUT, -ENOENT when this node is not
  * started, -EPERM outside a process; -EPROTO if the call raised). Call it
  * from inside a process. */
-OT_API int ot_dash_peer_is_otter(ot_term node, int64_t timeout_ms);
+OT_API int ot_dashboard_peer_is_otter(ot_term node, int64_t timeout_ms);
 
-/* ot_dash_connect_error: what to tell a person when ot_connect(node)
+/* ot_dashboard_connect_error: what to tell a person when ot_connect(node)
  * failed with rc (otter/node.h), in one line that says what to do:
  *   -ECONNREFUSED  "no node N registered with epmd on host H (is it
  *                  running, and started with -sname/-name? ...)"
@@ -153,7 +153,7 @@ OT_API int ot_dash_peer_is_otter(ot_term node, int64_t timeout_ms);
  * node is the name as text ("name@host"). Writes at most cap bytes
  * (always NUL-terminated when cap > 0) and returns buf. Any thread. The
  * otter command and the dashboard's Connect view both use it. */
-OT_API const char *ot_dash_connect_error(char *buf, size_t cap, const char *node, int rc,
+OT_API const char *ot_dashboard_connect_error(char *buf, size_t cap, const char *node, int rc,
                                          const char *cookie_hint);
 
 /* ---------------------------------------------------------------- the server */
@@ -187,7 +187,7 @@ typedef struct ot_dashboard_opts {
                                    the page shows. NULL: the buttons
                                    answer "not supported" */
     bool quiet;                 /* do not print the URL on stderr */
-    const ot_dash_source *source; /* NULL: the local node */
+    const ot_dashboard_source *source; /* NULL: the local node */
 } ot_dashboard_opts;
 
 /* ot_dashboard_start: starts the dashboard: the HTTP server, the memory
@@ -225,7 +225,7 @@ OT_API const char *ot_dashboard_url(void);
  * dashboard once the last request using it is done. Returns 0, -ENOENT if
  * no dashboard runs, -ENOMEM. Any thread; from a process, the wait holds
  * its scheduler thread. */
-OT_API int ot_dashboard_set_source(const ot_dash_source *src);
+OT_API int ot_dashboard_set_source(const ot_dashboard_source *src);
 
 /* ot_dashboard_connect: the Connect view's action, Node.set_cookie/2 +
  * Node.connect/1 and then every view on that node. node is "name@host"
@@ -236,11 +236,11 @@ OT_API int ot_dashboard_set_source(const ot_dash_source *src);
  * (ot_get_cookie). The cookie is set for `node` only, and takes effect at
  * the next connection: a node already connected stays connected, as in
  * Erlang. On success the dashboard shows `node` through a remote source of
- * its own (ot_dash_remote_source; the kind, otter or BEAM, asked with
- * ot_dash_peer_is_otter) and frees the source it replaces if it made
+ * its own (ot_dashboard_remote_source; the kind, otter or BEAM, asked with
+ * ot_dashboard_peer_is_otter) and frees the source it replaces if it made
  * that one. On failure nothing changes: the dashboard keeps showing the
  * node it showed, and why (when not NULL) gets a one-line message of
- * why_cap bytes at most that says what to do (ot_dash_connect_error's
+ * why_cap bytes at most that says what to do (ot_dashboard_connect_error's
  * for a failed connection).
  * Returns 0, or -ENOENT (no dashboard runs), -ENOTSUP (this node is not
  * distributed: ot_node_start was not called), -EINVAL (a bad node name or

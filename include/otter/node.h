@@ -153,7 +153,7 @@ OT_API int ot_monitor_node(ot_term node, bool on);
 OT_API unsigned ot_net_ticktime(void);
 OT_API int ot_set_net_ticktime(unsigned seconds);
 
-/* ot_node_stats: counters of one connection, for introspection. */
+/* ot_conn_stats: counters of one connection, for introspection. */
 typedef struct ot_conn_stats {
     uint64_t packets_in, packets_out, bytes_in, bytes_out;
     uint64_t peer_flags;       /* capability flags the peer announced */

@@ -31,8 +31,9 @@
 
 typedef struct ot__proc ot__proc;
 typedef struct ot__sched ot__sched;
-/* See ot__spawn_owned. */
-typedef void (*ot__exit_hook)(void *arg, ot_term pid, ot_term reason);
+/* A process's cleanup: what ot__spawn_owned runs once its process is gone
+ * (not the exit hook of ot__set_exit_hook, which runs before links fire). */
+typedef void (*ot__cleanup_fn)(void *arg, ot_term pid, ot_term reason);
 
 /* ---------------------------------------------------------------- spinlock */
 
@@ -246,8 +247,8 @@ struct ot__proc {
     _Atomic uint32_t pins;
     ot_proc_fn fn;                  /* entry, or continuation after hibernate */
     void *arg;
-    ot__exit_hook on_exit;          /* see ot__spawn_owned; NULL: none */
-    void *on_exit_arg;
+    ot__cleanup_fn cleanup;         /* see ot__spawn_owned; NULL: none */
+    void *cleanup_arg;
     const char *initial_call;       /* NULL: derived from fn */
     ot_term name;                   /* registered atom or OT_NONE */
     ot_term label;                  /* in meta_heap, or OT_NONE */
@@ -263,7 +264,7 @@ struct ot__proc {
     bool trap_exit;
     uint16_t trace;                 /* sequential trace token held (0: none) */
     ot_term exit_reason;            /* set when exiting, in meta_heap */
-    _Atomic bool exit_hook;         /* run the exit hook when exiting (see below) */
+    _Atomic bool wants_exit_hook;   /* run the exit hook when exiting (see below) */
 
     /* statistics, read by introspection without locks */
     _Atomic uint64_t reductions;
@@ -341,14 +342,14 @@ void ot__proc_charge(ot__proc *p, int64_t n);
 /* ot__deliver: pushes signal s to the local process pid; false (s not
  * consumed) if pid names no live process. Safe from any thread. */
 bool ot__deliver(ot_term pid, ot__sig *s);
-/* ot__send_simple: builds and delivers a signal without a term payload
+/* ot__send_signal: builds and delivers a signal without a term payload
  * beyond ref/term; false if the target is gone or memory ran out. */
 bool ot__send_signal(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term);
 /* ot__send_signal_traced: as ot__send_signal, carrying trace token `trace`. */
 bool ot__send_signal_traced(ot_term to, uint32_t kind, ot_term from, ot_term ref, ot_term term,
                             uint16_t trace);
 /* ot__spawn_owned: ot_spawn_opt(fn, arg, o), where the new process owns
- * arg from the start: hook(arg, pid, reason) runs once when the process is
+ * arg from the start: the cleanup hook(arg, pid, reason) runs once when the process is
  * gone, whatever ended it (return, ot_exit, an exit signal, kill, a fault,
  * even before its first instruction), so that a behaviour can free what
  * its process owns (C has no garbage collector) and tell whoever waits on
@@ -357,10 +358,10 @@ bool ot__send_signal_traced(ot_term to, uint32_t kind, ot_term from, ot_term ref
  * memory and send messages (ot_send), nothing else. reason is valid for
  * the call only. OT_NONE if the process could not be made (the hook does
  * not run: arg is still the caller's). */
-ot_term ot__spawn_owned(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, ot__exit_hook hook);
-/* ot__proc_on_exit: replaces the calling process's exit hook (NULL:
- * none). No-op outside a process. */
-void ot__proc_on_exit(ot__exit_hook hook, void *arg);
+ot_term ot__spawn_owned(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, ot__cleanup_fn hook);
+/* ot__proc_set_cleanup: replaces the calling process's cleanup (of
+ * ot__spawn_owned; NULL: none). No-op outside a process. */
+void ot__proc_set_cleanup(ot__cleanup_fn hook, void *arg);
 /* ot__proc_drop_stack: forgets p's frames (it exits or hibernates). */
 void ot__proc_drop_stack(ot__proc *p);
 /* Mailbox helpers for the exit path. */

@@ -158,7 +158,7 @@ ot_term ot__proc_keep(ot__proc *p, ot_term t)
 }
 
 static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool first,
-                     ot__exit_hook hook)
+                     ot__cleanup_fn hook)
 {
     if (!fn || !ot__rt)
         return OT_NONE;
@@ -173,8 +173,8 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
     p->pid = ot__make_lpid(p->id, serial);
     p->fn = fn;
     p->arg = arg;
-    p->on_exit = hook;
-    p->on_exit_arg = arg;
+    p->cleanup = hook;
+    p->cleanup_arg = arg;
     p->slot = NULL;
     p->saved_len = 0;
     p->home = o && o->scheduler ? &ot__rt->scheds[o->scheduler - 1] : ot__sched_pick();
@@ -212,7 +212,7 @@ static ot_term spawn(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, bool firs
         int err = no_arg ? -ENOMEM : ot_register(o->name, p->pid);
         if (err) {
             /* Nothing knows the pid yet: undo quietly. */
-            p->on_exit = NULL;
+            p->cleanup = NULL;
             atomic_store(&p->state, OT__P_FREE);
             ot_heap_free(p->meta_heap);
             p->meta_heap = NULL;
@@ -253,7 +253,7 @@ ot_term ot_spawn_opt(ot_proc_fn fn, void *arg, const ot_spawn_opts *opts)
     return spawn(fn, arg, opts, false, NULL);
 }
 
-ot_term ot__spawn_owned(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, ot__exit_hook hook)
+ot_term ot__spawn_owned(ot_proc_fn fn, void *arg, const ot_spawn_opts *o, ot__cleanup_fn hook)
 {
     return spawn(fn, arg, o, false, hook);
 }
@@ -287,7 +287,7 @@ void ot__proc_entry(void *arg)
         __builtin_unreachable();
     }
     p->fn(p->arg);
-    ot__proc_exit_now(p, ot_atom("normal"));
+    ot__proc_exit_now(p, OT_ATOM(NORMAL));
 }
 
 _Noreturn void ot__proc_exit_now(ot__proc *p, ot_term reason)
@@ -366,7 +366,7 @@ bool ot__proc_want_exit_hook(ot_term pid)
     /* Flag first, then look (both seq_cst); teardown stores EXITING, then
      * takes the flag: either we see it exiting, or it sees the flag. A
      * flag left on a reused block only costs its next owner a call. */
-    atomic_store_explicit(&p->exit_hook, true, memory_order_seq_cst);
+    atomic_store_explicit(&p->wants_exit_hook, true, memory_order_seq_cst);
     uint32_t st = atomic_load_explicit(&p->state, memory_order_seq_cst);
     return st != OT__P_FREE && st != OT__P_EXITING &&
            atomic_load_explicit(&p->serial, memory_order_seq_cst) == ot__lpid_serial(pid);
@@ -389,7 +389,7 @@ void ot__proc_teardown(ot__sched *s, ot__proc *p)
     ot__registry_forget(p);
     /* The exit hook (ETS: p's tables are deleted or go to their heirs)
      * runs before links and monitors fire, as BEAM orders it. */
-    if (atomic_exchange_explicit(&p->exit_hook, false, memory_order_seq_cst)) {
+    if (atomic_exchange_explicit(&p->wants_exit_hook, false, memory_order_seq_cst)) {
         ot__exit_hook_fn hook = atomic_load_explicit(&exit_hook, memory_order_acquire);
         if (hook)
             hook(p->pid);
@@ -397,12 +397,12 @@ void ot__proc_teardown(ot__sched *s, ot__proc *p)
     ot__rels_on_exit(p, reason);
     ot__mailbox_free(p);
     ot__proc_drop_stack(p);
-    if (p->on_exit) {
+    if (p->cleanup) {
         /* What a behaviour's process owns (ot__spawn_owned): freed now,
          * whatever ended it. */
-        ot__exit_hook hook = p->on_exit;
-        p->on_exit = NULL;
-        hook(p->on_exit_arg, p->pid, reason);
+        ot__cleanup_fn hook = p->cleanup;
+        p->cleanup = NULL;
+        hook(p->cleanup_arg, p->pid, reason);
     }
     int status = reason == OT_ATOM(NORMAL) ? 0 : 1;
     bool first = p->is_first;
@@ -446,12 +446,12 @@ ot_term ot_self(void)
     return p ? p->pid : OT_NONE;
 }
 
-void ot__proc_on_exit(ot__exit_hook hook, void *arg)
+void ot__proc_set_cleanup(ot__cleanup_fn hook, void *arg)
 {
     ot__proc *p = ot__proc_current();
     if (p) {
-        p->on_exit = hook;
-        p->on_exit_arg = arg;
+        p->cleanup = hook;
+        p->cleanup_arg = arg;
     }
 }
 

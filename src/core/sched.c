@@ -722,10 +722,10 @@ static void install_fault_handlers(void)
 static ot_term fault_reason(ot_heap *h, int sig)
 {
     if (sig < 0)
-        return ot_atom("stack_overflow");
+        return OT__ATOM(STACK_OVERFLOW);
     const char *name = sig == SIGSEGV ? "sigsegv" : sig == SIGBUS ? "sigbus"
                      : sig == SIGFPE ? "sigfpe" : "sigill";
-    return ot_tuple(h, 2, ot_atom("signal"), ot_atom(name));
+    return ot_tuple(h, 2, OT__ATOM(SIGNAL), ot_atom(name));
 }
 
 /* ---------------------------------------------------------------- loop */
@@ -846,7 +846,7 @@ static void *sched_main(void *arg)
             ot__stack_unpoison(p->slot->base, p->slot->top);
             p->slot->low_water = p->slot->top;
         }
-        ot__proc_crashed(s, p, h ? fault_reason(h, s->crash_signal) : ot_atom("signal"));
+        ot__proc_crashed(s, p, h ? fault_reason(h, s->crash_signal) : OT__ATOM(SIGNAL));
         ot_heap_free(h);
     }
     for (;;) {

@@ -180,7 +180,7 @@ static void record(uint16_t t, ot_term type, ot_term from, ot_term to, ot_term w
     if (to != OT_NONE)
         note_participant(s, to);
     ot_heap *h = s->heap;
-    ot_term keys[5] = {ot_atom("type"), ot_atom("time"), ot_atom("from"), what_key, ot_atom("to")};
+    ot_term keys[5] = {OT__ATOM(TYPE), OT__ATOM(TIME), OT__ATOM(FROM), what_key, OT__ATOM(TO)};
     ot_term vals[5] = {type, ot_int(h, now - s->t0), from,
                        what == OT_NONE ? OT_ATOM(NIL) : ot_copy(h, what), to};
     ot_term ev = OT_NONE;
@@ -202,7 +202,7 @@ void ot__trace_send(ot__proc *p, ot_term to_pid, ot_term msg, ot__sig *sig)
     }
     sig->trace = p->trace;
     if (to_pid != p->pid)       /* as Kino: a process's messages to itself are not drawn */
-        record(p->trace, ot_atom("send"), p->pid, to_pid, ot_atom("msg"), msg);
+        record(p->trace, OT__ATOM(SEND), p->pid, to_pid, OT__ATOM(MSG), msg);
 }
 
 void ot__trace_spawn(ot__proc *parent, ot__proc *child)
@@ -210,12 +210,12 @@ void ot__trace_spawn(ot__proc *parent, ot__proc *child)
     if (!open_session(parent->trace))
         return;
     ot__trace_hold(child, parent->trace);
-    record(parent->trace, ot_atom("spawn"), parent->pid, child->pid, ot_atom("msg"), OT_NONE);
+    record(parent->trace, OT__ATOM(SPAWN), parent->pid, child->pid, OT__ATOM(MSG), OT_NONE);
 }
 
 void ot__trace_exit_signal(ot__proc *p, ot_term to, bool down, ot_term reason)
 {
-    record(p->trace, down ? ot_atom("down") : ot_atom("exit"), p->pid, to, ot_atom("reason"), reason);
+    record(p->trace, down ? OT__ATOM(DOWN_LC) : OT__ATOM(EXIT_LC), p->pid, to, OT__ATOM(REASON), reason);
 }
 
 ot_term ot__trace_end(uint16_t t, ot_heap *h)
@@ -245,7 +245,7 @@ ot_term ot__trace_end(uint16_t t, ot_heap *h)
     ot_term parts = OT_NONE;
     if (pk && pv) {
         for (size_t i = 0; i < s->nparts; i++) {
-            ot_term k[2] = {ot_atom("name"), ot_atom("label")};
+            ot_term k[2] = {OT__ATOM(NAME), OT_ATOM(LABEL)};
             ot_term v[2] = {s->parts[i].name == OT_NONE ? OT_ATOM(NIL) : s->parts[i].name,
                             s->parts[i].label == OT_NONE ? OT_ATOM(NIL) : ot_copy(h, s->parts[i].label)};
             pk[i] = s->parts[i].pid;
@@ -255,7 +255,7 @@ ot_term ot__trace_end(uint16_t t, ot_heap *h)
     }
     ot__free(pk);
     ot__free(pv);
-    ot_term keys[3] = {ot_atom("events"), ot_atom("processes"), ot_atom("dropped")};
+    ot_term keys[3] = {OT__ATOM(EVENTS), OT_ATOM(PROCESSES), OT__ATOM(DROPPED)};
     ot_term vals[3] = {events, parts, ot_uint(h, s->dropped)};
     ot_term out = events == OT_NONE || parts == OT_NONE ? OT_NONE : ot_map(h, 3, keys, vals);
 

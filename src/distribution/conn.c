@@ -81,11 +81,11 @@ void ot__conn_flush_locked(ot__dnode *d, size_t start, bool *kick)
         int64_t now = ot__now_ns();
         if (now - atomic_load_explicit(&d->last_tx_ns, memory_order_relaxed) >= DIRECT_GAP_NS) {
             /* never blocks; an error is left for the writer to report */
-            ssize_t r = ot__sock_send(d->fd, d->out.d, d->out.len);
+            ssize_t r = ot__sock_send(d->fd, d->out.bytes, d->out.len);
             if (r > 0) {
                 atomic_fetch_add_explicit(&d->bytes_out, (uint64_t)r, memory_order_relaxed);
                 atomic_store_explicit(&d->last_tx_ns, now, memory_order_relaxed);
-                memmove(d->out.d, d->out.d + r, d->out.len - (size_t)r);
+                memmove(d->out.bytes, d->out.bytes + r, d->out.len - (size_t)r);
                 d->out.len -= (size_t)r;
             }
             if (d->out.len == 0)
@@ -102,9 +102,9 @@ bool ot__conn_append_locked(ot__dnode *d, const uint8_t *p, size_t n, bool *kick
 {
     OT__ASSERT(ot__mutex_held(&d->lock));
     size_t start = d->out.len;
-    if (!ot__buf_reserve(&d->out, n))
+    if (!ot__dist_buf_reserve(&d->out, n))
         return false;
-    memcpy(d->out.d + d->out.len, p, n);
+    memcpy(d->out.bytes + d->out.len, p, n);
     d->out.len += n;
     ot__conn_flush_locked(d, start, kick);
     return true;
@@ -230,7 +230,7 @@ static void writer_main(void *arg)
             own->buf = mine; /* tracked while it is ours */
             d->writing = true;
             pthread_mutex_unlock(&d->lock);
-            int rc = ot__sock_write_all(wfd, mine.d, mine.len, 0);
+            int rc = ot__sock_write_all(wfd, mine.bytes, mine.len, 0);
             pthread_mutex_lock(&d->lock);
             d->writing = false;
             pthread_mutex_unlock(&d->lock);
@@ -292,14 +292,14 @@ static void reader_loop(ot__dnode *d, uint64_t gen, int fd)
     size_t max_depth = ot__self_node.max_depth;
     const char *why = NULL;
     char whybuf[160];
-    if (!h || !ot__buf_reserve(in, 65536)) {
+    if (!h || !ot__dist_buf_reserve(in, 65536)) {
         why = "out of memory";
         goto out;
     }
     for (;;) {
         if (gen_of(d) != gen)
             goto out; /* replaced or disconnected: someone else told everyone */
-        ssize_t r = ot__sock_recv(fd, in->d + in->len, in->cap - in->len);
+        ssize_t r = ot__sock_recv(fd, in->bytes + in->len, in->cap - in->len);
         if (r == -EINTR)
             continue;
         if (r == 0) {
@@ -342,10 +342,10 @@ static void reader_loop(ot__dnode *d, uint64_t gen, int fd)
         int64_t served = 0;
         for (;;) {
             size_t n = 0;
-            int got = ot__packet_next(in->d + off, in->len - off, max_packet, &n);
+            int got = ot__packet_next(in->bytes + off, in->len - off, max_packet, &n);
             if (got < 0) {
                 snprintf(whybuf, sizeof whybuf, "packet of %u bytes over the limit (%zu)",
-                         be32(in->d + off), max_packet);
+                         be32(in->bytes + off), max_packet);
                 why = whybuf;
                 goto out;
             }
@@ -355,7 +355,7 @@ static void reader_loop(ot__dnode *d, uint64_t gen, int fd)
             if (n) {
                 ot__dmsg m;
                 const char *bad = NULL;
-                int rc = ot__packet_decode(h, in->d + off + 4, n, max_depth, &m, &bad);
+                int rc = ot__packet_decode(h, in->bytes + off + 4, n, max_depth, &m, &bad);
                 if (!rc)
                     rc = ot__dist_dispatch(d, &m, &bad);
                 ot_heap_reset(h);
@@ -369,18 +369,18 @@ static void reader_loop(ot__dnode *d, uint64_t gen, int fd)
             off += 4 + n;
         }
         if (off) {
-            memmove(in->d, in->d + off, in->len - off);
+            memmove(in->bytes, in->bytes + off, in->len - off);
             in->len -= off;
         }
         /* Room for the rest of a packet that did not fit. */
         if (in->len >= 4) {
-            size_t n = be32(in->d);
-            if (n + 4 > in->cap && !ot__buf_reserve(in, n + 4 - in->len)) {
+            size_t n = be32(in->bytes);
+            if (n + 4 > in->cap && !ot__dist_buf_reserve(in, n + 4 - in->len)) {
                 why = "out of memory for a large packet";
                 goto out;
             }
         }
-        if (in->cap - in->len < 1024 && !ot__buf_reserve(in, 65536)) {
+        if (in->cap - in->len < 1024 && !ot__dist_buf_reserve(in, 65536)) {
             why = "out of memory";
             goto out;
         }

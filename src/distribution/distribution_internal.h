@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "base/io.h"
 #include "core/core_internal.h"
 #include "otter/erpc.h"
@@ -139,15 +140,11 @@ extern ot__node ot__self_node;
 
 /* ---------------------------------------------------------------- buffers */
 
-/* A growable byte buffer. */
-typedef struct ot__buf {
-    uint8_t *d;
-    size_t len, cap;
-} ot__buf;
-
-/* ot__buf_reserve: room for n more bytes; false if memory runs out. */
-bool ot__buf_reserve(ot__buf *b, size_t n);
-void ot__buf_free(ot__buf *b);
+/* The distribution's buffers are base's ot__buf, their bytes counted as
+ * system memory (sock.c): ot__dist_buf_reserve is ot__buf_reserve,
+ * ot__dist_buf_free is ot__buf_free, each with the count kept. */
+bool ot__dist_buf_reserve(ot__buf *b, size_t n);
+void ot__dist_buf_free(ot__buf *b);
 
 /* ---------------------------------------------------------------- remote nodes */
 
@@ -228,13 +225,13 @@ void ot__dnodes_free(void);
 /* ot__valid_node_name: is node an atom name@host with both parts non-empty? */
 bool ot__valid_node_name(ot_term node);
 
-/* ot__conn_start: makes sure a connection to d exists or is being made:
+/* ot__conn_start_locked: makes sure a connection to d exists or is being made:
  * with d IDLE, starts an outgoing attempt. Caller holds d->lock; returns
  * true if a connecting process must be spawned afterwards with
  * ot__conn_spawn_connector(d, gen) (outside the lock). */
 bool ot__conn_start_locked(ot__dnode *d, uint64_t *gen);
 void ot__conn_spawn_connector(ot__dnode *d, uint64_t gen);
-/* ot__conn_append: queues packet bytes for d (d->lock held); kicks the
+/* ot__conn_append_locked: queues packet bytes for d (d->lock held); kicks the
  * writer afterwards if *kick is set (outside the lock: ot__conn_kick). */
 bool ot__conn_append_locked(ot__dnode *d, const uint8_t *p, size_t n, bool *kick);
 /* ot__conn_flush_locked: after a packet was appended to d->out at offset
@@ -247,7 +244,7 @@ void ot__conn_kick(ot__dnode *d);
  * and requests with noconnection. Only the first call for a generation
  * acts. Any thread. */
 void ot__conn_lost(ot__dnode *d, uint64_t gen, const char *why);
-/* ot__conn_accepted: serves an accepted socket (the acceptor spawns one
+/* ot__conn_accept_main: serves an accepted socket (the acceptor spawns one
  * process per socket running this). */
 void ot__conn_accept_main(void *arg);
 /* ot__conn_shutdown_all: closes every connection (node stop). */

@@ -71,7 +71,7 @@ void ot__dnodes_free(void)
         }
         ot__mem_add(OT__MEM_SYSTEM_OTHER, -(int64_t)(d->rels.nbuckets * sizeof(ot__drel *)));
         ot__free(d->rels.buckets);
-        ot__buf_free(&d->out);
+        ot__dist_buf_free(&d->out);
         ot__free(d->cookie);
         ot__free(d->watchers);
         ot__free(d->waiters);

@@ -264,14 +264,14 @@ int ot__packet_decode(ot_heap *h, const uint8_t *buf, size_t len, size_t max_dep
 
 static int put_term(ot__buf *b, ot_term t)
 {
-    ssize_t n = ot_encode(t, b->d + b->len, b->cap - b->len, OT_ENCODE_UTF8_ATOMS);
+    ssize_t n = ot_encode(t, b->bytes + b->len, b->cap - b->len, OT_ENCODE_UTF8_ATOMS);
     if (n == -ENOBUFS) {
         ssize_t need = ot_encoded_size(t, OT_ENCODE_UTF8_ATOMS);
         if (need < 0)
             return (int)need;
-        if (!ot__buf_reserve(b, (size_t)need))
+        if (!ot__dist_buf_reserve(b, (size_t)need))
             return -ENOMEM;
-        n = ot_encode(t, b->d + b->len, b->cap - b->len, OT_ENCODE_UTF8_ATOMS);
+        n = ot_encode(t, b->bytes + b->len, b->cap - b->len, OT_ENCODE_UTF8_ATOMS);
     }
     if (n < 0)
         return (int)n;
@@ -282,7 +282,7 @@ static int put_term(ot__buf *b, ot_term t)
 int ot__packet_put(ot__buf *b, ot_term control, ot_term msg)
 {
     size_t start = b->len;
-    if (!ot__buf_reserve(b, 5 + 64))
+    if (!ot__dist_buf_reserve(b, 5 + 64))
         return -ENOMEM;
     b->len += 5;
     int rc = put_term(b, control);
@@ -295,7 +295,7 @@ int ot__packet_put(ot__buf *b, ot_term control, ot_term msg)
         b->len = start;
         return rc;
     }
-    uint8_t *p = b->d + start;
+    uint8_t *p = b->bytes + start;
     p[0] = (uint8_t)(n >> 24);
     p[1] = (uint8_t)(n >> 16);
     p[2] = (uint8_t)(n >> 8);

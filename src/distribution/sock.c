@@ -186,30 +186,20 @@ int ot__sock_connect(const char *host, uint16_t port, int64_t deadline_ns)
 
 /* ---------------------------------------------------------------- buffers */
 
-bool ot__buf_reserve(ot__buf *b, size_t n)
+bool ot__dist_buf_reserve(ot__buf *b, size_t n)
 {
-    if (b->cap - b->len >= n)
-        return true;
-    size_t want = b->len + n;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < want)
-        cap = cap * 2 > cap ? cap * 2 : want;
-    uint8_t *d = ot__realloc(b->d, cap);
-    if (!d)
+    size_t cap = b->cap;
+    if (!ot__buf_reserve(b, n))
         return false;
-    ot__mem_add(OT__MEM_SYSTEM_OTHER, (int64_t)(cap - b->cap));
-    b->d = d;
-    b->cap = cap;
+    if (b->cap != cap)
+        ot__mem_add(OT__MEM_SYSTEM_OTHER, (int64_t)(b->cap - cap));
     return true;
 }
 
-void ot__buf_free(ot__buf *b)
+void ot__dist_buf_free(ot__buf *b)
 {
-    if (b->d)
-        ot__mem_add(OT__MEM_SYSTEM_OTHER, -(int64_t)b->cap);
-    ot__free(b->d);
-    b->d = NULL;
-    b->len = b->cap = 0;
+    ot__mem_add(OT__MEM_SYSTEM_OTHER, -(int64_t)b->cap);
+    ot__buf_free(b);
 }
 
 /* ---------------------------------------------------------------- tracking */
@@ -280,7 +270,7 @@ ot__owned *ot__owned_new(void)
 
 static void owned_release(ot__owned *o)
 {
-    ot__buf_free(&o->buf);
+    ot__dist_buf_free(&o->buf);
     ot_heap_free(o->heap);
     ot__free(o);
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "otter/ets.h"
 #include "term/term_internal.h"
 
@@ -35,23 +36,19 @@
 
 #define ETS_MAX_DEPTH 2000
 
-/* A growable byte buffer that starts in caller memory. */
-typedef struct ets_buf {
-    uint8_t *p;
-    size_t len, cap;
-    bool on_heap;       /* p was allocated (free with ets_buf_free) */
+/* An encoding under way: its bytes (an ot__buf that usually starts in the
+ * caller's memory) and whether they hold shared-binary pointers. */
+typedef struct ets_enc {
+    ot__buf buf;
     bool refc;          /* the encoding holds shared-binary pointers */
-} ets_buf;
+} ets_enc;
 
-static inline void ets_buf_init(ets_buf *b, uint8_t *mem, size_t cap)
+static inline void ets_enc_init(ets_enc *e, uint8_t *mem, size_t cap)
 {
-    b->p = mem;
-    b->len = 0;
-    b->cap = cap;
-    b->on_heap = false;
-    b->refc = false;
+    ot__buf_init_mem(&e->buf, mem, cap);
+    e->refc = false;
 }
-void ot__ets_buf_free(ets_buf *b);
+static inline void ets_enc_free(ets_enc *e) { ot__buf_free(&e->buf); }
 
 /* Room for the longest object header. */
 #define ETS_HDR_MAX 10
@@ -61,9 +58,9 @@ void ot__ets_buf_free(ets_buf *b);
  * canonical. 0, -EINVAL (not a tuple of at least keypos elements, or a
  * term that cannot be stored), -E2BIG, -ENOMEM. Shared binaries are not
  * yet referenced: ot__ets_obj_retain does that once the object is kept. */
-int ot__ets_enc_object(ets_buf *b, ot_term obj, uint32_t keypos, size_t *start);
+int ot__ets_enc_object(ets_enc *b, ot_term obj, uint32_t keypos, size_t *start);
 /* ot__ets_enc_key: the canonical encoding of a key term alone. */
-int ot__ets_enc_key(ets_buf *b, ot_term key);
+int ot__ets_enc_key(ets_enc *b, ot_term key);
 
 /* Stored objects. */
 static inline size_t ets_varint_get(const uint8_t **pp)
@@ -81,7 +78,7 @@ static inline size_t ets_varint_get(const uint8_t **pp)
     *pp = p;
     return v;
 }
-/* ot__ets_obj_body: the body of stored object o and its length. */
+/* ets_obj_body: the body of stored object o and its length. */
 static inline const uint8_t *ets_obj_body(const uint8_t *o, size_t *len, bool *refc)
 {
     size_t h = ets_varint_get(&o);
@@ -251,7 +248,7 @@ typedef struct ets_key {
 } ets_key;
 
 /* ot__ets_key_of: the key of stored object o as an ets_key (term left
- * OT_NONE; decode it with ot__ets_key_term when needed). */
+ * OT_NONE; decode it with ot__ets_decode when needed). */
 void ot__ets_key_of(const ets_table *t, const uint8_t *o, ets_key *k);
 
 /* Hash storage (set, bag, duplicate_bag). */

@@ -33,45 +33,20 @@ enum {
 
 /* ---------------------------------------------------------------- buffer */
 
-void ot__ets_buf_free(ets_buf *b)
+static inline int room(ets_enc *b, size_t n)
 {
-    if (b->on_heap)
-        ot__free(b->p);
-    b->on_heap = false;
-    b->p = NULL;
-    b->cap = b->len = 0;
+    return ot__buf_reserve(&b->buf, n) ? 0 : -ENOMEM;
 }
 
-static int grow(ets_buf *b, size_t need)
-{
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + need)
-        cap *= 2;
-    uint8_t *p = b->on_heap ? ot__realloc(b->p, cap) : ot__malloc(cap);
-    if (!p)
-        return -ENOMEM;
-    if (!b->on_heap && b->len)
-        memcpy(p, b->p, b->len);
-    b->p = p;
-    b->cap = cap;
-    b->on_heap = true;
-    return 0;
-}
+static inline void put_byte(ets_enc *b, uint8_t c) { b->buf.bytes[b->buf.len++] = c; }
 
-static inline int room(ets_buf *b, size_t n)
-{
-    return b->len + n <= b->cap ? 0 : grow(b, n);
-}
-
-static inline void put_byte(ets_buf *b, uint8_t c) { b->p[b->len++] = c; }
-
-static inline void put_varint(ets_buf *b, uint64_t v)
+static inline void put_varint(ets_enc *b, uint64_t v)
 {
     while (v >= 0x80) {
-        b->p[b->len++] = (uint8_t)(v | 0x80);
+        b->buf.bytes[b->buf.len++] = (uint8_t)(v | 0x80);
         v >>= 7;
     }
-    b->p[b->len++] = (uint8_t)v;
+    b->buf.bytes[b->buf.len++] = (uint8_t)v;
 }
 
 static inline size_t varint_len(uint64_t v)
@@ -102,9 +77,9 @@ static inline uint64_t get_varint(const uint8_t **pp)
 
 /* ---------------------------------------------------------------- encode */
 
-static int enc(ets_buf *b, ot_term t, bool canon, int depth);
+static int enc(ets_enc *b, ot_term t, bool canon, int depth);
 
-static int enc_bytes(ets_buf *b, const uint8_t *bytes, uint64_t nbits)
+static int enc_bytes(ets_enc *b, const uint8_t *bytes, uint64_t nbits)
 {
     size_t n = ot__bits_to_bytes(nbits);
     int rc = room(b, 1 + 10 + n);
@@ -113,22 +88,22 @@ static int enc_bytes(ets_buf *b, const uint8_t *bytes, uint64_t nbits)
     if (nbits % 8) {
         put_byte(b, F_BITS);
         put_varint(b, nbits);
-        memcpy(b->p + b->len, bytes, n);
-        b->p[b->len + n - 1] &= (uint8_t)(0xff << (8 - nbits % 8));
+        memcpy(b->buf.bytes + b->buf.len, bytes, n);
+        b->buf.bytes[b->buf.len + n - 1] &= (uint8_t)(0xff << (8 - nbits % 8));
     } else if (n <= INLINE_BIN_MAX) {
         put_byte(b, (uint8_t)(F_BIN0 + n));
         if (n)
-            memcpy(b->p + b->len, bytes, n);
+            memcpy(b->buf.bytes + b->buf.len, bytes, n);
     } else {
         put_byte(b, F_BIN);
         put_varint(b, n);
-        memcpy(b->p + b->len, bytes, n);
+        memcpy(b->buf.bytes + b->buf.len, bytes, n);
     }
-    b->len += n;
+    b->buf.len += n;
     return 0;
 }
 
-static int enc_box(ets_buf *b, ot_term t, bool canon, int depth)
+static int enc_box(ets_enc *b, ot_term t, bool canon, int depth)
 {
     const uint64_t *p = ot__box_ptr(t);
     uint64_t size = ot__hdr_size(p[0]);
@@ -153,8 +128,8 @@ static int enc_box(ets_buf *b, ot_term t, bool canon, int depth)
             return rc;
         put_byte(b, F_BIG);
         put_varint(b, size);
-        memcpy(b->p + b->len, p + 1, 8 * n);
-        b->len += 8 * n;
+        memcpy(b->buf.bytes + b->buf.len, p + 1, 8 * n);
+        b->buf.len += 8 * n;
         return 0;
     }
     case OT__B_FLOAT: {
@@ -165,8 +140,8 @@ static int enc_box(ets_buf *b, ot_term t, bool canon, int depth)
         if ((rc = room(b, 9)))
             return rc;
         put_byte(b, F_FLOAT);
-        memcpy(b->p + b->len, &d, 8);
-        b->len += 8;
+        memcpy(b->buf.bytes + b->buf.len, &d, 8);
+        b->buf.len += 8;
         return 0;
     }
     case OT__B_HEAPBIN:
@@ -179,8 +154,8 @@ static int enc_box(ets_buf *b, ot_term t, bool canon, int depth)
         if ((rc = room(b, 1 + sizeof(void *) + 20)))
             return rc;
         put_byte(b, F_REFC);
-        memcpy(b->p + b->len, &r->buf, sizeof(void *));
-        b->len += sizeof(void *);
+        memcpy(b->buf.bytes + b->buf.len, &r->buf, sizeof(void *));
+        b->buf.len += sizeof(void *);
         put_varint(b, (uint64_t)(r->bytes - r->buf->data));
         put_varint(b, size);
         b->refc = true;
@@ -239,15 +214,15 @@ static int enc_box(ets_buf *b, ot_term t, bool canon, int depth)
             return rc;
         put_byte(b, F_FUN);
         put_varint(b, size);
-        memcpy(b->p + b->len, p + 1, size);
-        b->len += size;
+        memcpy(b->buf.bytes + b->buf.len, p + 1, size);
+        b->buf.len += size;
         return 0;
     default:
         return -EINVAL;
     }
 }
 
-static int enc(ets_buf *b, ot_term t, bool canon, int depth)
+static int enc(ets_enc *b, ot_term t, bool canon, int depth)
 {
     if (depth > ETS_MAX_DEPTH)
         return -E2BIG;
@@ -316,7 +291,7 @@ static int enc(ets_buf *b, ot_term t, bool canon, int depth)
     }
 }
 
-int ot__ets_enc_object(ets_buf *b, ot_term obj, uint32_t keypos, size_t *start)
+int ot__ets_enc_object(ets_enc *b, ot_term obj, uint32_t keypos, size_t *start)
 {
     if (!ot__is_boxed(obj) || ot__box_kind(obj) != OT__B_TUPLE)
         return -EINVAL;
@@ -324,12 +299,12 @@ int ot__ets_enc_object(ets_buf *b, ot_term obj, uint32_t keypos, size_t *start)
     uint64_t arity = ot__hdr_size(p[0]);
     if (arity < keypos)
         return -EINVAL;
-    b->len = 0;
+    b->buf.len = 0;
     b->refc = false;
     int rc = room(b, ETS_HDR_MAX + 11);
     if (rc)
         return rc;
-    b->len = ETS_HDR_MAX;
+    b->buf.len = ETS_HDR_MAX;
     if (arity <= INLINE_TUPLE_MAX) {
         put_byte(b, (uint8_t)(F_TUPLE0 + arity));
     } else {
@@ -339,20 +314,20 @@ int ot__ets_enc_object(ets_buf *b, ot_term obj, uint32_t keypos, size_t *start)
     for (uint64_t i = 0; i < arity; i++)
         if ((rc = enc(b, p[1 + i], i + 1 == keypos, 1)))
             return rc;
-    size_t body = b->len - ETS_HDR_MAX;
+    size_t body = b->buf.len - ETS_HDR_MAX;
     uint64_t h = ((uint64_t)body << 1) | (b->refc ? 1 : 0);
     size_t hl = varint_len(h);
-    size_t save = b->len;
-    b->len = ETS_HDR_MAX - hl;
-    *start = b->len;
+    size_t save = b->buf.len;
+    b->buf.len = ETS_HDR_MAX - hl;
+    *start = b->buf.len;
     put_varint(b, h);
-    b->len = save;
+    b->buf.len = save;
     return 0;
 }
 
-int ot__ets_enc_key(ets_buf *b, ot_term key)
+int ot__ets_enc_key(ets_enc *b, ot_term key)
 {
-    b->len = 0;
+    b->buf.len = 0;
     b->refc = false;
     return enc(b, key, true, 0);
 }

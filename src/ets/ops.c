@@ -110,15 +110,15 @@ static void key_in(const ets_table *t, const uint8_t *enc, ot_term obj, ets_key 
 }
 
 /* Encodes key into b and fills k. */
-static int key_prep(const ets_table *t, ot_term key, ets_buf *b, ets_key *k)
+static int key_prep(const ets_table *t, ot_term key, ets_enc *b, ets_key *k)
 {
     int rc = ot__ets_enc_key(b, key);
     if (rc)
         return rc;
     k->term = key;
-    k->bytes = b->p;
-    k->len = b->len;
-    k->hash = is_tree(t) ? 0 : ot__ets_hash(b->p, b->len);
+    k->bytes = b->buf.bytes;
+    k->len = b->buf.len;
+    k->hash = is_tree(t) ? 0 : ot__ets_hash(b->buf.bytes, b->buf.len);
     return 0;
 }
 
@@ -186,16 +186,16 @@ static int check_objects(const ets_table *t, ot_term obj, size_t *count)
 static int insert_one(ets_table *t, ot_term obj)
 {
     uint8_t mem[STACK_BUF];
-    ets_buf b;
-    ets_buf_init(&b, mem, sizeof mem);
+    ets_enc b;
+    ets_enc_init(&b, mem, sizeof mem);
     size_t start;
     int rc = ot__ets_enc_object(&b, obj, t->keypos, &start);
     if (!rc) {
         ets_key k;
-        key_in(t, b.p + start, obj, &k);
-        rc = store(t, &k, b.p + start, b.len - start, b.refc);
+        key_in(t, b.buf.bytes + start, obj, &k);
+        rc = store(t, &k, b.buf.bytes + start, b.buf.len - start, b.refc);
     }
-    ot__ets_buf_free(&b);
+    ets_enc_free(&b);
     return rc;
 }
 
@@ -205,13 +205,13 @@ static int check_encodable(const ets_table *t, ot_term l)
 {
     int rc = 0;
     uint8_t mem[STACK_BUF];
-    ets_buf b;
-    ets_buf_init(&b, mem, sizeof mem);
+    ets_enc b;
+    ets_enc_init(&b, mem, sizeof mem);
     for (; !rc && l != OT_NIL; l = ot_tl(l)) {
         size_t start;
         rc = ot__ets_enc_object(&b, ot_hd(l), t->keypos, &start);
     }
-    ot__ets_buf_free(&b);
+    ets_enc_free(&b);
     return rc;
 }
 
@@ -222,14 +222,14 @@ static int any_key_present(ets_table *t, ot_term obj)
     for (ot_term l = obj; list ? l != OT_NIL : l != OT_NONE; l = list ? ot_tl(l) : OT_NONE) {
         ot_term o = list ? ot_hd(l) : l;
         uint8_t mem[STACK_BUF];
-        ets_buf b;
-        ets_buf_init(&b, mem, sizeof mem);
+        ets_enc b;
+        ets_enc_init(&b, mem, sizeof mem);
         ets_key k;
         int rc = key_prep(t, ot_tuple_get(o, t->keypos - 1), &b, &k);
         uint8_t *const *objs;
         uint8_t *one;
         size_t n = rc ? 0 : find(t, &k, &objs, &one);
-        ot__ets_buf_free(&b);
+        ets_enc_free(&b);
         if (rc)
             return rc;
         if (n)
@@ -296,7 +296,7 @@ int ot_ets_insert_new(ot_term tab, ot_term obj)
 /* A read (or write) of the objects under one key, with the key encoded. */
 typedef struct keyed {
     ets_ref r;
-    ets_buf b;
+    ets_enc b;
     uint8_t mem[STACK_BUF];
     ets_key k;
 } keyed;
@@ -306,10 +306,10 @@ static int keyed_begin(keyed *q, ot_term tab, ot_term key, bool write)
     int rc = ot__ets_acquire(tab, write, write, &q->r);
     if (rc)
         return rc;
-    ets_buf_init(&q->b, q->mem, sizeof q->mem);
+    ets_enc_init(&q->b, q->mem, sizeof q->mem);
     rc = key_prep(q->r.t, key, &q->b, &q->k);
     if (rc) {
-        ot__ets_buf_free(&q->b);
+        ets_enc_free(&q->b);
         ot__ets_release(&q->r);
     }
     return rc;
@@ -317,7 +317,7 @@ static int keyed_begin(keyed *q, ot_term tab, ot_term key, bool write)
 
 static void keyed_end(keyed *q, size_t objects)
 {
-    ot__ets_buf_free(&q->b);
+    ets_enc_free(&q->b);
     ot__ets_release(&q->r);
     ot__ets_charge(objects);
 }
@@ -435,12 +435,12 @@ int ot_ets_delete_object(ot_term tab, ot_term obj)
         return rc;
     ets_table *t = r.t;
     uint8_t mem[STACK_BUF];
-    ets_buf b;
-    ets_buf_init(&b, mem, sizeof mem);
+    ets_enc b;
+    ets_enc_init(&b, mem, sizeof mem);
     size_t start;
     rc = ot__ets_enc_object(&b, obj, t->keypos, &start);
     if (!rc) {
-        uint8_t *enc = b.p + start;
+        uint8_t *enc = b.buf.bytes + start;
         ets_key k;
         key_in(t, enc, obj, &k);
         if (is_tree(t)) {
@@ -453,7 +453,7 @@ int ot_ets_delete_object(ot_term tab, ot_term obj)
             ot__ets_hash_remove_if(t, &k, equal_pred, enc, ot__ets_drop);
         }
     }
-    ot__ets_buf_free(&b);
+    ets_enc_free(&b);
     ot__ets_release(&r);
     ot__ets_charge(1);
     return rc;
@@ -571,16 +571,16 @@ static int replace(ets_table *t, const ets_key *k, ot_heap *hs, const ot_term *e
     if (obj == OT_NONE)
         return -ENOMEM;
     uint8_t mem[STACK_BUF];
-    ets_buf b;
-    ets_buf_init(&b, mem, sizeof mem);
+    ets_enc b;
+    ets_enc_init(&b, mem, sizeof mem);
     size_t start;
     int rc = ot__ets_enc_object(&b, obj, t->keypos, &start);
     if (!rc) {
         ets_key nk = *k;
         nk.term = ot_tuple_get(obj, t->keypos - 1);
-        rc = store(t, &nk, b.p + start, b.len - start, b.refc);
+        rc = store(t, &nk, b.buf.bytes + start, b.buf.len - start, b.refc);
     }
-    ot__ets_buf_free(&b);
+    ets_enc_free(&b);
     return rc;
 }
 
@@ -896,8 +896,8 @@ static ssize_t match_run(ot_heap *h, ot_term tab, ot_term pattern, int mode, ot_
     } else if (!m.err && m.arity >= t->keypos && ground(ot_tuple_get(pattern, t->keypos - 1))) {
         /* The key is given: look at that key only. */
         uint8_t mem[STACK_BUF];
-        ets_buf b;
-        ets_buf_init(&b, mem, sizeof mem);
+        ets_enc b;
+        ets_enc_init(&b, mem, sizeof mem);
         ets_key k;
         m.err = key_prep(t, ot_tuple_get(pattern, t->keypos - 1), &b, &k);
         if (!m.err && write && is_tree(t)) {
@@ -916,7 +916,7 @@ static ssize_t match_run(ot_heap *h, ot_term tab, ot_term pattern, int mode, ot_
                 matches(&m, objs[i]);
             seen = n;
         }
-        ot__ets_buf_free(&b);
+        ets_enc_free(&b);
     } else if (!m.err && write && is_tree(t)) {
         /* Collect the matching objects, then remove them by key. */
         ot_heap *kh = ot_heap_new();
@@ -988,8 +988,8 @@ static int traverse(ot_heap *h, ot_term tab, ot_term key, int how, ot_term *out)
     ets_table *t = r.t;
     const uint8_t *o = NULL;
     uint8_t mem[STACK_BUF];
-    ets_buf b;
-    ets_buf_init(&b, mem, sizeof mem);
+    ets_enc b;
+    ets_enc_init(&b, mem, sizeof mem);
     ets_key k;
     if (how == T_NEXT || how == T_PREV)
         rc = key_prep(t, key, &b, &k);
@@ -1020,12 +1020,12 @@ static int traverse(ot_heap *h, ot_term tab, ot_term key, int how, ot_term *out)
         if (v == OT_NONE)
             rc = -ENOMEM;
     }
-    ot__ets_buf_free(&b);
+    ets_enc_free(&b);
     ot__ets_release(&r);
     ot__ets_charge(0);
     if (rc)
         return rc;
-    *out = o ? v : ot_atom("$end_of_table");
+    *out = o ? v : OT__ATOM(END_OF_TABLE);
     return o ? 1 : 0;
 }
 

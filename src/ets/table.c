@@ -402,25 +402,25 @@ static int heir_data_set(ets_table *t, ot_term data)
 {
     uint64_t one[2] = {ot__hdr(OT__B_TUPLE, 1), data};
     uint8_t mem[128];
-    ets_buf b;
-    ets_buf_init(&b, mem, sizeof mem);
+    ets_enc b;
+    ets_enc_init(&b, mem, sizeof mem);
     size_t start;
     int rc = ot__ets_enc_object(&b, ot__make_boxed(one), 1, &start);
     uint8_t *copy = NULL;
     if (!rc) {
-        copy = ot__malloc(b.len - start);
+        copy = ot__malloc(b.buf.len - start);
         if (!copy)
             rc = -ENOMEM;
     }
     if (!rc) {
-        memcpy(copy, b.p + start, b.len - start);
+        memcpy(copy, b.buf.bytes + start, b.buf.len - start);
         ot__ets_obj_retain(copy);
         heir_data_free(t);
         t->heir_data = copy;
-        t->heir_data_size = b.len - start;
+        t->heir_data_size = b.buf.len - start;
         ets_account(t, (int64_t)t->heir_data_size);
     }
-    ot__ets_buf_free(&b);
+    ets_enc_free(&b);
     return rc;
 }
 
@@ -457,7 +457,7 @@ static void send_transfer(const ets_table *t, ot_term to, ot_term from, ot_term 
     ot_heap *h = ot_heap_new();
     if (!h)
         return;
-    ot_term msg = ot_tuple(h, 4, ot_atom("ETS-TRANSFER"), ot__ets_tid(h, t, false), from, data);
+    ot_term msg = ot_tuple(h, 4, OT__ATOM(ETS_TRANSFER), ot__ets_tid(h, t, false), from, data);
     if (msg != OT_NONE)
         ot_send(to, msg);
     ot_heap_free(h);
@@ -524,7 +524,7 @@ static bool is_bool(ot_term t) { return t == OT_ATOM(TRUE) || t == OT_ATOM(FALSE
 static int parse_heir(ot_term o, ot_term *heir, ot_term *data)
 {
     size_t n = ot_tuple_arity(o);
-    if (n == 2 && ot_tuple_get(o, 1) == ot_atom("none")) {
+    if (n == 2 && ot_tuple_get(o, 1) == OT__ATOM(NONE)) {
         *heir = OT_NONE;
         *data = OT_NONE;
         return 0;
@@ -552,32 +552,32 @@ static int parse_opts(ot_term opts, new_opts *o)
         return -EINVAL;
     for (ot_term l = opts; l != OT_NIL; l = ot_tl(l)) {
         ot_term x = ot_hd(l);
-        if (x == ot_atom("set")) o->type = ETS_SET;
-        else if (x == ot_atom("ordered_set")) o->type = ETS_ORDERED_SET;
-        else if (x == ot_atom("bag")) o->type = ETS_BAG;
-        else if (x == ot_atom("duplicate_bag")) o->type = ETS_DUPLICATE_BAG;
-        else if (x == ot_atom("public")) o->access = ETS_PUBLIC;
-        else if (x == ot_atom("protected")) o->access = ETS_PROTECTED;
-        else if (x == ot_atom("private")) o->access = ETS_PRIVATE;
-        else if (x == ot_atom("named_table")) o->named = true;
-        else if (x == ot_atom("compressed")) continue;
+        if (x == OT__ATOM(SET)) o->type = ETS_SET;
+        else if (x == OT__ATOM(ORDERED_SET)) o->type = ETS_ORDERED_SET;
+        else if (x == OT__ATOM(BAG)) o->type = ETS_BAG;
+        else if (x == OT__ATOM(DUPLICATE_BAG)) o->type = ETS_DUPLICATE_BAG;
+        else if (x == OT__ATOM(PUBLIC)) o->access = ETS_PUBLIC;
+        else if (x == OT__ATOM(PROTECTED)) o->access = ETS_PROTECTED;
+        else if (x == OT__ATOM(PRIVATE)) o->access = ETS_PRIVATE;
+        else if (x == OT__ATOM(NAMED_TABLE)) o->named = true;
+        else if (x == OT__ATOM(COMPRESSED)) continue;
         else if (ot_is_tuple(x) && ot_tuple_arity(x) >= 2) {
             ot_term k = ot_tuple_get(x, 0), v = ot_tuple_get(x, 1);
             size_t n = ot_tuple_arity(x);
             int64_t pos;
-            if (k == ot_atom("keypos") && n == 2) {
+            if (k == OT__ATOM(KEYPOS) && n == 2) {
                 if (ot_get_int64(v, &pos) || pos < 1 || pos > UINT32_MAX)
                     return -EINVAL;
                 o->keypos = (uint32_t)pos;
-            } else if (k == ot_atom("heir")) {
+            } else if (k == OT__ATOM(HEIR)) {
                 if (parse_heir(x, &o->heir, &o->heir_data))
                     return -EINVAL;
-            } else if (n == 2 && (k == ot_atom("read_concurrency") ||
-                                  k == ot_atom("decentralized_counters"))) {
+            } else if (n == 2 && (k == OT__ATOM(READ_CONCURRENCY) ||
+                                  k == OT__ATOM(DECENTRALIZED_COUNTERS))) {
                 if (!is_bool(v))
                     return -EINVAL;
-            } else if (n == 2 && k == ot_atom("write_concurrency")) {
-                if (!is_bool(v) && v != ot_atom("auto"))
+            } else if (n == 2 && k == OT__ATOM(WRITE_CONCURRENCY)) {
+                if (!is_bool(v) && v != OT__ATOM(AUTO))
                     return -EINVAL;
             } else {
                 return -EINVAL;
@@ -710,7 +710,7 @@ int ot_ets_give_away(ot_term tab, ot_term pid, ot_term gift)
             rc = -EPERM;
         else if (pid == self)
             rc = -EINVAL;
-        else if ((msg = ot_tuple(h, 4, ot_atom("ETS-TRANSFER"), ot__ets_tid(h, t, false), self, gift)) ==
+        else if ((msg = ot_tuple(h, 4, OT__ATOM(ETS_TRANSFER), ot__ets_tid(h, t, false), self, gift)) ==
                  OT_NONE)
             rc = -ENOMEM;
         ot__ets_release(&r);
@@ -763,7 +763,7 @@ int ot_ets_setopts(ot_term tab, ot_term opts)
             if (o == OT_NONE)
                 break;
             ot_term heir, data;
-            if (ot_tuple_get(o, 0) != ot_atom("heir") || parse_heir(o, &heir, &data)) {
+            if (ot_tuple_get(o, 0) != OT__ATOM(HEIR) || parse_heir(o, &heir, &data)) {
                 rc = -EINVAL;
                 break;
             }
@@ -828,7 +828,7 @@ static ot_term info_value(ot_heap *h, const ets_table *t, size_t i)
     case 1: case 2: case 3: case 4: return OT_ATOM(FALSE);
     case 5: return ot_uint(h, (table_bytes(t) + 7) / 8);
     case 6: return t->owner;
-    case 7: return t->heir == OT_NONE ? ot_atom("none") : t->heir;
+    case 7: return t->heir == OT_NONE ? OT__ATOM(NONE) : t->heir;
     case 8: return t->name;
     case 9: return ot_uint(h, t->size);
     case 10: return ot__local_node();

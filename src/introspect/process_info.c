@@ -165,7 +165,7 @@ static ot_term value_of(ot_heap *h, ot__proc *p, ot_term key)
         default: return initial_call(h, p);
         }
     }
-    if (key == ot_atom("cpu_time"))
+    if (key == OT__ATOM(CPU_TIME))
         return ot_uint(h, atomic_load_explicit(&p->cpu_ns, memory_order_relaxed) / 1000);
     return OT_NONE;
 }

@@ -28,7 +28,7 @@ ot_term ot_seq_trace_end(ot_heap *h, int id)
     ot_term rec = ot__trace_end((uint16_t)id, h);
     if (rec == OT_NONE || !p)
         return rec;
-    return ot_map_put(h, rec, ot_atom("self"), p->pid);
+    return ot_map_put(h, rec, OT__ATOM(SELF), p->pid);
 }
 
 ot_term ot_seq_trace(ot_heap *h, ot_proc_fn fn, void *arg, const ot_seq_trace_opts *opts)

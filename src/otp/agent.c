@@ -95,9 +95,9 @@ static ot_server_ret agent_init(ot_server *s, void *arg)
     memcpy(&init, &arg, sizeof init);
     ot_term state = init ? init(s->arg, ot_proc_heap()) : OT_NIL;
     if (state == OT_NONE)
-        return OT_SRV_STOP(OT__A->bad_return_value);
+        return OT_SRV_STOP(OT__ATOM(BAD_RETURN_VALUE));
     if (ot_server_set_term(s, state) != 0)
-        return OT_SRV_STOP(OT__A->system_limit);
+        return OT_SRV_STOP(OT__ATOM(SYSTEM_LIMIT));
     return OT_SRV_OK;
 }
 
@@ -116,11 +116,11 @@ static bool request_parse(ot_term req, ot_term *op, ot_term *fn, ot_term *arg)
 static bool set_state(ot_server *s, ot_term state, ot_server_ret *stop)
 {
     if (state == OT_NONE) {
-        *stop = OT_SRV_STOP(OT__A->bad_return_value);
+        *stop = OT_SRV_STOP(OT__ATOM(BAD_RETURN_VALUE));
         return false;
     }
     if (ot_server_set_term(s, state) != 0) {
-        *stop = OT_SRV_STOP(OT__A->system_limit);
+        *stop = OT_SRV_STOP(OT__ATOM(SYSTEM_LIMIT));
         return false;
     }
     return true;
@@ -134,56 +134,54 @@ static ot_server_ret bad_request(ot_term tag, ot_term req)
 static ot_server_ret agent_call(ot_server *s, ot_term req, ot_term from)
 {
     (void)from;
-    const ot__otp_atoms *a = OT__A;
     ot_heap *h = ot_proc_heap();
     ot_term op, fn, arg;
     ot_server_ret stop;
     if (!request_parse(req, &op, &fn, &arg))
-        return bad_request(a->bad_call, req);
-    if (op == a->get) {
+        return bad_request(OT__ATOM(BAD_CALL), req);
+    if (op == OT__ATOM(GET)) {
         ot_agent_get_fn f = (ot_agent_get_fn)fn_of(fn, FN_GET);
         if (!f)
-            return bad_request(a->bad_call, req);
+            return bad_request(OT__ATOM(BAD_CALL), req);
         ot_term reply = f(s->term, arg, h);
-        return reply == OT_NONE ? OT_SRV_STOP(a->bad_return_value) : OT_SRV_REPLY(reply);
+        return reply == OT_NONE ? OT_SRV_STOP(OT__ATOM(BAD_RETURN_VALUE)) : OT_SRV_REPLY(reply);
     }
-    if (op == a->update) {
+    if (op == OT__ATOM(UPDATE)) {
         ot_agent_update_fn f = (ot_agent_update_fn)fn_of(fn, FN_UPDATE);
         if (!f)
-            return bad_request(a->bad_call, req);
+            return bad_request(OT__ATOM(BAD_CALL), req);
         if (!set_state(s, f(s->term, arg, h), &stop))
             return stop;
         return OT_SRV_REPLY(OT_ATOM(OK));
     }
-    if (op == a->get_and_update) {
+    if (op == OT__ATOM(GET_AND_UPDATE)) {
         ot_agent_get_update_fn f = (ot_agent_get_update_fn)fn_of(fn, FN_GET_UPDATE);
         if (!f)
-            return bad_request(a->bad_call, req);
+            return bad_request(OT__ATOM(BAD_CALL), req);
         ot_term next = OT_NONE;
         ot_term reply = f(s->term, arg, h, &next);
         if (reply == OT_NONE)
-            return OT_SRV_STOP(a->bad_return_value);
+            return OT_SRV_STOP(OT__ATOM(BAD_RETURN_VALUE));
         /* The reply may be part of the old state, which set_state frees. */
         reply = ot_copy(h, reply);
         if (reply == OT_NONE)
-            return OT_SRV_STOP(a->system_limit);
+            return OT_SRV_STOP(OT__ATOM(SYSTEM_LIMIT));
         if (!set_state(s, next, &stop))
             return stop;
         return OT_SRV_REPLY(reply);
     }
-    return bad_request(a->bad_call, req);
+    return bad_request(OT__ATOM(BAD_CALL), req);
 }
 
 static ot_server_ret agent_cast(ot_server *s, ot_term req)
 {
-    const ot__otp_atoms *a = OT__A;
     ot_term op, fn, arg;
     ot_server_ret stop;
     ot_agent_update_fn f = NULL;
-    if (request_parse(req, &op, &fn, &arg) && op == a->cast)
+    if (request_parse(req, &op, &fn, &arg) && op == OT__ATOM(CAST))
         f = (ot_agent_update_fn)fn_of(fn, FN_UPDATE);
     if (!f)
-        return bad_request(a->bad_cast, req);
+        return bad_request(OT__ATOM(BAD_CAST), req);
     if (!set_state(s, f(s->term, arg, ot_proc_heap()), &stop))
         return stop;
     return OT_SRV_NOREPLY;
@@ -222,7 +220,7 @@ static int agent_request(ot_heap *h, ot_term agent, ot_term op, void (*fn)(void)
     int64_t i = fn_index(fn, kind);
     if (i < 0) {
         if (result)
-            *result = OT__A->system_limit;
+            *result = OT__ATOM(SYSTEM_LIMIT);
         return -ENOMEM;
     }
     uint64_t mem[4];
@@ -240,20 +238,20 @@ static int agent_request(ot_heap *h, ot_term agent, ot_term op, void (*fn)(void)
 int ot_agent_get(ot_heap *h, ot_term agent, ot_agent_get_fn fn, ot_term arg, int64_t timeout_ms,
                  ot_term *result)
 {
-    return agent_request(h, agent, OT__A->get, (void (*)(void))fn, FN_GET, arg, timeout_ms, result);
+    return agent_request(h, agent, OT__ATOM(GET), (void (*)(void))fn, FN_GET, arg, timeout_ms, result);
 }
 
 int ot_agent_update(ot_heap *h, ot_term agent, ot_agent_update_fn fn, ot_term arg,
                     int64_t timeout_ms, ot_term *result)
 {
-    return agent_request(h, agent, OT__A->update, (void (*)(void))fn, FN_UPDATE, arg, timeout_ms,
+    return agent_request(h, agent, OT__ATOM(UPDATE), (void (*)(void))fn, FN_UPDATE, arg, timeout_ms,
                          result);
 }
 
 int ot_agent_get_and_update(ot_heap *h, ot_term agent, ot_agent_get_update_fn fn, ot_term arg,
                             int64_t timeout_ms, ot_term *result)
 {
-    return agent_request(h, agent, OT__A->get_and_update, (void (*)(void))fn, FN_GET_UPDATE, arg,
+    return agent_request(h, agent, OT__ATOM(GET_AND_UPDATE), (void (*)(void))fn, FN_GET_UPDATE, arg,
                          timeout_ms, result);
 }
 
@@ -267,7 +265,7 @@ int ot_agent_cast(ot_term agent, ot_agent_update_fn fn, ot_term arg)
     uint64_t mem[4];
     ot_heap local;
     ot__heap_init_fixed(&local, mem, 4);
-    int rc = ot_cast(agent, ot_tuple(&local, 3, OT__A->cast, ot_int(NULL, i), arg));
+    int rc = ot_cast(agent, ot_tuple(&local, 3, OT__ATOM(CAST), ot_int(NULL, i), arg));
     ot__heap_release_fixed(&local);
     return rc;
 }

@@ -29,29 +29,6 @@
 #include "otp/otp_internal.h"
 #include "term/term_internal.h"
 
-static struct {
-    ot_term application_controller, start_application, stop_application, which_applications,
-        get_master, get_child, stop, terminate, starting, running, stopping, already_started,
-        not_loaded, not_started, bad_return, start, app_started, app_x, bad_call,
-        system_limit, circular_dependencies, otter, info;
-} A;
-
-static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
-
-static void atoms_init(void)
-{
-#define SET(f) A.f = ot_atom(#f)
-    SET(application_controller); SET(start_application); SET(stop_application);
-    SET(which_applications); SET(get_master); SET(get_child); SET(stop); SET(terminate);
-    SET(starting); SET(running); SET(stopping); SET(already_started); SET(not_loaded);
-    SET(not_started); SET(bad_return); SET(start); SET(bad_call);
-    SET(system_limit); SET(circular_dependencies); SET(otter); SET(info);
-#undef SET
-    A.app_started = ot_atom("$app_started");
-    A.app_x = ot_atom("$app_x");
-}
-
-static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -73,7 +50,7 @@ static void compact_state(ot_term *state, size_t *mark)
     *state = ot_copy(h, c);
     ot_heap_free(tmp);
     if (*state == OT_NONE)
-        ot_exit(A.system_limit);
+        ot_exit(OT__ATOM(SYSTEM_LIMIT));
     *mark = ot_heap_bytes(h);
 }
 
@@ -105,14 +82,13 @@ static const ot_app_spec *spec_of(ot_term app)
             s = loaded[i].spec;
     pthread_mutex_unlock(&load_lock);
     /* otter's own application is always known, as kernel is on BEAM */
-    if (!s && app == A.otter && ot_application_load(&ot__otter_app) == 0)
+    if (!s && app == OT__ATOM(OTTER) && ot_application_load(&ot__otter_app) == 0)
         s = &ot__otter_app;
     return s;
 }
 
 int ot_application_load(const ot_app_spec *spec)
 {
-    atoms();
     if (!spec || !spec->name || !spec->start)
         return -EINVAL;
     ot_term name = ot_atom(spec->name);
@@ -189,7 +165,6 @@ static void stop_sup(ot_term sup, ot_term reason)
 static void start_it_main(void *arg)
 {
     (void)arg;
-    atoms();
     ot_trap_exit(true);
     ot_term init = ot_spawn_arg();
     ot_term master = ot_tuple_get(init, 0), app = ot_tuple_get(init, 1);
@@ -207,23 +182,23 @@ static void start_it_main(void *arg)
         ot_term mfa = ot_build(h, "{~p, start, [normal, []]}", mod);
         ot_term reason;
         if (r == OT_NONE)
-            reason = ot_tuple(h, 2, A.system_limit, mfa);
+            reason = ot_tuple(h, 2, OT__ATOM(SYSTEM_LIMIT), mfa);
         else if (ot_is_tuple(r) && ot_tuple_arity(r) == 2 && ot_tuple_get(r, 0) == OT_ATOM(ERROR))
             reason = ot_tuple(h, 2, ot_tuple_get(r, 1), mfa);
         else
-            reason = ot_tuple(h, 2, A.bad_return, ot_tuple(h, 2, mfa, r));
+            reason = ot_tuple(h, 2, OT__ATOM(BAD_RETURN), ot_tuple(h, 2, mfa, r));
         stop_linked(master);
-        ot_send(master, ot_tuple(h, 3, A.app_x, ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), reason)));
+        ot_send(master, ot_tuple(h, 3, OT__ATOM(APP_X), ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), reason)));
         return;
     }
     ot_link(sup);
-    ot_send(master, ot_tuple(h, 3, A.app_x, ot_self(), ot_tuple(h, 2, OT_ATOM(OK), sup)));
+    ot_send(master, ot_tuple(h, 3, OT__ATOM(APP_X), ot_self(), ot_tuple(h, 2, OT_ATOM(OK), sup)));
     ot_heap_reset(h);
     for (;;) {
         ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
         ot_term t = ot_msg_term(m);
         ot_term a0 = ot_tuple_get(t, 0), a1 = ot_tuple_get(t, 1);
-        if (ot_tuple_arity(t) == 2 && a0 == master && a1 == A.terminate) {
+        if (ot_tuple_arity(t) == 2 && a0 == master && a1 == OT__ATOM(TERMINATE)) {
             ot_msg_free(m);
             stop_sup(sup, OT_ATOM(SHUTDOWN));
             if (spec->stop)
@@ -259,7 +234,7 @@ static _Noreturn void master_terminate(ot_term child, ot_term reason, ot_term re
     if (ot_is_alive(child)) {
         ot_heap *h = ot_heap_new();
         if (h) {
-            ot_send(child, ot_tuple(h, 2, ot_self(), A.terminate));
+            ot_send(child, ot_tuple(h, 2, ot_self(), OT__ATOM(TERMINATE)));
             ot_heap_free(h);
         }
         ot_msg_free(ot_receive_if(is_exit_from, &child, OT_INFINITY));
@@ -279,14 +254,13 @@ static bool is_init_event(ot_term m, void *ctx)
     if (!ot_is_tuple(m) || ot_tuple_arity(m) != 3)
         return false;
     ot_term a0 = ot_tuple_get(m, 0), a1 = ot_tuple_get(m, 1);
-    return (a0 == A.app_x && a1 == w->child) || (a0 == OT_ATOM(EXIT) && (a1 == w->child || a1 == w->ctl));
+    return (a0 == OT__ATOM(APP_X) && a1 == w->child) || (a0 == OT_ATOM(EXIT) && (a1 == w->child || a1 == w->ctl));
 }
 
 /* Spawn argument: {Controller, App}. */
 static void master_main(void *arg)
 {
     (void)arg;
-    atoms();
     ot_trap_exit(true);
     ot_term init = ot_spawn_arg();
     ot_term ctl = ot_tuple_get(init, 0), app = ot_tuple_get(init, 1);
@@ -297,7 +271,7 @@ static void master_main(void *arg)
                         .term_arg = ot_tuple(h, 2, ot_self(), app)};
     ot_term child = so.term_arg == OT_NONE ? OT_NONE : ot_spawn_opt(start_it_main, NULL, &so);
     if (child == OT_NONE) {
-        ot_send(ctl, ot_tuple(h, 3, A.app_started, ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), A.system_limit)));
+        ot_send(ctl, ot_tuple(h, 3, OT__ATOM(APP_STARTED), ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), OT__ATOM(SYSTEM_LIMIT))));
         return;
     }
     /* init_loop: the child's report, its exit, or the controller's */
@@ -305,13 +279,13 @@ static void master_main(void *arg)
     ot_msg *m = ot_receive_if(is_init_event, &w, OT_INFINITY);
     ot_term t = ot_msg_term(m);
     ot_term sup = OT_NONE;
-    if (ot_tuple_get(t, 0) == A.app_x && ot_tuple_get(ot_tuple_get(t, 2), 0) == OT_ATOM(OK)) {
+    if (ot_tuple_get(t, 0) == OT__ATOM(APP_X) && ot_tuple_get(ot_tuple_get(t, 2), 0) == OT_ATOM(OK)) {
         sup = ot_tuple_get(ot_tuple_get(t, 2), 1);
         ot_msg_free(m);
-        ot_send(ctl, ot_tuple(h, 3, A.app_started, ot_self(), OT_ATOM(OK)));
-    } else if (ot_tuple_get(t, 0) == A.app_x) {
+        ot_send(ctl, ot_tuple(h, 3, OT__ATOM(APP_STARTED), ot_self(), OT_ATOM(OK)));
+    } else if (ot_tuple_get(t, 0) == OT__ATOM(APP_X)) {
         /* the child stopped what it started; wait for it to end */
-        ot_send(ctl, ot_tuple(h, 3, A.app_started, ot_self(), ot_tuple_get(t, 2)));
+        ot_send(ctl, ot_tuple(h, 3, OT__ATOM(APP_STARTED), ot_self(), ot_tuple_get(t, 2)));
         ot_msg_free(m);
         ot_msg_free(ot_receive_if(is_exit_from, &child, OT_INFINITY));
         return;
@@ -320,7 +294,7 @@ static void master_main(void *arg)
         ot_term reason = ot_tuple(h, 2, ot_copy(h, ot_tuple_get(t, 2)),
                                   ot_build(h, "{~p, start, [normal, []]}", mod));
         ot_msg_free(m);
-        ot_send(ctl, ot_tuple(h, 3, A.app_started, ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), reason)));
+        ot_send(ctl, ot_tuple(h, 3, OT__ATOM(APP_STARTED), ot_self(), ot_tuple(h, 2, OT_ATOM(ERROR), reason)));
         return;
     } else {
         ot_term reason = ot_copy(h, ot_tuple_get(t, 2));
@@ -335,14 +309,14 @@ static void master_main(void *arg)
         ot_term t = ot_msg_term(m);
         size_t n = ot_tuple_arity(t);
         ot_term a0 = ot_tuple_get(t, 0);
-        if (n == 3 && a0 == A.get_child && ot_is_pid(ot_tuple_get(t, 2))) {
+        if (n == 3 && a0 == OT__ATOM(GET_CHILD) && ot_is_pid(ot_tuple_get(t, 2))) {
             uint64_t mem[16];
             ot_heap local;
             ot__heap_init_fixed(&local, mem, 16);
             ot_send(ot_tuple_get(t, 2), ot_tuple(&local, 2, ot_tuple_get(t, 1), ot_tuple(&local, 2, sup, mod)));
             ot__heap_release_fixed(&local);
             ot_msg_free(m);
-        } else if (n == 3 && a0 == A.stop && ot_is_pid(ot_tuple_get(t, 2))) {
+        } else if (n == 3 && a0 == OT__ATOM(STOP) && ot_is_pid(ot_tuple_get(t, 2))) {
             ot_term from = ot_tuple_get(t, 2), tag = ot_copy(h, ot_tuple_get(t, 1));
             ot_msg_free(m);
             master_terminate(child, OT_ATOM(NORMAL), from, tag);
@@ -401,7 +375,7 @@ static ot_term which(ot_heap *h, ot_term apps)
     ot_term rev = OT_NIL;
     for (ot_term l = apps; l != OT_NIL; l = ot_tl(l)) {
         ot_term e = ot_hd(l);
-        if (ot_tuple_get(e, 2) != A.running)
+        if (ot_tuple_get(e, 2) != OT_ATOM(RUNNING))
             continue;
         const ot_app_spec *s = spec_of(ot_tuple_get(e, 0));
         rev = ot_cons(h, ot_tuple(h, 3, ot_tuple_get(e, 0), ot_charlist(h, s->description ? s->description : ""),
@@ -417,60 +391,59 @@ static ot_term which(ot_heap *h, ot_term apps)
 static ot_term ctl_call(ot_term *apps, ot_term from, ot_term req)
 {
     ot_heap *h = ot_proc_heap();
-    if (req == A.which_applications)
+    if (req == OT__ATOM(WHICH_APPLICATIONS))
         return which(h, *apps);
     ot_term tag = ot_tuple_get(req, 0), app = ot_tuple_get(req, 1);
     if (ot_tuple_arity(req) != 2 || !ot_is_atom(app))
-        return err(h, A.bad_call, req);
+        return err(h, OT__ATOM(BAD_CALL), req);
     ot_term e = entry_find(*apps, app, 0);
-    if (tag == A.get_master)
-        return e != OT_NONE && ot_tuple_get(e, 2) != A.stopping ? ot_tuple_get(e, 1) : OT_ATOM(UNDEFINED);
-    if (tag == A.start_application) {
-        if (e != OT_NONE && ot_tuple_get(e, 2) == A.starting) {
-            ot_term ne = ot_tuple(h, 5, app, ot_tuple_get(e, 1), A.starting,
+    if (tag == OT__ATOM(GET_MASTER))
+        return e != OT_NONE && ot_tuple_get(e, 2) != OT__ATOM(STOPPING) ? ot_tuple_get(e, 1) : OT_ATOM(UNDEFINED);
+    if (tag == OT__ATOM(START_APPLICATION)) {
+        if (e != OT_NONE && ot_tuple_get(e, 2) == OT__ATOM(STARTING)) {
+            ot_term ne = ot_tuple(h, 5, app, ot_tuple_get(e, 1), OT__ATOM(STARTING),
                                   ot_cons(h, from, ot_tuple_get(e, 3)), OT_NIL);
             *apps = entry_replace(h, *apps, e, ne);
             return OT_NONE;
         }
         if (e != OT_NONE)
-            return err(h, A.already_started, app);
+            return err(h, OT__ATOM(ALREADY_STARTED), app);
         const ot_app_spec *spec = spec_of(app);
         if (!spec)
-            return err(h, A.not_loaded, app);
+            return err(h, OT__ATOM(NOT_LOADED), app);
         if (spec->applications)
             for (const char *const *d = spec->applications; *d; d++) {
                 ot_term dep = ot_atom(*d);
                 ot_term de = entry_find(*apps, dep, 0);
-                if (de == OT_NONE || ot_tuple_get(de, 2) != A.running)
-                    return err(h, A.not_started, dep);
+                if (de == OT_NONE || ot_tuple_get(de, 2) != OT_ATOM(RUNNING))
+                    return err(h, OT__ATOM(NOT_STARTED), dep);
             }
         ot_spawn_opts so = {.link = true, .initial_call = "application_master:init/4",
                             .term_arg = ot_tuple(h, 2, ot_self(), app)};
         /* no argument (out of memory): no master, which would find no spec */
         ot_term master = so.term_arg == OT_NONE ? OT_NONE : ot_spawn_opt(master_main, NULL, &so);
         if (master == OT_NONE)
-            return ot_tuple(h, 2, OT_ATOM(ERROR), A.system_limit);
-        *apps = ot_cons(h, ot_tuple(h, 5, app, master, A.starting, ot_list(h, 1, from), OT_NIL), *apps);
+            return ot_tuple(h, 2, OT_ATOM(ERROR), OT__ATOM(SYSTEM_LIMIT));
+        *apps = ot_cons(h, ot_tuple(h, 5, app, master, OT__ATOM(STARTING), ot_list(h, 1, from), OT_NIL), *apps);
         return OT_NONE;
     }
-    if (tag == A.stop_application) {
-        if (e == OT_NONE || ot_tuple_get(e, 2) == A.starting)
-            return err(h, A.not_started, app);
+    if (tag == OT__ATOM(STOP_APPLICATION)) {
+        if (e == OT_NONE || ot_tuple_get(e, 2) == OT__ATOM(STARTING))
+            return err(h, OT__ATOM(NOT_STARTED), app);
         ot_term waiters = ot_cons(h, from, ot_tuple_get(e, 3));
-        if (ot_tuple_get(e, 2) == A.running) {
+        if (ot_tuple_get(e, 2) == OT_ATOM(RUNNING)) {
             ot_term ref = ot_make_ref(h);
-            ot_send(ot_tuple_get(e, 1), ot_tuple(h, 3, A.stop, ref, ot_self()));
+            ot_send(ot_tuple_get(e, 1), ot_tuple(h, 3, OT__ATOM(STOP), ref, ot_self()));
         }
-        *apps = entry_replace(h, *apps, e, ot_tuple(h, 5, app, ot_tuple_get(e, 1), A.stopping, waiters, OT_NIL));
+        *apps = entry_replace(h, *apps, e, ot_tuple(h, 5, app, ot_tuple_get(e, 1), OT__ATOM(STOPPING), waiters, OT_NIL));
         return OT_NONE;
     }
-    return err(h, A.bad_call, req);
+    return err(h, OT__ATOM(BAD_CALL), req);
 }
 
 static void ctl_main(void *arg)
 {
     (void)arg;
-    atoms();
     ot_trap_exit(true);
     ot_term apps = OT_NIL;
     size_t mark = 0;
@@ -491,7 +464,7 @@ static void ctl_main(void *arg)
         }
         size_t n = ot_tuple_arity(t);
         ot_term a0 = ot_tuple_get(t, 0);
-        if (n == 3 && (a0 == A.app_started || a0 == OT_ATOM(EXIT))) {
+        if (n == 3 && (a0 == OT__ATOM(APP_STARTED) || a0 == OT_ATOM(EXIT))) {
             ot_term master = ot_tuple_get(t, 1);
             ot_term res = ot_copy(h, ot_tuple_get(t, 2));
             ot_msg_free(m);
@@ -499,24 +472,24 @@ static void ctl_main(void *arg)
             if (e == OT_NONE)
                 continue;
             ot_term app = ot_tuple_get(e, 0), status = ot_tuple_get(e, 2), waiters = ot_tuple_get(e, 3);
-            if (a0 == A.app_started && res == OT_ATOM(OK)) {
+            if (a0 == OT__ATOM(APP_STARTED) && res == OT_ATOM(OK)) {
                 /* running now: first in the list, as BEAM's which_applications */
-                apps = entry_replace(h, apps, e, ot_tuple(h, 5, app, master, A.running, OT_NIL, OT_NIL));
+                apps = entry_replace(h, apps, e, ot_tuple(h, 5, app, master, OT_ATOM(RUNNING), OT_NIL, OT_NIL));
                 reply_all(waiters, OT_ATOM(OK));
-            } else if (a0 == A.app_started) {
+            } else if (a0 == OT__ATOM(APP_STARTED)) {
                 apps = entry_replace(h, apps, e, OT_NONE);
                 reply_all(waiters, res);
             } else { /* the master exited */
                 apps = entry_replace(h, apps, e, OT_NONE);
-                if (status == A.starting) {
+                if (status == OT__ATOM(STARTING)) {
                     reply_all(waiters, ot_tuple(h, 2, OT_ATOM(ERROR), res));
-                } else if (status == A.stopping) {
+                } else if (status == OT__ATOM(STOPPING)) {
                     reply_all(waiters, OT_ATOM(OK));
                 } else {
                     char r[256];
                     ot_print_opts o = {.syntax = OT_SYNTAX_ERLANG, .limit = 20};
                     ot_print(r, sizeof r, res, &o);
-                    ot__log_report(A.info, "application: %s, exited: %s, type: temporary",
+                    ot__log_report(OT__ATOM(INFO), "application: %s, exited: %s, type: temporary",
                                    ot_atom_text(app, NULL), r);
                 }
             }
@@ -528,12 +501,12 @@ static void ctl_main(void *arg)
 
 static ot_term controller(void)
 {
-    ot_term c = ot_whereis(A.application_controller);
+    ot_term c = ot_whereis(OT__ATOM(APPLICATION_CONTROLLER));
     if (c != OT_NONE)
         return c;
-    ot_spawn_opts so = {.name = A.application_controller, .initial_call = "application_controller:init/2"};
+    ot_spawn_opts so = {.name = OT__ATOM(APPLICATION_CONTROLLER), .initial_call = "application_controller:init/2"};
     c = ot_spawn_opt(ctl_main, NULL, &so);
-    return c != OT_NONE ? c : ot_whereis(A.application_controller);
+    return c != OT_NONE ? c : ot_whereis(OT__ATOM(APPLICATION_CONTROLLER));
 }
 
 /* ---------------------------------------------------------------- the calls */
@@ -548,20 +521,19 @@ static int set_out(ot_term *out, int rc, ot_term v)
 static int errno_of(ot_term reason)
 {
     ot_term tag = ot_is_tuple(reason) ? ot_tuple_get(reason, 0) : reason;
-    if (tag == A.already_started)
+    if (tag == OT__ATOM(ALREADY_STARTED))
         return -EALREADY;
-    if (tag == A.not_loaded)
+    if (tag == OT__ATOM(NOT_LOADED))
         return -ENOENT;
-    if (tag == A.not_started)
+    if (tag == OT__ATOM(NOT_STARTED))
         return -ESRCH;
-    if (tag == A.system_limit)
+    if (tag == OT__ATOM(SYSTEM_LIMIT))
         return -ENOMEM;
     return -ECHILD;
 }
 
 static int ctl_request(ot_heap *h, ot_term tag, ot_term app, ot_term *out)
 {
-    atoms();
     if (!ot_self())
         return set_out(out, -EPERM, OT_ATOM(BADARG));
     if (!h)
@@ -570,7 +542,7 @@ static int ctl_request(ot_heap *h, ot_term tag, ot_term app, ot_term *out)
         return set_out(out, -EINVAL, OT_ATOM(BADARG));
     ot_term ctl = controller();
     if (ctl == OT_NONE)
-        return set_out(out, -ENOMEM, A.system_limit);
+        return set_out(out, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     uint64_t mem[8];
     ot_heap local;
     ot__heap_init_fixed(&local, mem, 8);
@@ -587,14 +559,12 @@ static int ctl_request(ot_heap *h, ot_term tag, ot_term app, ot_term *out)
 
 int ot_application_start(ot_heap *h, ot_term app, ot_term *reason)
 {
-    atoms();
-    return ctl_request(h, A.start_application, app, reason);
+    return ctl_request(h, OT__ATOM(START_APPLICATION), app, reason);
 }
 
 int ot_application_ensure_started(ot_heap *h, ot_term app, ot_term *reason)
 {
-    atoms();
-    int rc = ctl_request(h, A.start_application, app, reason);
+    int rc = ctl_request(h, OT__ATOM(START_APPLICATION), app, reason);
     if (rc == -EALREADY)
         return set_out(reason, 0, OT_ATOM(OK));
     return rc;
@@ -602,8 +572,7 @@ int ot_application_ensure_started(ot_heap *h, ot_term app, ot_term *reason)
 
 int ot_application_stop(ot_heap *h, ot_term app, ot_term *reason)
 {
-    atoms();
-    return ctl_request(h, A.stop_application, app, reason);
+    return ctl_request(h, OT__ATOM(STOP_APPLICATION), app, reason);
 }
 
 /* Depth first: the applications app needs, then app. *started collects
@@ -612,17 +581,17 @@ static int start_all(ot_heap *h, ot_term app, ot_term *started, ot_term *stack, 
 {
     for (size_t i = 0; i < depth; i++)
         if (stack[i] == app) {
-            *why = ot_tuple(h, 2, app, ot_tuple(h, 2, A.circular_dependencies, app));
+            *why = ot_tuple(h, 2, app, ot_tuple(h, 2, OT__ATOM(CIRCULAR_DEPENDENCIES), app));
             return -ELOOP;
         }
     if (depth == 64) {
-        *why = ot_tuple(h, 2, app, ot_tuple(h, 2, A.circular_dependencies, app));
+        *why = ot_tuple(h, 2, app, ot_tuple(h, 2, OT__ATOM(CIRCULAR_DEPENDENCIES), app));
         return -ELOOP;
     }
     stack[depth] = app;
     const ot_app_spec *spec = spec_of(app);
     if (!spec) {
-        *why = ot_tuple(h, 2, app, ot_tuple(h, 2, A.not_loaded, app));
+        *why = ot_tuple(h, 2, app, ot_tuple(h, 2, OT__ATOM(NOT_LOADED), app));
         return -ENOENT;
     }
     if (spec->applications)
@@ -645,7 +614,6 @@ static int start_all(ot_heap *h, ot_term app, ot_term *started, ot_term *stack, 
 
 int ot_application_ensure_all_started(ot_heap *h, ot_term app, ot_term *result)
 {
-    atoms();
     if (!ot_self())
         return set_out(result, -EPERM, OT_ATOM(BADARG));
     if (!h)
@@ -667,7 +635,6 @@ int ot_application_ensure_all_started(ot_heap *h, ot_term app, ot_term *result)
 
 int ot_application_stop_all(void)
 {
-    atoms();
     if (!ot_self())
         return 0;
     ot_heap *h = ot_heap_new();
@@ -683,19 +650,17 @@ int ot_application_stop_all(void)
 
 ot_term ot_application_which_applications(ot_heap *h)
 {
-    atoms();
     if (!ot_self())
         return OT_NONE;
     ot_term ctl = controller();
     ot_term r;
-    if (ctl == OT_NONE || ot_call(h, ctl, A.which_applications, OT_INFINITY, &r) != 0)
+    if (ctl == OT_NONE || ot_call(h, ctl, OT__ATOM(WHICH_APPLICATIONS), OT_INFINITY, &r) != 0)
         return OT_NONE;
     return r;
 }
 
 int ot_application_get_master(ot_term app, ot_term *master)
 {
-    atoms();
     if (!ot_self())
         return set_out(master, -EPERM, OT_ATOM(UNDEFINED));
     if (!ot_is_atom(app))
@@ -705,7 +670,7 @@ int ot_application_get_master(ot_term app, ot_term *master)
     ot_heap local;
     ot__heap_init_fixed(&local, mem, 8);
     ot_term r = OT_ATOM(UNDEFINED);
-    int rc = ctl == OT_NONE ? -ENOMEM : ot_call(&local, ctl, ot_tuple(&local, 2, A.get_master, app), OT_INFINITY, &r);
+    int rc = ctl == OT_NONE ? -ENOMEM : ot_call(&local, ctl, ot_tuple(&local, 2, OT__ATOM(GET_MASTER), app), OT_INFINITY, &r);
     ot__heap_release_fixed(&local);
     if (rc != 0 || !ot_is_pid(r))
         return set_out(master, rc ? rc : -ENOENT, OT_ATOM(UNDEFINED));
@@ -714,7 +679,6 @@ int ot_application_get_master(ot_term app, ot_term *master)
 
 int ot_application_get_child(ot_heap *h, ot_term master, ot_term *result)
 {
-    atoms();
     if (!ot_self())
         return set_out(result, -EPERM, OT_ATOM(BADARG));
     if (!ot_is_pid(master))
@@ -726,7 +690,7 @@ int ot_application_get_child(ot_heap *h, ot_term master, ot_term *result)
     ot__heap_init_fixed(&local, mem, 64);
     ot__await w = {ot_make_ref(&local), OT_NONE, false};
     w.mref = ot_monitor(&local, master);
-    ot_send(master, ot_tuple(&local, 3, A.get_child, w.tag, ot_self()));
+    ot_send(master, ot_tuple(&local, 3, OT__ATOM(GET_CHILD), w.tag, ot_self()));
     ot_msg *m = ot_receive_if(ot__await_pred, &w, OT_INFINITY);
     int rc = 0;
     ot_term r;

@@ -8,47 +8,6 @@
 
 /* ---------------------------------------------------------------- atoms */
 
-static ot__otp_atoms atoms;
-static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
-
-static void atoms_make(void)
-{
-    atoms.system = ot_atom("system");
-    atoms.get_state = ot_atom("get_state");
-    atoms.get_status = ot_atom("get_status");
-    atoms.terminate = ot_atom("terminate");
-    atoms.suspend = ot_atom("suspend");
-    atoms.resume = ot_atom("resume");
-    atoms.ack = ot_atom("ack");
-    atoms.nack = ot_atom("nack");
-    atoms.already_started = ot_atom("already_started");
-    atoms.bad_call = ot_atom("bad_call");
-    atoms.bad_cast = ot_atom("bad_cast");
-    atoms.bad_return_value = ot_atom("bad_return_value");
-    atoms.calling_self = ot_atom("calling_self");
-    atoms.ignore = ot_atom("ignore");
-    atoms.status = ot_atom("status");
-    atoms.module = ot_atom("module");
-    atoms.gen_server = ot_atom("gen_server");
-    atoms.header = ot_atom("header");
-    atoms.data = ot_atom("data");
-    atoms.unknown_system_msg = ot_atom("unknown_system_msg");
-    atoms.system_limit = ot_atom("system_limit");
-    atoms.start = ot_atom("$otter_start");
-    atoms.get = ot_atom("get");
-    atoms.update = ot_atom("update");
-    atoms.get_and_update = ot_atom("get_and_update");
-    atoms.cast = ot_atom("cast");
-    atoms.exit = ot_atom("exit");
-    atoms.shutdown_timeout = ot_atom("shutdown_timeout");
-}
-
-const ot__otp_atoms *ot__otp_atoms_get(void)
-{
-    pthread_once(&atoms_once, atoms_make);
-    return &atoms;
-}
-
 /* ---------------------------------------------------------------- call */
 
 /* ---------------------------------------------------------------- reply or DOWN */
@@ -145,7 +104,7 @@ int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int6
         return fail(result, -ESRCH, OT_ATOM(NOPROC));
     /* gen:call refuses to wait for itself: the reply could never come. */
     if (pid == self)
-        return fail(result, -EDEADLK, OT__A->calling_self);
+        return fail(result, -EDEADLK, OT__ATOM(CALLING_SELF));
 
     /* The monitor's reference is the call's tag: one reference does both
      * jobs, as in gen:call. Small terms live on a heap in this frame. */
@@ -159,14 +118,14 @@ int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int6
         if (tag != OT_NONE)
             ot_demonitor(tag, true);
         ot__heap_release_fixed(&local);
-        return fail(result, -ENOMEM, ot_atom("system_limit"));
+        return fail(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     }
     int rc = ot_send(pid, msg);
     if (rc != 0) {
         ot_demonitor(tag, true);
         ot__heap_release_fixed(&local);
         return fail(result, rc == -ENOMEM ? -ENOMEM : -EINVAL,
-                    rc == -ENOMEM ? ot_atom("system_limit") : OT_ATOM(BADARG));
+                    rc == -ENOMEM ? OT__ATOM(SYSTEM_LIMIT) : OT_ATOM(BADARG));
     }
     /* A dead server: the monitor has already delivered DOWN noproc, and
      * the receive below takes it. */
@@ -192,7 +151,7 @@ int ot__call_as(ot_heap *h, ot_term server, ot_term label, ot_term request, int6
     ot_term reply = ot_copy(h, ot_tuple_get(t, 1));
     ot_msg_free(m);
     if (reply == OT_NONE)
-        return fail(result, -ENOMEM, ot_atom("system_limit"));
+        return fail(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     if (result)
         *result = reply;
     return 0;

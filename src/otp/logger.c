@@ -13,20 +13,6 @@
 #include "otp/otp_internal.h"
 #include "term/term_internal.h"
 
-static struct {
-    ot_term log, otter_logger;
-} A;
-
-static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
-
-static void atoms_init(void)
-{
-#define SET(f) A.f = ot_atom(#f)
-    SET(log); SET(otter_logger);
-#undef SET
-}
-
-static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
 
 static void write_line(ot_term level, ot_term text)
 {
@@ -54,12 +40,11 @@ static void write_line(ot_term level, ot_term text)
 static void logger_main(void *arg)
 {
     (void)arg;
-    atoms();
     for (;;) {
         ot_msg *m = ot_receive(OT_NONE, OT_INFINITY, NULL);
         ot_term t = ot_msg_term(m);
         ot_term from;
-        if (ot_tuple_arity(t) == 3 && ot_tuple_get(t, 0) == A.log)
+        if (ot_tuple_arity(t) == 3 && ot_tuple_get(t, 0) == OT__ATOM(LOG))
             write_line(ot_tuple_get(t, 1), ot_tuple_get(t, 2));
         else if (ot_call_parse(t, &from, NULL))
             ot_reply(from, OT_ATOM(OK)); /* a sync: everything before it is written */
@@ -72,8 +57,7 @@ ot_term ot__logger_start(ot_heap *h, ot_term arg, void *data)
     (void)h;
     (void)arg;
     (void)data;
-    atoms();
-    ot_spawn_opts o = {.link = true, .name = A.otter_logger, .initial_call = "otter_logger:init/1"};
+    ot_spawn_opts o = {.link = true, .name = OT__ATOM(OTTER_LOGGER), .initial_call = "otter_logger:init/1"};
     return ot_spawn_opt(logger_main, NULL, &o);
 }
 
@@ -82,16 +66,15 @@ static int send_log(ot_term level, const char *text, size_t len)
     ot_heap *h = ot_heap_new();
     if (!h)
         return -ENOMEM;
-    ot_term msg = ot_tuple(h, 3, A.log, level, ot_binary(h, text, len));
-    int rc = msg == OT_NONE ? -ENOMEM : ot_send(A.otter_logger, msg);
+    ot_term msg = ot_tuple(h, 3, OT__ATOM(LOG), level, ot_binary(h, text, len));
+    int rc = msg == OT_NONE ? -ENOMEM : ot_send(OT__ATOM(OTTER_LOGGER), msg);
     ot_heap_free(h);
     return rc;
 }
 
 void ot__log_report(ot_term level, const char *fmt, ...)
 {
-    atoms();
-    if (ot_whereis(A.otter_logger) == OT_NONE)
+    if (ot_whereis(OT__ATOM(OTTER_LOGGER)) == OT_NONE)
         return;
     char buf[2048];
     va_list ap;
@@ -105,7 +88,6 @@ void ot__log_report(ot_term level, const char *fmt, ...)
 
 int ot_log(ot_term level, const char *text)
 {
-    atoms();
     if (!ot_is_atom(level) || !text)
         return -EINVAL;
     if (send_log(level, text, strlen(text)) == 0)

@@ -23,19 +23,6 @@
 #include "term/term_internal.h"
 
 
-/* Atoms of the behaviours' protocols, interned once (ot__otp_atoms). */
-typedef struct ot__otp_atoms {
-    ot_term system, get_state, get_status, terminate, suspend, resume;
-    ot_term ack, nack, already_started, bad_call, bad_cast, bad_return_value;
-    ot_term calling_self, ignore, status, module, gen_server, header, data;
-    ot_term unknown_system_msg, system_limit, start, get, update;
-    ot_term get_and_update, cast, exit, shutdown_timeout;
-} ot__otp_atoms;
-
-/* ot__otp_atoms: the table, filled on first use (any thread). */
-const ot__otp_atoms *ot__otp_atoms_get(void);
-#define OT__A (ot__otp_atoms_get())
-
 /* ot__call_as: ot_call with another label than $gen_call: sends
  * {label, {self, tag}, request} and waits for {tag, reply}, as gen:call
  * does for sys's {system, From, Request}. Same results as ot_call. */

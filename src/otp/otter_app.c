@@ -10,20 +10,6 @@
 /* Keep in step with the project version in meson.build. */
 #define OTTER_APP_VSN "0.1.0"
 
-static struct {
-    ot_term otter_logger, otter_sup, otter, system_limit;
-} A;
-
-static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
-
-static void atoms_init(void)
-{
-#define SET(f) A.f = ot_atom(#f)
-    SET(otter_logger); SET(otter_sup); SET(otter); SET(system_limit);
-#undef SET
-}
-
-static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
 
 static pthread_mutex_t extra_lock = PTHREAD_MUTEX_INITIALIZER;
 static ot_child_spec *extra;      /* children other layers registered */
@@ -33,13 +19,12 @@ static ot_heap *extra_heap;       /* their ids, args and modules; lives for the 
 static ot_term otter_app_start(ot_heap *h, void *data)
 {
     (void)data;
-    atoms();
     pthread_mutex_lock(&extra_lock);
     size_t n = 1 + n_extra;
     ot_child_spec *kids = ot__calloc(n, sizeof *kids);
     if (kids) {
-        kids[0] = (ot_child_spec){.id = A.otter_logger, .start = ot__logger_start,
-                                  .modules = ot_list(h, 1, A.otter_logger)};
+        kids[0] = (ot_child_spec){.id = OT__ATOM(OTTER_LOGGER), .start = ot__logger_start,
+                                  .modules = ot_list(h, 1, OT__ATOM(OTTER_LOGGER))};
         for (size_t i = 0; i < n_extra; i++) {
             kids[1 + i] = extra[i];
             kids[1 + i].id = ot_copy(h, extra[i].id);
@@ -49,9 +34,9 @@ static ot_term otter_app_start(ot_heap *h, void *data)
     }
     pthread_mutex_unlock(&extra_lock);
     if (!kids)
-        return ot_tuple(h, 2, OT_ATOM(ERROR), A.system_limit);
+        return ot_tuple(h, 2, OT_ATOM(ERROR), OT__ATOM(SYSTEM_LIMIT));
     ot_sup_opts o = {.strategy = OT_ONE_FOR_ONE, .intensity = 10, .period = 10,
-                     .name = A.otter_sup, .initial_call = "supervisor:init/1"};
+                     .name = OT__ATOM(OTTER_SUP), .initial_call = "supervisor:init/1"};
     ot_term r;
     int rc = ot_supervisor_start_link(&o, kids, n, h, &r);
     ot__free(kids);
@@ -82,21 +67,19 @@ const ot_app_spec ot__otter_app = {
 
 int ot_otter_start(void)
 {
-    atoms();
     int rc = ot_application_load(&ot__otter_app);
     if (rc)
         return rc;
-    return ot_application_ensure_started(NULL, A.otter, NULL);
+    return ot_application_ensure_started(NULL, OT__ATOM(OTTER), NULL);
 }
 
 int ot_otter_add_child(const ot_child_spec *spec)
 {
-    atoms();
     if (!spec || spec->id == OT_NONE || !spec->start)
         return -EINVAL;
     pthread_mutex_lock(&extra_lock);
     int rc = 0;
-    if (ot_equal(spec->id, A.otter_logger))
+    if (ot_equal(spec->id, OT__ATOM(OTTER_LOGGER)))
         rc = -EEXIST;
     for (size_t i = 0; i < n_extra && !rc; i++)
         if (ot_equal(extra[i].id, spec->id))
@@ -125,17 +108,17 @@ int ot_otter_add_child(const ot_child_spec *spec)
             extra[n_extra++] = c;
     }
     pthread_mutex_unlock(&extra_lock);
-    if (rc || !ot_self() || ot_whereis(A.otter_sup) == OT_NONE)
+    if (rc || !ot_self() || ot_whereis(OT__ATOM(OTTER_SUP)) == OT_NONE)
         return rc;
     ot_heap *h = ot_heap_new();
     if (!h)
         return -ENOMEM;
     ot_term r;
-    rc = ot_supervisor_start_child(h, A.otter_sup, spec, &r);
+    rc = ot_supervisor_start_child(h, OT__ATOM(OTTER_SUP), spec, &r);
     if (rc == 0 && ot_tuple_get(r, 0) != OT_ATOM(OK)) {
         ot_term why = ot_tuple_get(r, 1);
-        bool already = ot_is_tuple(why) && ot_tuple_get(why, 0) == ot_atom("already_started");
-        rc = already ? 0 : why == ot_atom("already_present") ? 0 : -ECHILD;
+        bool already = ot_is_tuple(why) && ot_tuple_get(why, 0) == OT__ATOM(ALREADY_STARTED);
+        rc = already ? 0 : why == OT__ATOM(ALREADY_PRESENT) ? 0 : -ECHILD;
     }
     ot_heap_free(h);
     return rc == -ESRCH ? 0 : rc;

@@ -107,8 +107,8 @@ static void srv_gone(void *arg, ot_term pid, ot_term reason)
         uint64_t mem[8];
         ot_heap local;
         ot__heap_init_fixed(&local, mem, 8);
-        ot_term ret = s->phase == SRV_IGNORED ? OT__A->ignore : ot_tuple(&local, 2, OT_ATOM(ERROR), reason);
-        ot_send(s->starter, ot_tuple(&local, 3, OT__A->nack, pid, ret));
+        ot_term ret = s->phase == SRV_IGNORED ? OT__ATOM(IGNORE) : ot_tuple(&local, 2, OT_ATOM(ERROR), reason);
+        ot_send(s->starter, ot_tuple(&local, 3, OT__ATOM(NACK), pid, ret));
         ot__heap_release_fixed(&local);
     } else if (s->cb->release) {
         s->cb->release(s->pub.state);
@@ -128,7 +128,7 @@ static void scratch_reset(void)
 static _Noreturn void srv_stop(struct srv *s, ot_term reason, ot_term from, ot_term reply)
 {
     if (reason == OT_NONE)
-        reason = OT__A->bad_return_value;
+        reason = OT__ATOM(BAD_RETURN_VALUE);
     /* reason, from and reply may live on the process heap, which terminate
      * is free to reset: copies go on a heap of their own until the end. */
     ot_heap *keep = ot_heap_new();
@@ -162,7 +162,7 @@ static _Noreturn void srv_stop(struct srv *s, ot_term reason, ot_term from, ot_t
 /* {system, From, Request}: sys's messages. */
 static bool system_parse(ot_term msg, ot_term *from, ot_term *req)
 {
-    if (!ot_is_tuple(msg) || ot_tuple_arity(msg) != 3 || ot_tuple_get(msg, 0) != OT__A->system)
+    if (!ot_is_tuple(msg) || ot_tuple_arity(msg) != 3 || ot_tuple_get(msg, 0) != OT_ATOM(SYSTEM))
         return false;
     ot_term f = ot_tuple_get(msg, 1);
     if (!ot_is_tuple(f) || ot_tuple_arity(f) != 2 || !ot_is_pid(ot_tuple_get(f, 0)))
@@ -207,23 +207,22 @@ static ot_term status_term(struct srv *s, ot_heap *h)
 
 static void handle_system(struct srv *s, ot_term from, ot_term req)
 {
-    const ot__otp_atoms *a = OT__A;
     ot_heap *h = ot_proc_heap();
-    if (req == a->get_state) {
+    if (req == OT__ATOM(GET_STATE)) {
         ot_reply(from, state_term(s, h));
-    } else if (req == a->get_status) {
+    } else if (req == OT__ATOM(GET_STATUS)) {
         ot_term st = status_term(s, h);
         ot_reply(from, st == OT_NONE ? OT_ATOM(ERROR) : st);
-    } else if (req == a->suspend) {
+    } else if (req == OT__ATOM(SUSPEND)) {
         s->suspended = true;
         ot_reply(from, OT_ATOM(OK));
-    } else if (req == a->resume) {
+    } else if (req == OT__ATOM(RESUME)) {
         s->suspended = false;
         ot_reply(from, OT_ATOM(OK));
-    } else if (ot_is_tuple(req) && ot_tuple_arity(req) == 2 && ot_tuple_get(req, 0) == a->terminate) {
+    } else if (ot_is_tuple(req) && ot_tuple_arity(req) == 2 && ot_tuple_get(req, 0) == OT__ATOM(TERMINATE)) {
         srv_stop(s, ot_tuple_get(req, 1), from, OT_ATOM(OK));
     } else {
-        ot_reply(from, ot_build(h, "{error, {~t, ~t}}", a->unknown_system_msg, req));
+        ot_reply(from, ot_build(h, "{error, {~t, ~t}}", OT__ATOM(UNKNOWN_SYSTEM_MSG), req));
     }
 }
 
@@ -237,13 +236,13 @@ static void after_callback(struct srv *s, ot_server_ret r, ot_term from)
         return;
     case OT_SERVER_REPLY:
         if (from == OT_NONE || r.reply == OT_NONE)
-            srv_stop(s, OT__A->bad_return_value, OT_NONE, OT_NONE);
+            srv_stop(s, OT__ATOM(BAD_RETURN_VALUE), OT_NONE, OT_NONE);
         ot_reply(from, r.reply);
         return;
     case OT_SERVER_STOP:
         srv_stop(s, r.reason, from, r.reply);
     default:
-        srv_stop(s, OT__A->bad_return_value, OT_NONE, OT_NONE);
+        srv_stop(s, OT__ATOM(BAD_RETURN_VALUE), OT_NONE, OT_NONE);
     }
 }
 
@@ -253,11 +252,11 @@ static void dispatch(struct srv *s, ot_term msg)
     ot_term from, req;
     if (ot_call_parse(msg, &from, &req)) {
         if (!cb->handle_call)
-            srv_stop(s, ot_tuple(ot_proc_heap(), 2, OT__A->bad_call, req), OT_NONE, OT_NONE);
+            srv_stop(s, ot_tuple(ot_proc_heap(), 2, OT__ATOM(BAD_CALL), req), OT_NONE, OT_NONE);
         after_callback(s, cb->handle_call(&s->pub, req, from), from);
     } else if (ot_cast_parse(msg, &req)) {
         if (!cb->handle_cast)
-            srv_stop(s, ot_tuple(ot_proc_heap(), 2, OT__A->bad_cast, req), OT_NONE, OT_NONE);
+            srv_stop(s, ot_tuple(ot_proc_heap(), 2, OT__ATOM(BAD_CAST), req), OT_NONE, OT_NONE);
         after_callback(s, cb->handle_cast(&s->pub, req), OT_NONE);
     } else if (system_parse(msg, &from, &req)) {
         handle_system(s, from, req);
@@ -308,7 +307,7 @@ static void srv_boot(void *arg)
         uint64_t mem[4];
         ot_heap local;
         ot__heap_init_fixed(&local, mem, 4);
-        ot_send(s->starter, ot_tuple(&local, 3, OT__A->ack, s->pub.self, OT_ATOM(OK)));
+        ot_send(s->starter, ot_tuple(&local, 3, OT__ATOM(ACK), s->pub.self, OT_ATOM(OK)));
         srv_loop(s);
     }
     /* init failed: exit; the exit hook tells the starter (init_fail). */
@@ -316,7 +315,7 @@ static void srv_boot(void *arg)
         s->phase = SRV_IGNORED;
         ot_exit(OT_ATOM(NORMAL));
     }
-    ot_exit(r.action == OT_SERVER_STOP && r.reason != OT_NONE ? r.reason : OT__A->bad_return_value);
+    ot_exit(r.action == OT_SERVER_STOP && r.reason != OT_NONE ? r.reason : OT__ATOM(BAD_RETURN_VALUE));
 }
 
 /* What the starter waits for: the server's ack or nack. */
@@ -331,8 +330,8 @@ static bool start_reply(ot_term msg, void *ctx)
     if (!ot_is_tuple(msg) || ot_tuple_arity(msg) != 3 || ot_tuple_get(msg, 1) != w->pid)
         return false;
     ot_term tag = ot_tuple_get(msg, 0);
-    w->ack = tag == OT__A->ack;
-    return w->ack || tag == OT__A->nack;
+    w->ack = tag == OT__ATOM(ACK);
+    return w->ack || tag == OT__ATOM(NACK);
 }
 
 static bool exit_of(ot_term msg, void *ctx)
@@ -362,7 +361,6 @@ static int start_fail(ot_term *result, int err, ot_term reason)
 int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
                     const ot_server_opts *opts, ot_term *result)
 {
-    const ot__otp_atoms *a = OT__A;
     ot_server_opts o = {0};
     if (opts)
         o = *opts;
@@ -374,7 +372,7 @@ int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
 
     struct srv *s = ot__calloc(1, sizeof *s);
     if (!s)
-        return start_fail(result, -ENOMEM, a->system_limit);
+        return start_fail(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     s->cb = cb;
     s->init_arg = arg;
     s->starter = self;
@@ -384,7 +382,7 @@ int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
     s->pub.arg = o.term_arg == OT_NONE ? OT_NIL : ot__term_block_new(o.term_arg, &s->arg_block);
     if (s->pub.arg == OT_NONE) {
         srv_free(s);
-        return start_fail(result, -ENOMEM, a->system_limit);
+        return start_fail(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     }
     ot_spawn_opts so = {
         .link = o.link,
@@ -398,8 +396,8 @@ int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
         srv_free(s);
         ot_term holder = o.name != OT_NONE ? ot_whereis(o.name) : OT_NONE;
         if (holder != OT_NONE)
-            return start_fail(result, -EEXIST, ot_tuple(h, 2, a->already_started, holder));
-        return start_fail(result, -EAGAIN, a->system_limit);
+            return start_fail(result, -EEXIST, ot_tuple(h, 2, OT__ATOM(ALREADY_STARTED), holder));
+        return start_fail(result, -EAGAIN, OT__ATOM(SYSTEM_LIMIT));
     }
 
     struct start_wait w = {pid, false};
@@ -432,12 +430,12 @@ int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
         return 0;
     }
     ot_term ret = ot_tuple_get(ot_msg_term(m), 2);
-    int rc = ret == a->ignore ? OT_SERVER_IGNORED : -ECANCELED;
+    int rc = ret == OT__ATOM(IGNORE) ? OT_SERVER_IGNORED : -ECANCELED;
     ot_term out = rc == OT_SERVER_IGNORED ? ret : ot_copy(h, ot_tuple_get(ret, 1));
     ot_msg_free(m);
     flush_exit(&w, o.link);
     if (out == OT_NONE)
-        return start_fail(result, -ENOMEM, a->system_limit);
+        return start_fail(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     if (result)
         *result = out;
     return rc;
@@ -447,7 +445,6 @@ int ot_server_start(ot_heap *h, const ot_server_callbacks *cb, void *arg,
 
 int ot_server_stop(ot_heap *h, ot_term server, ot_term reason, int64_t timeout_ms, ot_term *result)
 {
-    const ot__otp_atoms *a = OT__A;
     if (!ot_self() || (!h && !(h = ot_proc_heap())))
         return start_fail(result, -EPERM, OT_ATOM(BADARG));
     if ((!ot_is_pid(server) && !ot_is_atom(server)) || reason == OT_NONE)
@@ -458,20 +455,20 @@ int ot_server_stop(ot_heap *h, ot_term server, ot_term reason, int64_t timeout_m
     ot__await w = {OT_NONE, ot_monitor(&local, server), false};
     if (w.mref == OT_NONE) {
         ot__heap_release_fixed(&local);
-        return start_fail(result, -ENOMEM, a->system_limit);
+        return start_fail(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     }
     /* {system, {Self, Tag}, {terminate, Reason}}, as sys:terminate sends;
      * the stop waits for the monitor's DOWN (proc_lib:stop), not the
      * reply, so the tag is a reference of its own. */
     ot_term tag = ot_make_ref(&local);
     ot_term msg = tag == OT_NONE ? OT_NONE
-        : ot_tuple(&local, 3, a->system, ot_tuple(&local, 2, ot_self(), tag),
-                   ot_tuple(&local, 2, a->terminate, reason));
+        : ot_tuple(&local, 3, OT_ATOM(SYSTEM), ot_tuple(&local, 2, ot_self(), tag),
+                   ot_tuple(&local, 2, OT__ATOM(TERMINATE), reason));
     int rc = msg == OT_NONE ? -ENOMEM : ot_send(server, msg);
     if (rc != 0 && rc != -ENOENT) {
         ot_demonitor(w.mref, true);
         ot__heap_release_fixed(&local);
-        return start_fail(result, rc, rc == -ENOMEM ? a->system_limit : OT_ATOM(BADARG));
+        return start_fail(result, rc, rc == -ENOMEM ? OT__ATOM(SYSTEM_LIMIT) : OT_ATOM(BADARG));
     }
     ot_msg *m = ot_receive_if(ot__await_pred, &w, timeout_ms);
     if (!m) {
@@ -498,5 +495,5 @@ int ot_server_stop(ot_heap *h, ot_term server, ot_term reason, int64_t timeout_m
 
 int ot_server_get_state(ot_heap *h, ot_term server, int64_t timeout_ms, ot_term *result)
 {
-    return ot__call_as(h, server, OT__A->system, OT__A->get_state, timeout_ms, result);
+    return ot__call_as(h, server, OT_ATOM(SYSTEM), OT__ATOM(GET_STATE), timeout_ms, result);
 }

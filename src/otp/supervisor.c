@@ -23,38 +23,6 @@
 
 /* ---------------------------------------------------------------- atoms */
 
-static struct {
-    ot_term permanent, transient, temporary, worker, supervisor, brutal_kill, dynamic,
-        ignore, restarting, which_children, count_children, start_child, terminate_child,
-        restart_child, delete_child, get_childspec, already_started, already_present,
-        not_found, running, specs, active, supervisors, workers, id, start, restart,
-        shutdown, type, modules, significant, otter, try_again_restart, system, terminate,
-        failed_to_start_child, system_limit, missing_id, missing_start, invalid_mfa,
-        invalid_restart_type, invalid_shutdown, invalid_child_type, invalid_modules,
-        start_spec, duplicate_child_name, bad_call, otter_logger, error_level;
-} A;
-
-static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
-
-static void atoms_init(void)
-{
-#define SET(f) A.f = ot_atom(#f)
-    SET(permanent); SET(transient); SET(temporary); SET(worker); SET(supervisor);
-    SET(brutal_kill); SET(dynamic); SET(ignore); SET(restarting); SET(which_children);
-    SET(count_children); SET(start_child); SET(terminate_child); SET(restart_child);
-    SET(delete_child); SET(get_childspec); SET(already_started); SET(already_present);
-    SET(not_found); SET(running); SET(specs); SET(active); SET(supervisors); SET(workers);
-    SET(id); SET(start); SET(restart); SET(shutdown); SET(type); SET(modules);
-    SET(significant); SET(otter); SET(try_again_restart); SET(system); SET(terminate);
-    SET(failed_to_start_child); SET(system_limit); SET(missing_id); SET(missing_start);
-    SET(invalid_mfa); SET(invalid_restart_type); SET(invalid_shutdown);
-    SET(invalid_child_type); SET(invalid_modules); SET(start_spec);
-    SET(duplicate_child_name); SET(bad_call); SET(otter_logger);
-#undef SET
-    A.error_level = OT_ATOM(ERROR);
-}
-
-static inline void atoms(void) { pthread_once(&atoms_once, atoms_init); }
 
 /* ---------------------------------------------------------------- start functions */
 
@@ -236,18 +204,18 @@ bool ot_is_supervisor(ot_term pid)
 
 static ot_term restart_atom(int r)
 {
-    return r == OT_TRANSIENT ? A.transient : r == OT_TEMPORARY ? A.temporary : A.permanent;
+    return r == OT_TRANSIENT ? OT__ATOM(TRANSIENT) : r == OT_TEMPORARY ? OT__ATOM(TEMPORARY) : OT__ATOM(PERMANENT);
 }
 
 static ot_term shutdown_term(int64_t sh)
 {
-    return sh == OT_SHUTDOWN_BRUTAL_KILL ? A.brutal_kill
+    return sh == OT_SHUTDOWN_BRUTAL_KILL ? OT__ATOM(BRUTAL_KILL)
          : sh == OT_SHUTDOWN_INFINITY ? OT_ATOM(INFINITY) : ot__make_small(sh);
 }
 
 static bool modules_ok(ot_term m)
 {
-    if (m == A.dynamic)
+    if (m == OT__ATOM(DYNAMIC))
         return true;
     if (ot_list_length(m) < 0)
         return false;
@@ -261,46 +229,46 @@ static bool modules_ok(ot_term m)
 static ot_term spec_from_c(ot_heap *h, const ot_child_spec *c, ot_term *why)
 {
     if (c->id == OT_NONE) {
-        *why = A.missing_id;
+        *why = OT__ATOM(MISSING_ID);
         return OT_NONE;
     }
     if (!c->start) {
-        *why = A.missing_start;
+        *why = OT__ATOM(MISSING_START);
         return OT_NONE;
     }
     if ((int)c->restart < OT_PERMANENT || c->restart > OT_TEMPORARY) {
-        *why = ot_tuple(h, 2, A.invalid_restart_type, ot_int(h, (int64_t)c->restart));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_RESTART_TYPE), ot_int(h, (int64_t)c->restart));
         return OT_NONE;
     }
     if ((int)c->type < OT_WORKER || c->type > OT_SUPERVISOR) {
-        *why = ot_tuple(h, 2, A.invalid_child_type, ot_int(h, (int64_t)c->type));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_CHILD_TYPE), ot_int(h, (int64_t)c->type));
         return OT_NONE;
     }
     int64_t sh = c->shutdown;
     if (sh < OT_SHUTDOWN_BRUTAL_KILL || sh > OT__SMALL_MAX) {
-        *why = ot_tuple(h, 2, A.invalid_shutdown, ot_int(h, sh));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_SHUTDOWN), ot_int(h, sh));
         return OT_NONE;
     }
     if (sh == OT_SHUTDOWN_DEFAULT)
         sh = c->type == OT_SUPERVISOR ? OT_SHUTDOWN_INFINITY : 5000;
     ot_term mods = c->modules == OT_NONE ? OT_NIL : c->modules;
     if (!modules_ok(mods)) {
-        *why = ot_tuple(h, 2, A.invalid_modules, mods);
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_MODULES), mods);
         return OT_NONE;
     }
     int64_t idx = ot__start_fn_index(c->start, c->data);
     if (idx < 0) {
-        *why = A.system_limit;
+        *why = OT__ATOM(SYSTEM_LIMIT);
         return OT_NONE;
     }
     ot_term arg = c->arg == OT_NONE ? OT_NIL : c->arg;
-    ot_term keys[6] = {A.id, A.start, A.restart, A.shutdown, A.type, A.modules};
-    ot_term vals[6] = {c->id, ot_tuple(h, 3, A.otter, ot_int(h, idx), ot_list(h, 1, arg)),
+    ot_term keys[6] = {OT__ATOM(ID), OT__ATOM(START), OT__ATOM(RESTART), OT_ATOM(SHUTDOWN), OT__ATOM(TYPE), OT__ATOM(MODULES)};
+    ot_term vals[6] = {c->id, ot_tuple(h, 3, OT__ATOM(OTTER), ot_int(h, idx), ot_list(h, 1, arg)),
                        restart_atom(c->restart), shutdown_term(sh),
-                       c->type == OT_SUPERVISOR ? A.supervisor : A.worker, mods};
+                       c->type == OT_SUPERVISOR ? OT__ATOM(SUPERVISOR) : OT__ATOM(WORKER), mods};
     ot_term m = ot_map(h, 6, keys, vals);
     if (m == OT_NONE)
-        *why = A.system_limit;
+        *why = OT__ATOM(SYSTEM_LIMIT);
     return m;
 }
 
@@ -312,7 +280,7 @@ static ot_term spec_from_c(ot_heap *h, const ot_child_spec *c, ot_term *why)
  * process heap (ot__heap_alloc hands out words). */
 typedef struct kid {
     ot_term id, arg, modules;   /* on the process heap */
-    ot_term pid;                /* a pid, KID_UNDEFINED, or A.restarting */
+    ot_term pid;                /* a pid, KID_UNDEFINED, or OT__ATOM(RESTARTING) */
     ot_child_start_fn fn;
     void *data;
     int64_t fn_idx;
@@ -345,26 +313,26 @@ static bool kid_from_spec(ot_term spec, kid *k, ot_term *why)
     ot_heap *h = ph();
     ot_term id, start, restart, shutdown, type, mods;
     if (ot_is_map(spec)) {
-        id = ot_map_get(spec, A.id);
-        start = ot_map_get(spec, A.start);
-        restart = ot_map_get(spec, A.restart);
-        shutdown = ot_map_get(spec, A.shutdown);
-        type = ot_map_get(spec, A.type);
-        mods = ot_map_get(spec, A.modules);
+        id = ot_map_get(spec, OT__ATOM(ID));
+        start = ot_map_get(spec, OT__ATOM(START));
+        restart = ot_map_get(spec, OT__ATOM(RESTART));
+        shutdown = ot_map_get(spec, OT_ATOM(SHUTDOWN));
+        type = ot_map_get(spec, OT__ATOM(TYPE));
+        mods = ot_map_get(spec, OT__ATOM(MODULES));
         if (id == OT_NONE) {
-            *why = A.missing_id;
+            *why = OT__ATOM(MISSING_ID);
             return false;
         }
         if (start == OT_NONE) {
-            *why = A.missing_start;
+            *why = OT__ATOM(MISSING_START);
             return false;
         }
         if (restart == OT_NONE)
-            restart = A.permanent;
+            restart = OT__ATOM(PERMANENT);
         if (type == OT_NONE)
-            type = A.worker;
+            type = OT__ATOM(WORKER);
         if (shutdown == OT_NONE)
-            shutdown = type == A.supervisor ? OT_ATOM(INFINITY) : ot__make_small(5000);
+            shutdown = type == OT__ATOM(SUPERVISOR) ? OT_ATOM(INFINITY) : ot__make_small(5000);
         if (mods == OT_NONE)
             mods = OT_NIL;
     } else if (ot_is_tuple(spec) && ot_tuple_arity(spec) == 6) {
@@ -375,7 +343,7 @@ static bool kid_from_spec(ot_term spec, kid *k, ot_term *why)
         type = ot_tuple_get(spec, 4);
         mods = ot_tuple_get(spec, 5);
     } else {
-        *why = ot_tuple(h, 2, ot_atom("invalid_child_spec"), ot_copy(h, spec));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_CHILD_SPEC), ot_copy(h, spec));
         return false;
     }
     /* start: {M, F, A}; otter runs only its own {otter, FnIndex, [Arg]}. */
@@ -384,49 +352,49 @@ static bool kid_from_spec(ot_term spec, kid *k, ot_term *why)
     int64_t idx = -1;
     ot_child_start_fn fn = NULL;
     void *data = NULL;
-    if (!mfa || ot_tuple_get(start, 0) != A.otter || ot_get_int64(ot_tuple_get(start, 1), &idx) != 0
+    if (!mfa || ot_tuple_get(start, 0) != OT__ATOM(OTTER) || ot_get_int64(ot_tuple_get(start, 1), &idx) != 0
         || ot_list_length(ot_tuple_get(start, 2)) != 1 || !ot__start_fn_get(idx, &fn, &data)) {
-        *why = ot_tuple(h, 2, A.invalid_mfa, ot_copy(h, start));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_MFA), ot_copy(h, start));
         return false;
     }
     int64_t r;
-    if (restart == A.permanent)
+    if (restart == OT__ATOM(PERMANENT))
         r = OT_PERMANENT;
-    else if (restart == A.transient)
+    else if (restart == OT__ATOM(TRANSIENT))
         r = OT_TRANSIENT;
-    else if (restart == A.temporary)
+    else if (restart == OT__ATOM(TEMPORARY))
         r = OT_TEMPORARY;
     else {
-        *why = ot_tuple(h, 2, A.invalid_restart_type, ot_copy(h, restart));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_RESTART_TYPE), ot_copy(h, restart));
         return false;
     }
     int64_t sh;
-    if (shutdown == A.brutal_kill)
+    if (shutdown == OT__ATOM(BRUTAL_KILL))
         sh = OT_SHUTDOWN_BRUTAL_KILL;
     else if (shutdown == OT_ATOM(INFINITY))
         sh = OT_SHUTDOWN_INFINITY;
     else if (ot_get_int64(shutdown, &sh) != 0 || sh < 0) {
-        *why = ot_tuple(h, 2, A.invalid_shutdown, ot_copy(h, shutdown));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_SHUTDOWN), ot_copy(h, shutdown));
         return false;
     }
     int64_t t;
-    if (type == A.worker)
+    if (type == OT__ATOM(WORKER))
         t = OT_WORKER;
-    else if (type == A.supervisor)
+    else if (type == OT__ATOM(SUPERVISOR))
         t = OT_SUPERVISOR;
     else {
-        *why = ot_tuple(h, 2, A.invalid_child_type, ot_copy(h, type));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_CHILD_TYPE), ot_copy(h, type));
         return false;
     }
     if (!modules_ok(mods)) {
-        *why = ot_tuple(h, 2, A.invalid_modules, ot_copy(h, mods));
+        *why = ot_tuple(h, 2, OT__ATOM(INVALID_MODULES), ot_copy(h, mods));
         return false;
     }
     k->id = ot_copy(h, id);
     k->arg = ot_copy(h, ot_hd(ot_tuple_get(start, 2)));
     k->modules = ot_copy(h, mods);
     if (k->id == OT_NONE || k->arg == OT_NONE || k->modules == OT_NONE) {
-        *why = A.system_limit;
+        *why = OT__ATOM(SYSTEM_LIMIT);
         return false;
     }
     k->pid = KID_UNDEFINED;
@@ -441,10 +409,10 @@ static bool kid_from_spec(ot_term spec, kid *k, ot_term *why)
 
 static ot_term kid_spec(ot_heap *h, const kid *k)
 {
-    ot_term keys[7] = {A.id, A.start, A.restart, A.shutdown, A.type, A.modules, A.significant};
-    ot_term vals[7] = {k->id, ot_tuple(h, 3, A.otter, ot_int(h, k->fn_idx), ot_list(h, 1, k->arg)),
+    ot_term keys[7] = {OT__ATOM(ID), OT__ATOM(START), OT__ATOM(RESTART), OT_ATOM(SHUTDOWN), OT__ATOM(TYPE), OT__ATOM(MODULES), OT__ATOM(SIGNIFICANT)};
+    ot_term vals[7] = {k->id, ot_tuple(h, 3, OT__ATOM(OTTER), ot_int(h, k->fn_idx), ot_list(h, 1, k->arg)),
                        restart_atom((int)k->restart), shutdown_term(k->shutdown),
-                       k->type == OT_SUPERVISOR ? A.supervisor : A.worker, k->modules,
+                       k->type == OT_SUPERVISOR ? OT__ATOM(SUPERVISOR) : OT__ATOM(WORKER), k->modules,
                        OT_ATOM(FALSE)};
     return ot_map(h, 7, keys, vals);
 }
@@ -532,7 +500,7 @@ static void maybe_compact(sup *s)
     ot_heap_reset(h);
     if (!state_copy(s, h)) {
         ot_heap_free(tmp);
-        ot_exit(A.system_limit);
+        ot_exit(OT__ATOM(SYSTEM_LIMIT));
     }
     ot_heap_free(tmp);
     s->mark = ot_heap_bytes(h);
@@ -540,7 +508,7 @@ static void maybe_compact(sup *s)
 
 /* ---------------------------------------------------------------- reports */
 
-static bool logging(void) { return ot_whereis(A.otter_logger) != OT_NONE; }
+static bool logging(void) { return ot_whereis(OT__ATOM(OTTER_LOGGER)) != OT_NONE; }
 
 static const char *text(char *buf, size_t cap, ot_term t)
 {
@@ -555,7 +523,7 @@ static void report(sup *s, const char *context, ot_term reason, const kid *k)
     if (!logging())
         return;
     char r[512], id[256], self[64], pid[64];
-    ot__log_report(A.error_level,
+    ot__log_report(OT_ATOM(ERROR),
                    "supervisor report: supervisor %s, context %s, reason %s, offender id %s pid %s",
                    text(self, sizeof self, s->self), context, text(r, sizeof r, reason),
                    k ? text(id, sizeof id, k->id) : "-", k ? text(pid, sizeof pid, k->pid) : "-");
@@ -574,12 +542,12 @@ static int kid_start(sup *s, kid *k, ot_term *why, ot_term *info)
     ot_term r = k->fn(h, k->arg, k->data);
     ot_term pid = OT_NONE;
     if (r == OT_NONE) {
-        *why = A.system_limit;
+        *why = OT__ATOM(SYSTEM_LIMIT);
         return -1;
     }
     if (ot_is_pid(r)) {
         pid = r;
-    } else if (r == A.ignore) {
+    } else if (r == OT__ATOM(IGNORE)) {
         k->pid = KID_UNDEFINED;
         return 0;
     } else if (ot_is_tuple(r) && ot_tuple_get(r, 0) == OT_ATOM(OK) && ot_is_pid(ot_tuple_get(r, 1))
@@ -697,9 +665,9 @@ static bool add_restart(sup *s)
 
 static void try_again_later(sup *s, kid *k)
 {
-    k->pid = A.restarting;
+    k->pid = OT__ATOM(RESTARTING);
     ot_heap *h = ph();
-    ot_send(s->self, ot_tuple(h, 2, OT_ATOM(GEN_CAST), ot_tuple(h, 2, A.try_again_restart, k->id)));
+    ot_send(s->self, ot_tuple(h, 2, OT_ATOM(GEN_CAST), ot_tuple(h, 2, OT__ATOM(TRY_AGAIN_RESTART), k->id)));
 }
 
 /* Starts kids[from..] that are not running, in order. On a failure the
@@ -792,7 +760,7 @@ static void child_exited(sup *s, size_t i, ot_term reason)
     if (k->restart == OT_TRANSIENT && normal)
         return;
     if (!add_restart(s)) {
-        report(s, "shutdown", ot_atom("reached_max_restart_intensity"), k);
+        report(s, "shutdown", OT__ATOM(REACHED_MAX_RESTART_INTENSITY), k);
         sup_stop(s, OT_ATOM(SHUTDOWN));
     }
     restart(s, i);
@@ -820,7 +788,7 @@ static ot_term do_start_child(sup *s, ot_term spec)
         return err(h, why);
     kid *old = kid_find(s, k.id);
     if (old)
-        return err(h, ot_is_pid(old->pid) ? ot_tuple(h, 2, A.already_started, old->pid) : A.already_present);
+        return err(h, ot_is_pid(old->pid) ? ot_tuple(h, 2, OT__ATOM(ALREADY_STARTED), old->pid) : OT__ATOM(ALREADY_PRESENT));
     ot_term info;
     int r = kid_start(s, &k, &why, &info);
     if (r < 0)
@@ -829,7 +797,7 @@ static ot_term do_start_child(sup *s, ot_term spec)
         return ok_started(h, &k, 0, OT_NONE);
     if (!kid_append(s, &k)) {
         kid_stop(s, &k);
-        return err(h, A.system_limit);
+        return err(h, OT__ATOM(SYSTEM_LIMIT));
     }
     return ok_started(h, &k, r, info);
 }
@@ -840,7 +808,7 @@ static ot_term which_children(sup *s)
     ot_term l = OT_NIL;
     for (size_t i = 0; i < s->n; i++) {
         kid *k = &s->kids[i];
-        l = ot_cons(h, ot_tuple(h, 4, k->id, k->pid, k->type == OT_SUPERVISOR ? A.supervisor : A.worker, k->modules), l);
+        l = ot_cons(h, ot_tuple(h, 4, k->id, k->pid, k->type == OT_SUPERVISOR ? OT__ATOM(SUPERVISOR) : OT__ATOM(WORKER), k->modules), l);
     }
     return l;
 }
@@ -858,59 +826,59 @@ static ot_term count_children(sup *s)
         else
             workers++;
     }
-    return ot_list(h, 4, ot_tuple(h, 2, A.specs, ot_int(h, (int64_t)s->n)),
-                   ot_tuple(h, 2, A.active, ot_int(h, active)),
-                   ot_tuple(h, 2, A.supervisors, ot_int(h, sups)),
-                   ot_tuple(h, 2, A.workers, ot_int(h, workers)));
+    return ot_list(h, 4, ot_tuple(h, 2, OT__ATOM(SPECS), ot_int(h, (int64_t)s->n)),
+                   ot_tuple(h, 2, OT__ATOM(ACTIVE), ot_int(h, active)),
+                   ot_tuple(h, 2, OT__ATOM(SUPERVISORS), ot_int(h, sups)),
+                   ot_tuple(h, 2, OT__ATOM(WORKERS), ot_int(h, workers)));
 }
 
 static ot_term handle_call(sup *s, ot_term req)
 {
     ot_heap *h = ph();
-    if (req == A.which_children)
+    if (req == OT__ATOM(WHICH_CHILDREN))
         return which_children(s);
-    if (req == A.count_children)
+    if (req == OT__ATOM(COUNT_CHILDREN))
         return count_children(s);
     if (ot_is_tuple(req) && ot_tuple_arity(req) == 2) {
         ot_term tag = ot_tuple_get(req, 0), arg = ot_tuple_get(req, 1);
-        if (tag == A.start_child)
+        if (tag == OT__ATOM(START_CHILD))
             return do_start_child(s, arg);
         kid *k = kid_find(s, arg);
-        if (tag == A.terminate_child) {
+        if (tag == OT__ATOM(TERMINATE_CHILD)) {
             if (!k)
-                return err(h, A.not_found);
+                return err(h, OT__ATOM(NOT_FOUND));
             kid_stop(s, k);
             if (k->restart == OT_TEMPORARY)
                 kid_remove(s, (size_t)(k - s->kids));
             return OT_ATOM(OK);
         }
-        if (tag == A.restart_child) {
+        if (tag == OT__ATOM(RESTART_CHILD)) {
             if (!k)
-                return err(h, A.not_found);
+                return err(h, OT__ATOM(NOT_FOUND));
             if (ot_is_pid(k->pid))
-                return err(h, A.running);
-            if (k->pid == A.restarting)
-                return err(h, A.restarting);
+                return err(h, OT_ATOM(RUNNING));
+            if (k->pid == OT__ATOM(RESTARTING))
+                return err(h, OT__ATOM(RESTARTING));
             ot_term why, info;
             int r = kid_start(s, k, &why, &info);
             if (r < 0)
                 return err(h, why);
             return ok_started(h, k, r, info);
         }
-        if (tag == A.delete_child) {
+        if (tag == OT__ATOM(DELETE_CHILD)) {
             if (!k)
-                return err(h, A.not_found);
+                return err(h, OT__ATOM(NOT_FOUND));
             if (ot_is_pid(k->pid))
-                return err(h, A.running);
-            if (k->pid == A.restarting)
-                return err(h, A.restarting);
+                return err(h, OT_ATOM(RUNNING));
+            if (k->pid == OT__ATOM(RESTARTING))
+                return err(h, OT__ATOM(RESTARTING));
             kid_remove(s, (size_t)(k - s->kids));
             return OT_ATOM(OK);
         }
-        if (tag == A.get_childspec)
-            return k ? ot_tuple(h, 2, OT_ATOM(OK), kid_spec(h, k)) : err(h, A.not_found);
+        if (tag == OT__ATOM(GET_CHILDSPEC))
+            return k ? ot_tuple(h, 2, OT_ATOM(OK), kid_spec(h, k)) : err(h, OT__ATOM(NOT_FOUND));
     }
-    return err(h, ot_tuple(h, 2, A.bad_call, req));
+    return err(h, ot_tuple(h, 2, OT__ATOM(BAD_CALL), req));
 }
 
 /* ---------------------------------------------------------------- the process */
@@ -919,7 +887,6 @@ static ot_term handle_call(sup *s, ot_term req)
 static void sup_main(void *arg)
 {
     (void)arg;
-    atoms();
     ot_trap_exit(true);
     ot_term init = ot_spawn_arg();
     sup s = {.self = ot_self(), .parent = ot_tuple_get(init, 0)};
@@ -937,10 +904,10 @@ static void sup_main(void *arg)
         ot_heap tmp;
         ot__heap_init_fixed(&tmp, mem, 8);
         ot_unlink(s.parent);
-        ot_send(s.parent, ot_tuple(&tmp, 2, tag, ot_tuple(&tmp, 2, OT_ATOM(ERROR), A.system_limit)));
+        ot_send(s.parent, ot_tuple(&tmp, 2, tag, ot_tuple(&tmp, 2, OT_ATOM(ERROR), OT__ATOM(SYSTEM_LIMIT))));
         ot__heap_release_fixed(&tmp);
         set_remove(s.self);
-        ot_exit(A.system_limit);
+        ot_exit(OT__ATOM(SYSTEM_LIMIT));
     }
 
     /* Children in order; a failure stops those started, newest first. */
@@ -949,16 +916,16 @@ static void sup_main(void *arg)
         kid k;
         ot_term why, info;
         if (!kid_from_spec(ot_hd(l), &k, &why)) {
-            fail = ot_tuple(h, 2, A.start_spec, why);
+            fail = ot_tuple(h, 2, OT__ATOM(START_SPEC), why);
             break;
         }
         int r = kid_start(&s, &k, &why, &info);
         if (r < 0) {
             report(&s, "start_error", why, &k);
-            fail = ot_tuple(h, 2, OT_ATOM(SHUTDOWN), ot_tuple(h, 3, A.failed_to_start_child, k.id, why));
+            fail = ot_tuple(h, 2, OT_ATOM(SHUTDOWN), ot_tuple(h, 3, OT__ATOM(FAILED_TO_START_CHILD), k.id, why));
         } else if ((r == 1 || k.restart != OT_TEMPORARY) && !kid_append(&s, &k)) {
             kid_stop(&s, &k);
-            fail = A.system_limit;
+            fail = OT__ATOM(SYSTEM_LIMIT);
         }
     }
     if (fail != OT_NONE) {
@@ -993,21 +960,21 @@ static void sup_main(void *arg)
             ot_msg_free(m);
             ot_reply(from, handle_call(&s, req));
         } else if (ot_cast_parse(t, &req) && ot_is_tuple(req) && ot_tuple_arity(req) == 2
-                   && ot_tuple_get(req, 0) == A.try_again_restart) {
+                   && ot_tuple_get(req, 0) == OT__ATOM(TRY_AGAIN_RESTART)) {
             kid *k = kid_find(&s, ot_tuple_get(req, 1));
             ot_msg_free(m);
-            if (k && k->pid == A.restarting) {
+            if (k && k->pid == OT__ATOM(RESTARTING)) {
                 size_t i = (size_t)(k - s.kids);
                 if (!add_restart(&s)) {
-                    report(&s, "shutdown", ot_atom("reached_max_restart_intensity"), k);
+                    report(&s, "shutdown", OT__ATOM(REACHED_MAX_RESTART_INTENSITY), k);
                     sup_stop(&s, OT_ATOM(SHUTDOWN));
                 }
                 k->pid = KID_UNDEFINED;
                 restart(&s, i);
             }
-        } else if (ot_is_tuple(t) && ot_tuple_arity(t) == 3 && ot_tuple_get(t, 0) == A.system
+        } else if (ot_is_tuple(t) && ot_tuple_arity(t) == 3 && ot_tuple_get(t, 0) == OT_ATOM(SYSTEM)
                    && ot_is_tuple(ot_tuple_get(t, 2)) && ot_tuple_arity(ot_tuple_get(t, 2)) == 2
-                   && ot_tuple_get(ot_tuple_get(t, 2), 0) == A.terminate) {
+                   && ot_tuple_get(ot_tuple_get(t, 2), 0) == OT__ATOM(TERMINATE)) {
             /* sys:terminate/2, as proc_lib:stop and gen_server:stop send it */
             ot_term reason = ot_copy(h, ot_tuple_get(ot_tuple_get(t, 2), 1));
             ot_msg_free(m);
@@ -1030,13 +997,12 @@ static int fail_with(ot_term *result, int rc, ot_term why)
 int ot_supervisor_start_link(const ot_sup_opts *opts, const ot_child_spec *specs, size_t n,
                              ot_heap *h, ot_term *result)
 {
-    atoms();
     if (!ot_self())
         return fail_with(result, -EPERM, OT_ATOM(BADARG));
     if (!h)
         h = ot_proc_heap();
     if (!h)
-        return fail_with(result, -ENOMEM, A.system_limit);
+        return fail_with(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     ot_sup_opts o = opts ? *opts : (ot_sup_opts){0};
     if ((int)o.strategy < OT_ONE_FOR_ONE || o.strategy > OT_REST_FOR_ONE || o.intensity < OT_SUP_NO_RESTARTS
         || o.period < 0 || o.period > INT64_MAX / 1000 || (o.name != OT_NONE && !ot_is_atom(o.name))
@@ -1047,16 +1013,16 @@ int ot_supervisor_start_link(const ot_sup_opts *opts, const ot_child_spec *specs
 
     ot_heap *tmp = ot_heap_new();
     if (!tmp)
-        return fail_with(result, -ENOMEM, A.system_limit);
+        return fail_with(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     ot_term list = OT_NIL, why = OT_NONE;
     for (size_t i = n; i-- > 0;) {
         for (size_t j = 0; j < i; j++)
             if (specs[j].id != OT_NONE && ot_equal(specs[j].id, specs[i].id))
-                why = ot_tuple(tmp, 2, A.duplicate_child_name, specs[i].id);
+                why = ot_tuple(tmp, 2, OT__ATOM(DUPLICATE_CHILD_NAME), specs[i].id);
         ot_term m = why == OT_NONE ? spec_from_c(tmp, &specs[i], &why) : OT_NONE;
         if (m == OT_NONE) {
-            int rc = why == A.system_limit ? -ENOMEM : -EINVAL;
-            ot_term r = rc == -ENOMEM ? why : ot_copy(h, ot_tuple(tmp, 2, A.start_spec, why));
+            int rc = why == OT__ATOM(SYSTEM_LIMIT) ? -ENOMEM : -EINVAL;
+            ot_term r = rc == -ENOMEM ? why : ot_copy(h, ot_tuple(tmp, 2, OT__ATOM(START_SPEC), why));
             ot_heap_free(tmp);
             return fail_with(result, rc, r);
         }
@@ -1071,7 +1037,7 @@ int ot_supervisor_start_link(const ot_sup_opts *opts, const ot_child_spec *specs
     if (init == OT_NONE) {
         ot_heap_free(tmp);
         ot__heap_release_fixed(&local);
-        return fail_with(result, -ENOMEM, A.system_limit);
+        return fail_with(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     }
     ot_spawn_opts so = {.link = true, .name = o.name, .label = o.label,
                         .initial_call = o.initial_call ? o.initial_call : "supervisor:init/1",
@@ -1082,8 +1048,8 @@ int ot_supervisor_start_link(const ot_sup_opts *opts, const ot_child_spec *specs
         ot__heap_release_fixed(&local);
         ot_term other = o.name != OT_NONE ? ot_whereis(o.name) : OT_NONE;
         if (other != OT_NONE)
-            return fail_with(result, -EEXIST, ot_tuple(h, 2, A.already_started, other));
-        return fail_with(result, -ENOMEM, A.system_limit);
+            return fail_with(result, -EEXIST, ot_tuple(h, 2, OT__ATOM(ALREADY_STARTED), other));
+        return fail_with(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     }
     ot_term mref = ot_monitor(&local, pid);
     ot__await w = {tag, mref, false};
@@ -1096,8 +1062,8 @@ int ot_supervisor_start_link(const ot_sup_opts *opts, const ot_child_spec *specs
         r = ot_copy(h, answer);
     } else if (answer != OT_ATOM(OK)) {
         ot_term reason = ot_tuple_get(answer, 1);
-        rc = reason == A.system_limit ? -ENOMEM
-           : ot_is_tuple(reason) && ot_tuple_get(reason, 0) == A.start_spec ? -EINVAL : -ECHILD;
+        rc = reason == OT__ATOM(SYSTEM_LIMIT) ? -ENOMEM
+           : ot_is_tuple(reason) && ot_tuple_get(reason, 0) == OT__ATOM(START_SPEC) ? -EINVAL : -ECHILD;
         r = ot_copy(h, reason);
         /* it exits right after answering: wait, so that nothing of it
          * runs when this returns */
@@ -1121,7 +1087,6 @@ static int sup_call(ot_heap *h, ot_term sup, ot_term req, ot_term *result)
 
 static int id_call(ot_heap *h, ot_term sup, ot_term what, ot_term id, ot_term *result)
 {
-    atoms();
     if (id == OT_NONE)
         return fail_with(result, -EINVAL, OT_ATOM(BADARG));
     if (!h)
@@ -1139,7 +1104,6 @@ static int id_call(ot_heap *h, ot_term sup, ot_term what, ot_term id, ot_term *r
 
 int ot_supervisor_start_child(ot_heap *h, ot_term sup, const ot_child_spec *spec, ot_term *result)
 {
-    atoms();
     if (!h)
         h = ot_proc_heap();
     if (!h)
@@ -1148,57 +1112,50 @@ int ot_supervisor_start_child(ot_heap *h, ot_term sup, const ot_child_spec *spec
         return fail_with(result, -EINVAL, OT_ATOM(BADARG));
     ot_heap *tmp = ot_heap_new();
     if (!tmp)
-        return fail_with(result, -ENOMEM, A.system_limit);
+        return fail_with(result, -ENOMEM, OT__ATOM(SYSTEM_LIMIT));
     ot_term why = OT_NONE;
     ot_term m = spec_from_c(tmp, spec, &why);
     int rc;
     if (m == OT_NONE)
-        rc = fail_with(result, why == A.system_limit ? -ENOMEM : -EINVAL, ot_copy(h, why));
+        rc = fail_with(result, why == OT__ATOM(SYSTEM_LIMIT) ? -ENOMEM : -EINVAL, ot_copy(h, why));
     else
-        rc = sup_call(h, sup, ot_tuple(tmp, 2, A.start_child, m), result);
+        rc = sup_call(h, sup, ot_tuple(tmp, 2, OT__ATOM(START_CHILD), m), result);
     ot_heap_free(tmp);
     return rc;
 }
 
 int ot_supervisor_terminate_child(ot_heap *h, ot_term sup, ot_term id, ot_term *result)
 {
-    atoms();
-    return id_call(h, sup, A.terminate_child, id, result);
+    return id_call(h, sup, OT__ATOM(TERMINATE_CHILD), id, result);
 }
 
 int ot_supervisor_restart_child(ot_heap *h, ot_term sup, ot_term id, ot_term *result)
 {
-    atoms();
-    return id_call(h, sup, A.restart_child, id, result);
+    return id_call(h, sup, OT__ATOM(RESTART_CHILD), id, result);
 }
 
 int ot_supervisor_delete_child(ot_heap *h, ot_term sup, ot_term id, ot_term *result)
 {
-    atoms();
-    return id_call(h, sup, A.delete_child, id, result);
+    return id_call(h, sup, OT__ATOM(DELETE_CHILD), id, result);
 }
 
 int ot_supervisor_get_childspec(ot_heap *h, ot_term sup, ot_term id, ot_term *result)
 {
-    atoms();
-    return id_call(h, sup, A.get_childspec, id, result);
+    return id_call(h, sup, OT__ATOM(GET_CHILDSPEC), id, result);
 }
 
 int ot_supervisor_which_children(ot_heap *h, ot_term sup, ot_term *result)
 {
-    atoms();
-    return sup_call(h, sup, A.which_children, result);
+    return sup_call(h, sup, OT__ATOM(WHICH_CHILDREN), result);
 }
 
 int ot_supervisor_count_children(ot_heap *h, ot_term sup, ot_term *result)
 {
-    atoms();
-    return sup_call(h, sup, A.count_children, result);
+    return sup_call(h, sup, OT__ATOM(COUNT_CHILDREN), result);
 }
 
 int ot_supervisor_stop(ot_term sup, ot_term reason, int64_t timeout_ms)
 {
-    atoms();
     if (!ot_self())
         return -EPERM;
     if (!ot_is_pid(sup) && !ot_is_atom(sup))
@@ -1209,8 +1166,8 @@ int ot_supervisor_stop(ot_term sup, ot_term reason, int64_t timeout_ms)
     if (!tmp)
         return -ENOMEM;
     ot_term ref = ot_monitor(tmp, sup);
-    ot_term msg = ot_tuple(tmp, 3, A.system, ot_tuple(tmp, 2, ot_self(), ref),
-                           ot_tuple(tmp, 2, A.terminate, reason));
+    ot_term msg = ot_tuple(tmp, 3, OT_ATOM(SYSTEM), ot_tuple(tmp, 2, ot_self(), ref),
+                           ot_tuple(tmp, 2, OT__ATOM(TERMINATE), reason));
     int rc = msg == OT_NONE ? -ENOMEM : 0;
     if (rc == 0)
         ot_send(sup, msg);

@@ -58,11 +58,11 @@ static void task_main(void *arg)
         ref = ot_copy(h, ot_tuple_get(ot_msg_term(go), 1));
         ot_msg_free(go);
         if (ref == OT_NONE)
-            ot_exit(OT__A->system_limit);
+            ot_exit(OT__ATOM(SYSTEM_LIMIT));
     }
     ot_term result = t->fn(t->arg, t->ctx, h);
     if (result == OT_NONE)
-        ot_exit(OT__A->bad_return_value);
+        ot_exit(OT__ATOM(BAD_RETURN_VALUE));
     if (t->reply) {
         uint64_t mem[3];
         ot_heap local;
@@ -235,7 +235,7 @@ static int task_outcome(ot_heap *h, ot_task *task, ot_msg *m, bool down, ot_term
     ot_msg_free(m);
     task->ref = OT_NONE;
     if (result)
-        *result = v == OT_NONE ? OT__A->system_limit : v;
+        *result = v == OT_NONE ? OT__ATOM(SYSTEM_LIMIT) : v;
     if (v == OT_NONE)
         return -ENOMEM;
     return down ? -ECONNABORTED : 0;
@@ -513,7 +513,6 @@ static int stream_fill(ot_task_stream *s)
 /* Records a finished task's result; 0 or -ENOMEM. */
 static int stream_done(ot_task_stream *s, stream_slot *sl, bool ok, ot_term value)
 {
-    const ot__otp_atoms *a = OT__A;
     if (s->ndone == s->capdone) {
         size_t cap = s->capdone ? s->capdone * 2 : 8;
         stream_result *d = ot__realloc(s->done, cap * sizeof *d);
@@ -527,7 +526,7 @@ static int stream_done(ot_task_stream *s, stream_slot *sl, bool ok, ot_term valu
     ot__heap_init_fixed(&local, mem, 6);
     if (!ok && s->o.zip_input_on_exit && sl->input != OT_NONE)
         value = ot_tuple(&local, 2, sl->input, value);
-    ot_term t = ot_tuple(&local, 2, ok ? OT_ATOM(OK) : a->exit, value);
+    ot_term t = ot_tuple(&local, 2, ok ? OT_ATOM(OK) : OT__ATOM(EXIT_LC), value);
     stream_result *r = &s->done[s->ndone];
     r->index = sl->index;
     r->term = ot__term_block_new(t, &r->block);

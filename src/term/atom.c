@@ -4,8 +4,9 @@
  * lock-free (chains are only ever prepended, with release stores); inserts
  * take a mutex. Index -> text goes through segments of pointers that are
  * published before the index is handed out. The predefined atoms of
- * OT_ATOMS_PREDEFINED are inserted at start-up, in order, so that their
- * indices are the compile-time constants OT_ATOM(NAME). */
+ * OT_ATOMS_PREDEFINED, then the internal ones of OT__ATOMS_INTERNAL
+ * (term_internal.h), are inserted at start-up, in order, so that their
+ * indices are the compile-time constants OT_ATOM(NAME) and OT__ATOM(NAME). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -166,6 +167,7 @@ __attribute__((constructor)) static void atoms_init(void)
     static const char *const names[] = {
 #define OT__ATOM_TEXT(name, text) text,
         OT_ATOMS_PREDEFINED(OT__ATOM_TEXT)
+        OT__ATOMS_INTERNAL(OT__ATOM_TEXT)
 #undef OT__ATOM_TEXT
     };
     ot__mem_add(OT__MEM_ATOM, (int64_t)sizeof buckets + (int64_t)sizeof segs);
@@ -176,7 +178,9 @@ __attribute__((constructor)) static void atoms_init(void)
     pthread_mutex_lock(&insert_lock);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         size_t n = strlen(names[i]);
-        if (!insert_locked(hash_text(names[i], n), names[i], n))
+        uint64_t h = hash_text(names[i], n);
+        /* A text twice would give two indices to one atom. */
+        if (find(h, names[i], n) || !insert_locked(h, names[i], n))
             abort(); /* cannot happen at start-up but for lack of memory */
     }
     pthread_mutex_unlock(&insert_lock);

@@ -200,9 +200,9 @@ static size_t float_chars(double d, char *out)
     return k;
 }
 
-void ot__float_text(ot__strbuf *sb, double d)
+void ot__float_text(ot__buf *sb, double d)
 {
     char buf[40];
     size_t n = float_chars(d, buf);
-    ot__sb_put(sb, buf, n);
+    ot__buf_add(sb, buf, n);
 }

@@ -78,44 +78,6 @@ typedef struct parser {
     varname vars_inline[INLINE_VARS];
 } parser;
 
-/* A growable byte buffer for text and bits, inline first. */
-typedef struct bytebuf {
-    uint8_t *data;
-    size_t len, cap;
-    uint8_t inline_data[INLINE_BYTES];
-} bytebuf;
-
-static void bb_init(bytebuf *b)
-{
-    b->data = b->inline_data;
-    b->len = 0;
-    b->cap = INLINE_BYTES;
-}
-
-static void bb_free(bytebuf *b)
-{
-    if (b->data != b->inline_data)
-        ot__free(b->data);
-}
-
-static bool bb_reserve(bytebuf *b, size_t more)
-{
-    if (b->len + more <= b->cap)
-        return true;
-    size_t cap = b->cap * 2;
-    while (cap < b->len + more)
-        cap *= 2;
-    uint8_t *d = ot__malloc(cap);
-    if (!d)
-        return false;
-    memcpy(d, b->data, b->len);
-    if (b->data != b->inline_data)
-        ot__free(b->data);
-    b->data = d;
-    b->cap = cap;
-    return true;
-}
-
 /* ---------------------------------------------------------------- errors */
 
 static bool fail_at(parser *ps, const char *at, const char *what)
@@ -391,7 +353,7 @@ static bool parse_atom(parser *ps, ot_term *out)
 
 /* Copies digits (without _ separators) into b; checks that every _ sits
  * between two digits of `base`. Returns the number of digits. */
-static size_t scan_digits(parser *ps, bytebuf *b, unsigned base, bool *ok)
+static size_t scan_digits(parser *ps, ot__buf *b, unsigned base, bool *ok)
 {
     size_t n = 0;
     *ok = true;
@@ -400,12 +362,12 @@ static size_t scan_digits(parser *ps, bytebuf *b, unsigned base, bool *ok)
         int d = c < 0 ? -1 : is_digit(c) ? c - '0' : is_lower(c) ? c - 'a' + 10
                 : is_upper(c) ? c - 'A' + 10 : -1;
         if (d >= 0 && (unsigned)d < base) {
-            if (!bb_reserve(b, 1)) {
+            if (!ot__buf_reserve(b, 1)) {
                 *ok = false;
                 oom(ps);
                 return n;
             }
-            b->data[b->len++] = (uint8_t)c;
+            b->bytes[b->len++] = (uint8_t)c;
             ps->p++;
             n++;
             continue;
@@ -474,8 +436,9 @@ static bool parse_number(parser *ps, bool neg, const char *at, ot_term *out)
             return true;
         }
     }
-    bytebuf b;
-    bb_init(&b);
+    ot__buf b;
+    uint8_t b_mem[INLINE_BYTES];
+    ot__buf_init_mem(&b, b_mem, sizeof b_mem);
     bool ok;
     size_t nd = scan_digits(ps, &b, 10, &ok);
     if (!ok)
@@ -488,7 +451,7 @@ static bool parse_number(parser *ps, bool neg, const char *at, ot_term *out)
         /* base#digits */
         unsigned base = 0;
         for (size_t i = 0; i < b.len && base <= 36; i++)
-            base = base * 10 + (unsigned)(b.data[i] - '0');
+            base = base * 10 + (unsigned)(b.bytes[i] - '0');
         if (base < 2 || base > 36) {
             fail_at(ps, at, "base must be 2..36");
             goto fail;
@@ -502,17 +465,17 @@ static bool parse_number(parser *ps, bool neg, const char *at, ot_term *out)
             fail(ps, "digits of the base expected after #");
             goto fail;
         }
-        *out = ot__int_from_text(ps->h, neg, (const char *)b.data, b.len, base);
-        bb_free(&b);
+        *out = ot__int_from_text(ps->h, neg, (const char *)b.bytes, b.len, base);
+        ot__buf_free(&b);
         return *out != OT_NONE ? true : oom(ps);
     }
     if (peek(ps) == '.' && is_digit(peek_at(ps, 1))) {
         ps->p++;
-        if (!bb_reserve(&b, 1)) {
+        if (!ot__buf_reserve(&b, 1)) {
             oom(ps);
             goto fail;
         }
-        b.data[b.len++] = '.';
+        b.bytes[b.len++] = '.';
         if (!scan_digits(ps, &b, 10, &ok) || !ok)
             goto fail;
         int c = peek(ps);
@@ -520,13 +483,13 @@ static bool parse_number(parser *ps, bool neg, const char *at, ot_term *out)
             const char *save = ps->p;
             ps->p++;
             size_t mark = b.len;
-            if (!bb_reserve(&b, 2)) {
+            if (!ot__buf_reserve(&b, 2)) {
                 oom(ps);
                 goto fail;
             }
-            b.data[b.len++] = 'e';
+            b.bytes[b.len++] = 'e';
             if (peek(ps) == '+' || peek(ps) == '-')
-                b.data[b.len++] = (uint8_t)*ps->p++;
+                b.bytes[b.len++] = (uint8_t)*ps->p++;
             if (!scan_digits(ps, &b, 10, &ok)) {
                 if (!ok)
                     goto fail;
@@ -534,26 +497,26 @@ static bool parse_number(parser *ps, bool neg, const char *at, ot_term *out)
                 b.len = mark;
             }
         }
-        if (!bb_reserve(&b, 1)) {
+        if (!ot__buf_reserve(&b, 1)) {
             oom(ps);
             goto fail;
         }
-        b.data[b.len] = 0;
+        b.bytes[b.len] = 0;
         char *e;
-        double d = c_strtod((const char *)b.data, &e);
+        double d = c_strtod((const char *)b.bytes, &e);
         if (!isfinite(d)) {
             fail_at(ps, at, "float out of range");
             goto fail;
         }
-        bb_free(&b);
+        ot__buf_free(&b);
         *out = ot_float(ps->h, neg ? -d : d);
         return *out != OT_NONE ? true : oom(ps);
     }
-    *out = ot__int_from_text(ps->h, neg, (const char *)b.data, b.len, 10);
-    bb_free(&b);
+    *out = ot__int_from_text(ps->h, neg, (const char *)b.bytes, b.len, 10);
+    ot__buf_free(&b);
     return *out != OT_NONE ? true : oom(ps);
 fail:
-    bb_free(&b);
+    ot__buf_free(&b);
     return false;
 }
 
@@ -649,18 +612,18 @@ static bool parse_ident(parser *ps, int kind, const char *at, ot_term *out)
 /* Appends the low `bits` bits of the two's-complement integer (neg, l[0..n))
  * to the bit buffer, most significant first (big) or by bytes, least
  * significant first (little). */
-static bool put_int_bits(parser *ps, bytebuf *b, uint64_t *bitpos, bool neg,
+static bool put_int_bits(parser *ps, ot__buf *b, uint64_t *bitpos, bool neg,
                          const uint64_t *l, size_t n, uint64_t bits, bool little)
 {
     if (bits == 0)
         return true;
     if (little && bits % 8)
         return fail(ps, "little-endian segment size must be a multiple of 8");
-    if (!bb_reserve(b, (size_t)((*bitpos + bits + 7) / 8 - b->len)))
+    if (!ot__buf_reserve(b, (size_t)((*bitpos + bits + 7) / 8 - b->len)))
         return oom(ps);
     if (bits == 8 && *bitpos % 8 == 0) {
         uint64_t low = n ? l[0] : 0;
-        b->data[*bitpos / 8] = (uint8_t)(neg ? 0 - low : low);
+        b->bytes[*bitpos / 8] = (uint8_t)(neg ? 0 - low : low);
         b->len = (size_t)(*bitpos / 8 + 1);
         *bitpos += 8;
         return true;
@@ -688,26 +651,26 @@ static bool put_int_bits(parser *ps, bytebuf *b, uint64_t *bitpos, bool neg,
         uint64_t pos = *bitpos + i;
         size_t byte = (size_t)(pos / 8);
         if (pos % 8 == 0) {
-            b->data[byte] = 0;
+            b->bytes[byte] = 0;
             if (b->len < byte + 1)
                 b->len = byte + 1;
         }
         if (bit)
-            b->data[byte] |= (uint8_t)(0x80 >> (pos % 8));
+            b->bytes[byte] |= (uint8_t)(0x80 >> (pos % 8));
     }
     *bitpos += bits;
     return true;
 }
 
-static bool put_bytes_bits(parser *ps, bytebuf *b, uint64_t *bitpos, const uint8_t *d, uint64_t bits)
+static bool put_bytes_bits(parser *ps, ot__buf *b, uint64_t *bitpos, const uint8_t *d, uint64_t bits)
 {
-    if (!bb_reserve(b, (size_t)((*bitpos + bits + 7) / 8 - b->len)))
+    if (!ot__buf_reserve(b, (size_t)((*bitpos + bits + 7) / 8 - b->len)))
         return oom(ps);
     if (*bitpos % 8 == 0) {
         size_t nb = (size_t)((bits + 7) / 8);
-        memcpy(b->data + *bitpos / 8, d, nb);
+        memcpy(b->bytes + *bitpos / 8, d, nb);
         if (bits % 8)
-            b->data[*bitpos / 8 + nb - 1] &= (uint8_t)(0xff << (8 - bits % 8));
+            b->bytes[*bitpos / 8 + nb - 1] &= (uint8_t)(0xff << (8 - bits % 8));
         b->len = (size_t)((*bitpos + bits + 7) / 8);
         *bitpos += bits;
         return true;
@@ -717,11 +680,11 @@ static bool put_bytes_bits(parser *ps, bytebuf *b, uint64_t *bitpos, const uint8
         uint64_t pos = *bitpos + i;
         size_t byte = (size_t)(pos / 8);
         if (pos % 8 == 0) {
-            b->data[byte] = 0;
+            b->bytes[byte] = 0;
             b->len = byte + 1;
         }
         if (bit)
-            b->data[byte] |= (uint8_t)(0x80 >> (pos % 8));
+            b->bytes[byte] |= (uint8_t)(0x80 >> (pos % 8));
     }
     *bitpos += bits;
     return true;
@@ -787,7 +750,7 @@ static bool parse_segspec(parser *ps, segspec *s)
     return true;
 }
 
-static bool put_utf(parser *ps, bytebuf *b, uint64_t *bitpos, long cp, enum seg_type t, bool little)
+static bool put_utf(parser *ps, ot__buf *b, uint64_t *bitpos, long cp, enum seg_type t, bool little)
 {
     uint8_t tmp[4];
     if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
@@ -811,7 +774,7 @@ static bool put_utf(parser *ps, bytebuf *b, uint64_t *bitpos, long cp, enum seg_
 }
 
 /* An integer term (small or big) into a segment. */
-static bool put_int_term(parser *ps, bytebuf *b, uint64_t *bitpos, ot_term v, const segspec *s)
+static bool put_int_term(parser *ps, ot__buf *b, uint64_t *bitpos, ot_term v, const segspec *s)
 {
     if (s->type == T_UTF8 || s->type == T_UTF16 || s->type == T_UTF32) {
         if (!ot__is_small(v))
@@ -845,7 +808,7 @@ static bool put_int_term(parser *ps, bytebuf *b, uint64_t *bitpos, ot_term v, co
 }
 
 /* A bitstring term spliced into a segment (/binary, /bits or default). */
-static bool put_bits_term(parser *ps, bytebuf *b, uint64_t *bitpos, ot_term v, const segspec *s)
+static bool put_bits_term(parser *ps, ot__buf *b, uint64_t *bitpos, ot_term v, const segspec *s)
 {
     if (!ot_is_bitstring(v))
         return fail(ps, "binary segment value is not a bitstring");
@@ -865,8 +828,9 @@ static bool parse_binary(parser *ps, ot_term *out)
 {
     const char *open = ps->p;
     ps->p += 2;
-    bytebuf b;
-    bb_init(&b);
+    ot__buf b;
+    uint8_t b_mem[INLINE_BYTES];
+    ot__buf_init_mem(&b, b_mem, sizeof b_mem);
     uint64_t bitpos = 0;
     skip_ws(ps);
     if (peek(ps) == '>' && peek_at(ps, 1) == '>') {
@@ -1062,11 +1026,11 @@ static bool parse_binary(parser *ps, ot_term *out)
             fail(ps, "',' or '>>' expected in binary");
         goto fail;
     }
-    *out = ot_bitstring(ps->h, b.data, bitpos);
-    bb_free(&b);
+    *out = ot_bitstring(ps->h, b.bytes, bitpos);
+    ot__buf_free(&b);
     return *out != OT_NONE ? true : oom(ps);
 fail:
-    bb_free(&b);
+    ot__buf_free(&b);
     return false;
 }
 

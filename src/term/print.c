@@ -46,7 +46,7 @@ typedef struct sink {
     enum sink_mode mode;
     bool failed;            /* out of memory (SB) */
     int err;                /* I/O error (FILE) */
-    ot__strbuf *sb;
+    ot__buf *sb;
     FILE *f;
     char chunk[512];        /* FILE mode buffer */
 } sink;
@@ -89,9 +89,9 @@ static void sink_slow(sink *s, const char *p, size_t n)
         return;
     }
     case SINK_SB: {
-        ot__strbuf *sb = s->sb;
+        ot__buf *sb = s->sb;
         sb->len = (size_t)(s->cur - sb->data);
-        ot__sb_put(sb, p, n);
+        ot__buf_add(sb, p, n);
         if (sb->failed) {
             s->failed = true;
             /* Keep counting into nothing. */
@@ -195,12 +195,13 @@ static double float_val(ot_term t)
     return d;
 }
 
-/* The float text of ot__float_text, into the sink. The strbuf borrows a
- * local buffer larger than any float text, so it never allocates. */
+/* The float text of ot__float_text, into the sink. The buffer borrows
+ * local memory larger than any float text, so it never allocates. */
 static void put_float_erlang(sink *s, double d)
 {
     char buf[64];
-    ot__strbuf sb = { buf, 0, sizeof buf, false };
+    ot__buf sb;
+    ot__buf_init_mem(&sb, buf, sizeof buf);
     ot__float_text(&sb, d);
     put(s, buf, sb.len);
 }
@@ -1463,14 +1464,14 @@ ssize_t ot_print(char *buf, size_t cap, ot_term t, const ot_print_opts *opts)
 /* ot__print_sb: appends t's text to sb (for the JSON writer and others
  * that build text). Returns 0, -ENOMEM (sb->failed is then set too), or
  * -EINVAL if t is or contains OT_NONE. */
-int ot__print_sb(ot__strbuf *sb, ot_term t, const ot_print_opts *opts)
+int ot__print_sb(ot__buf *sb, ot_term t, const ot_print_opts *opts)
 {
     if (t == OT_NONE)
         return -EINVAL;
     if (sb->failed)
         return -ENOMEM;
     /* Make sure there is a window to write into. */
-    ot__sb_put(sb, "", 0);
+    ot__buf_add(sb, "", 0);
     if (sb->failed)
         return -ENOMEM;
     sink s;
@@ -1498,13 +1499,13 @@ int ot__print_sb(ot__strbuf *sb, ot_term t, const ot_print_opts *opts)
 
 char *ot_inspect(ot_term t, const ot_print_opts *opts)
 {
-    ot__strbuf sb = { 0 };
+    ot__buf sb = { 0 };
     if (ot__print_sb(&sb, t, opts) < 0) {
-        ot__sb_free(&sb);
+        ot__buf_free(&sb);
         return NULL;
     }
     /* The caller frees with free(): ot__malloc memory is malloc memory. */
-    return ot__sb_take(&sb, NULL);
+    return ot__buf_take(&sb, NULL);
 }
 
 ssize_t ot_fprint(FILE *f, ot_term t, const ot_print_opts *opts)

@@ -29,6 +29,7 @@
 #include "otter/term.h"
 #include "base/alloc.h"
 #include "base/assert.h"
+#include "base/buf.h"
 
 /* ---------------------------------------------------------------- tags */
 
@@ -205,6 +206,138 @@ ot_term ot__map_from_sorted(ot_heap *h, size_t n, const ot_term *keys, const ot_
 
 /* ---------------------------------------------------------------- atoms */
 
+/* The library's one internal atom table: atoms that otter's own code
+ * names, interned at start-up right after OT_ATOMS_PREDEFINED (atom.c), so
+ * that OT__ATOM(NAME) is a compile-time constant as OT_ATOM(NAME) is and
+ * costs no lookup. X(C-name, text); a text must appear once, here or in
+ * OT_ATOMS_PREDEFINED (atom.c aborts at start-up otherwise). */
+#define OT__ATOMS_INTERNAL(X) \
+    X(GET_STATE, "get_state") \
+    X(GET_STATUS, "get_status") \
+    X(TERMINATE, "terminate") \
+    X(SUSPEND, "suspend") \
+    X(RESUME, "resume") \
+    X(ACK, "ack") \
+    X(NACK, "nack") \
+    X(ALREADY_STARTED, "already_started") \
+    X(BAD_CALL, "bad_call") \
+    X(BAD_CAST, "bad_cast") \
+    X(BAD_RETURN_VALUE, "bad_return_value") \
+    X(CALLING_SELF, "calling_self") \
+    X(IGNORE, "ignore") \
+    X(GEN_SERVER, "gen_server") \
+    X(UNKNOWN_SYSTEM_MSG, "unknown_system_msg") \
+    X(SYSTEM_LIMIT, "system_limit") \
+    X(GET, "get") \
+    X(UPDATE, "update") \
+    X(GET_AND_UPDATE, "get_and_update") \
+    X(CAST, "cast") \
+    X(EXIT_LC, "exit") \
+    X(TRANSIENT, "transient") \
+    X(TEMPORARY, "temporary") \
+    X(PERMANENT, "permanent") \
+    X(BRUTAL_KILL, "brutal_kill") \
+    X(DYNAMIC, "dynamic") \
+    X(MISSING_ID, "missing_id") \
+    X(MISSING_START, "missing_start") \
+    X(INVALID_RESTART_TYPE, "invalid_restart_type") \
+    X(INVALID_CHILD_TYPE, "invalid_child_type") \
+    X(INVALID_SHUTDOWN, "invalid_shutdown") \
+    X(INVALID_MODULES, "invalid_modules") \
+    X(ID, "id") \
+    X(START, "start") \
+    X(RESTART, "restart") \
+    X(TYPE, "type") \
+    X(MODULES, "modules") \
+    X(OTTER, "otter") \
+    X(SUPERVISOR, "supervisor") \
+    X(WORKER, "worker") \
+    X(RESTARTING, "restarting") \
+    X(INVALID_MFA, "invalid_mfa") \
+    X(SIGNIFICANT, "significant") \
+    X(OTTER_LOGGER, "otter_logger") \
+    X(TRY_AGAIN_RESTART, "try_again_restart") \
+    X(ALREADY_PRESENT, "already_present") \
+    X(SPECS, "specs") \
+    X(ACTIVE, "active") \
+    X(SUPERVISORS, "supervisors") \
+    X(WORKERS, "workers") \
+    X(WHICH_CHILDREN, "which_children") \
+    X(COUNT_CHILDREN, "count_children") \
+    X(START_CHILD, "start_child") \
+    X(TERMINATE_CHILD, "terminate_child") \
+    X(NOT_FOUND, "not_found") \
+    X(RESTART_CHILD, "restart_child") \
+    X(DELETE_CHILD, "delete_child") \
+    X(GET_CHILDSPEC, "get_childspec") \
+    X(START_SPEC, "start_spec") \
+    X(FAILED_TO_START_CHILD, "failed_to_start_child") \
+    X(DUPLICATE_CHILD_NAME, "duplicate_child_name") \
+    X(BAD_RETURN, "bad_return") \
+    X(APP_X, "$app_x") \
+    X(APP_STARTED, "$app_started") \
+    X(GET_CHILD, "get_child") \
+    X(STOP, "stop") \
+    X(WHICH_APPLICATIONS, "which_applications") \
+    X(GET_MASTER, "get_master") \
+    X(STOPPING, "stopping") \
+    X(START_APPLICATION, "start_application") \
+    X(STARTING, "starting") \
+    X(NOT_LOADED, "not_loaded") \
+    X(NOT_STARTED, "not_started") \
+    X(STOP_APPLICATION, "stop_application") \
+    X(INFO, "info") \
+    X(APPLICATION_CONTROLLER, "application_controller") \
+    X(CIRCULAR_DEPENDENCIES, "circular_dependencies") \
+    X(LOG, "log") \
+    X(OTTER_SUP, "otter_sup") \
+    X(INVALID_CHILD_SPEC, "invalid_child_spec") \
+    X(REACHED_MAX_RESTART_INTENSITY, "reached_max_restart_intensity") \
+    X(STACK_OVERFLOW, "stack_overflow") \
+    X(SIGNAL, "signal") \
+    X(TIME, "time") \
+    X(FROM, "from") \
+    X(TO, "to") \
+    X(SEND, "send") \
+    X(MSG, "msg") \
+    X(SPAWN, "spawn") \
+    X(DOWN_LC, "down") \
+    X(REASON, "reason") \
+    X(NAME, "name") \
+    X(EVENTS, "events") \
+    X(DROPPED, "dropped") \
+    X(END_OF_TABLE, "$end_of_table") \
+    X(ETS_TRANSFER, "ETS-TRANSFER") \
+    X(NONE, "none") \
+    X(SET, "set") \
+    X(ORDERED_SET, "ordered_set") \
+    X(BAG, "bag") \
+    X(DUPLICATE_BAG, "duplicate_bag") \
+    X(PUBLIC, "public") \
+    X(PROTECTED, "protected") \
+    X(PRIVATE, "private") \
+    X(NAMED_TABLE, "named_table") \
+    X(COMPRESSED, "compressed") \
+    X(KEYPOS, "keypos") \
+    X(HEIR, "heir") \
+    X(READ_CONCURRENCY, "read_concurrency") \
+    X(DECENTRALIZED_COUNTERS, "decentralized_counters") \
+    X(WRITE_CONCURRENCY, "write_concurrency") \
+    X(AUTO, "auto") \
+    X(CPU_TIME, "cpu_time") \
+    X(SELF, "self")
+
+enum ot__atom_index {
+    OT__ATOM_INDEX_BEFORE_ = OT_ATOM_INDEX_COUNT_ - 1,
+#define OT__ATOM_ENUM(name, text) OT__ATOM_INDEX_##name,
+    OT__ATOMS_INTERNAL(OT__ATOM_ENUM)
+#undef OT__ATOM_ENUM
+    OT__ATOM_INDEX_END_
+};
+
+/* The term of the internal atom NAME, e.g. OT__ATOM(GEN_SERVER). */
+#define OT__ATOM(NAME) ((ot_term)(((uint64_t)OT__ATOM_INDEX_##NAME << 3) | 0x2))
+
 /* The text of atom index i and its byte length; i must be valid. */
 const char *ot__atom_text_idx(uint32_t i, size_t *len);
 /* ot__atom_latin1_len: for atom index i (valid), its length in characters
@@ -253,25 +386,6 @@ char *ot__int_to_decimal(ot_term t, size_t *len);
  * sign) of any size; NULL digits invalid. Returns OT_NONE on bad input. */
 ot_term ot__int_from_text(ot_heap *h, bool negative, const char *digits, size_t n, unsigned base);
 
-/* ---------------------------------------------------------------- strbuf */
-
-/* A growable byte buffer used by the printer and JSON writer. On allocation
- * failure it sets `failed` and drops further writes. */
-typedef struct ot__strbuf {
-    char *data;
-    size_t len, cap;
-    bool failed;
-} ot__strbuf;
-
-void ot__sb_put(ot__strbuf *sb, const char *s, size_t n);
-void ot__sb_puts(ot__strbuf *sb, const char *s);
-void ot__sb_putc(ot__strbuf *sb, char c);
-void ot__sb_printf(ot__strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* ot__sb_take: the NUL-terminated text (caller frees with ot__free) or NULL
- * if any write failed; sb is emptied. */
-char *ot__sb_take(ot__strbuf *sb, size_t *len);
-void ot__sb_free(ot__strbuf *sb);
-
 /* ---------------------------------------------------------------- misc */
 
 /* ot__local_node: the atom naming the running node (nonode@nohost until the
@@ -284,8 +398,8 @@ void ot__set_local_creation(uint32_t creation);
 
 /* ot__float_text: appends the shortest text that reads back as d,
  * formatted as Elixir's inspect/Erlang's io_lib_format:fwrite_g do. */
-void ot__float_text(ot__strbuf *sb, double d);
+void ot__float_text(ot__buf *sb, double d);
 /* ot__print_sb: appends t's text to sb (no NUL); 0, or a negative errno. */
-int ot__print_sb(ot__strbuf *sb, ot_term t, const ot_print_opts *opts);
+int ot__print_sb(ot__buf *sb, ot_term t, const ot_print_opts *opts);
 
 #endif

@@ -92,25 +92,25 @@ static how decide(const uint32_t *cp, size_t n, size_t i, size_t first, size_t l
     return RAW;
 }
 
-static void put_cp(ot__strbuf *sb, uint32_t c)
+static void put_cp(ot__buf *sb, uint32_t c)
 {
     uint8_t u[4];
     size_t l = ot__utf8_encode(c, u);
-    ot__sb_put(sb, (const char *)u, l);
+    ot__buf_add(sb, (const char *)u, l);
 }
 
-static void put_entity(ot__strbuf *sb, uint32_t c)
+static void put_entity(ot__buf *sb, uint32_t c)
 {
     switch (c) {
-    case '"': ot__sb_puts(sb, "#quot;"); return;
-    case '<': ot__sb_puts(sb, "#lt;"); return;
-    case '>': ot__sb_puts(sb, "#gt;"); return;
-    case '&': ot__sb_puts(sb, "#amp;"); return;
-    default: ot__sb_printf(sb, "#%u;", (unsigned)c); return;
+    case '"': ot__buf_puts(sb, "#quot;"); return;
+    case '<': ot__buf_puts(sb, "#lt;"); return;
+    case '>': ot__buf_puts(sb, "#gt;"); return;
+    case '&': ot__buf_puts(sb, "#amp;"); return;
+    default: ot__buf_printf(sb, "#%u;", (unsigned)c); return;
     }
 }
 
-void ot__mm_escape(ot__strbuf *sb, const char *s, size_t n, ot_mermaid_place place,
+void ot__mm_escape(ot__buf *sb, const char *s, size_t n, ot_mermaid_place place,
                    size_t max_chars)
 {
     /* decode (at most max_chars + 1 characters are needed) */
@@ -148,7 +148,7 @@ void ot__mm_escape(ot__strbuf *sb, const char *s, size_t n, ot_mermaid_place pla
         cp[k++] = 0x2026;   /* … */
     }
     if (k == 0) {
-        ot__sb_puts(sb, "#8203;");
+        ot__buf_puts(sb, "#8203;");
         ot__free(cp);
         ot__free(ent_after);
         return;
@@ -197,14 +197,14 @@ void ot__mm_escape(ot__strbuf *sb, const char *s, size_t n, ot_mermaid_place pla
             put_entity(sb, c);
             break;
         case BREAK:
-            ot__sb_puts(sb, "<br/>");
+            ot__buf_puts(sb, "<br/>");
             break;
         case NEWLINE:
-            ot__sb_putc(sb, '\n');
+            ot__buf_putc(sb, '\n');
             break;
         case RAW:
             if (c == ':' && ent_after[j])
-                ot__sb_puts(sb, "#58;");
+                ot__buf_puts(sb, "#58;");
             else
                 put_cp(sb, c);
             break;
@@ -219,39 +219,39 @@ ssize_t ot_mermaid_escape(const char *s, size_t n, ot_mermaid_place place, char 
 {
     if (!out || (!s && n) || (place != OT_MERMAID_TEXT && place != OT_MERMAID_MARKDOWN))
         return -EINVAL;
-    ot__strbuf sb = {0};
+    ot__buf sb = {0};
     ot__mm_escape(&sb, s ? s : "", n, place, 0);
     size_t len;
-    char *text = ot__sb_take(&sb, &len);
+    char *text = ot__buf_take(&sb, &len);
     if (!text)
         return -ENOMEM;
     *out = text;   /* ot__free is free() */
     return (ssize_t)len;
 }
 
-void ot__mm_term(ot__strbuf *sb, ot_term t, size_t limit, ot_mermaid_place place,
+void ot__mm_term(ot__buf *sb, ot_term t, size_t limit, ot_mermaid_place place,
                  size_t max_chars)
 {
     ot_print_opts po = {.syntax = OT_SYNTAX_ELIXIR, .limit = limit};
-    ot__strbuf tmp = {0};
+    ot__buf tmp = {0};
     int rc = ot__print_sb(&tmp, t, &po);
     if (rc < 0 || tmp.failed) {
-        ot__sb_free(&tmp);
+        ot__buf_free(&tmp);
         sb->failed = true;
         return;
     }
     ot__mm_escape(sb, tmp.data ? tmp.data : "", tmp.len, place, max_chars);
-    ot__sb_free(&tmp);
+    ot__buf_free(&tmp);
 }
 
-void ot__mm_pid_text(ot__strbuf *sb, ot_term pid)
+void ot__mm_pid_text(ot__buf *sb, ot_term pid)
 {
     ot_print_opts po = {.syntax = OT_SYNTAX_ERLANG};
     if (ot__print_sb(sb, pid, &po) < 0)
         sb->failed = true;
 }
 
-void ot__mm_name(ot__strbuf *sb, ot_term atom, size_t max_chars)
+void ot__mm_name(ot__buf *sb, ot_term atom, size_t max_chars)
 {
     size_t len;
     const char *text = ot_atom_text(atom, &len);

@@ -48,7 +48,7 @@ typedef struct seq {
     /* calls waiting for their reply */
     call *calls;
     size_t ncalls, capcalls;
-    ot__strbuf part_lines, msg_lines;
+    ot__buf part_lines, msg_lines;
     ot_mermaid_error *err;
 } seq;
 
@@ -147,7 +147,7 @@ static int cmp_ev(const void *a, const void *b)
 
 /* Kino's short form of a value: the atom heading a tuple, an atom, a
  * reference printed, `tuple` or `term`; the whole term with OT_SEQ_FULL. */
-static void value_label(seq *s, ot__strbuf *sb, ot_term v)
+static void value_label(seq *s, ot__buf *sb, ot_term v)
 {
     if (s->flags & OT_SEQ_FULL) {
         ot__mm_term(sb, v, s->limit, OT_MERMAID_TEXT, s->max_label);
@@ -163,23 +163,23 @@ static void value_label(seq *s, ot__strbuf *sb, ot_term v)
     else if (ot_is_ref(v))
         ot__mm_term(sb, v, s->limit, OT_MERMAID_TEXT, s->max_label);
     else if (ot_is_tuple(v))
-        ot__sb_puts(sb, "tuple");
+        ot__buf_puts(sb, "tuple");
     else
-        ot__sb_puts(sb, "term");
+        ot__buf_puts(sb, "term");
 }
 
-static void reason_label(seq *s, ot__strbuf *sb, ot_term r)
+static void reason_label(seq *s, ot__buf *sb, ot_term r)
 {
     if (s->flags & OT_SEQ_FULL) {
         ot__mm_term(sb, r, s->limit, OT_MERMAID_TEXT, s->max_label);
         return;
     }
     if (r == OT_ATOM(NORMAL))
-        ot__sb_puts(sb, "normal");
+        ot__buf_puts(sb, "normal");
     else if (r == OT_ATOM(SHUTDOWN) || is_tagged(r, 2, OT_ATOM(SHUTDOWN)))
-        ot__sb_puts(sb, "shutdown");
+        ot__buf_puts(sb, "shutdown");
     else
-        ot__sb_puts(sb, "abnormal");
+        ot__buf_puts(sb, "abnormal");
 }
 
 /* ---------------------------------------------------------------- participants */
@@ -218,10 +218,10 @@ static bool index_part(seq *s, size_t i)
 
 /* The text after "AS": self(), a registered name, label<br/><pid>, or the
  * pid as #35;PID<0.1.2>. */
-static void part_text(seq *s, ot__strbuf *sb, ot_term p)
+static void part_text(seq *s, ot__buf *sb, ot_term p)
 {
     if (s->self != OT_NONE && ot_equal(p, s->self)) {
-        ot__sb_puts(sb, "self()");
+        ot__buf_puts(sb, "self()");
         return;
     }
     ot_term info = OT_NONE;
@@ -240,7 +240,7 @@ static void part_text(seq *s, ot__strbuf *sb, ot_term p)
             ot__mm_escape(sb, (const char *)b, n, OT_MERMAID_TEXT, s->max_label);
         else
             ot__mm_term(sb, label, s->limit, OT_MERMAID_TEXT, s->max_label);
-        ot__sb_puts(sb, "<br/>");
+        ot__buf_puts(sb, "<br/>");
         if (ot_is_pid(p))
             ot__mm_pid_text(sb, p);
         else
@@ -248,7 +248,7 @@ static void part_text(seq *s, ot__strbuf *sb, ot_term p)
         return;
     }
     if (ot_is_pid(p)) {
-        ot__sb_puts(sb, "#35;PID");
+        ot__buf_puts(sb, "#35;PID");
         ot__mm_pid_text(sb, p);
     } else if (ot_is_atom(p)) {
         ot__mm_name(sb, p, s->max_label);
@@ -260,7 +260,7 @@ static void part_text(seq *s, ot__strbuf *sb, ot_term p)
 /* The participant's number, declaring it (into `decl`) if it is new. New
  * participants are recorded in `pending` so that an event that does not
  * fit the budget can be undone. */
-static size_t part_index(seq *s, ot_term p, ot__strbuf *decl, size_t *pending)
+static size_t part_index(seq *s, ot_term p, ot__buf *decl, size_t *pending)
 {
     size_t i = find_part(s, p);
     if (i != SIZE_MAX)
@@ -290,15 +290,15 @@ static size_t part_index(seq *s, ot_term p, ot__strbuf *decl, size_t *pending)
     }
     s->nparts++;
     (*pending)++;
-    ot__sb_printf(decl, "participant %zu AS ", i);
+    ot__buf_printf(decl, "participant %zu AS ", i);
     part_text(s, decl, p);
-    ot__sb_puts(decl, ";\n");
+    ot__buf_puts(decl, ";\n");
     return i;
 }
 
 /* ---------------------------------------------------------------- calls */
 
-static void remember_call(seq *s, ot__strbuf *sb, ot_term tag, ot_term caller, ot_term callee)
+static void remember_call(seq *s, ot__buf *sb, ot_term tag, ot_term caller, ot_term callee)
 {
     if (s->ncalls == s->capcalls) {
         size_t cap = s->capcalls ? 2 * s->capcalls : 16;
@@ -331,7 +331,7 @@ typedef enum after { AFTER_NONE, AFTER_ACTIVATE, AFTER_DEACTIVATE } after;
 
 /* Writes the lines of one event into `lines`, declaring new participants
  * into `decl`. Returns false if the event draws nothing. */
-static bool draw_event(seq *s, const ev *e, ot__strbuf *decl, ot__strbuf *lines, size_t *pending,
+static bool draw_event(seq *s, const ev *e, ot__buf *decl, ot__buf *lines, size_t *pending,
                        size_t *activate_idx, after *post)
 {
     ot_term msg = ot__viz_get(e->map, "msg");
@@ -344,7 +344,7 @@ static bool draw_event(seq *s, const ev *e, ot__strbuf *decl, ot__strbuf *lines,
         size_t f = find_part(s, e->from);
         if (f == SIZE_MAX || !s->active[f])
             return false;
-        ot__sb_printf(lines, "deactivate %zu\n", f);
+        ot__buf_printf(lines, "deactivate %zu\n", f);
         *activate_idx = f;
         *post = AFTER_DEACTIVATE;
         return true;
@@ -383,23 +383,23 @@ static bool draw_event(seq *s, const ev *e, ot__strbuf *decl, ot__strbuf *lines,
 
     size_t fi = part_index(s, e->from, decl, pending);
     size_t ti = part_index(s, to, decl, pending);
-    ot__sb_printf(lines, "%zu%s%zu: ", fi, arrow, ti);
+    ot__buf_printf(lines, "%zu%s%zu: ", fi, arrow, ti);
 
     const char *custom = s->o && s->o->label ? s->o->label(s->o->label_arg, e->map) : NULL;
     if (custom) {
         ot__mm_escape(lines, custom, strlen(custom), OT_MERMAID_TEXT, s->max_label);
     } else {
         switch (kind) {
-        case K_SPAWN: ot__sb_puts(lines, "SPAWN"); break;
-        case K_EXIT: ot__sb_puts(lines, "EXIT: "); reason_label(s, lines, reason); break;
-        case K_DOWN: ot__sb_puts(lines, "DOWN: "); reason_label(s, lines, reason); break;
-        case K_CALL: ot__sb_puts(lines, "CALL: "); value_label(s, lines, ot_tuple_get(msg, 2)); break;
-        case K_CAST: ot__sb_puts(lines, "CAST: "); value_label(s, lines, ot_tuple_get(msg, 1)); break;
-        case K_REPLY: ot__sb_puts(lines, "REPLY: "); value_label(s, lines, ot_tuple_get(msg, 1)); break;
-        case K_INFO: ot__sb_puts(lines, "INFO: "); value_label(s, lines, msg); break;
+        case K_SPAWN: ot__buf_puts(lines, "SPAWN"); break;
+        case K_EXIT: ot__buf_puts(lines, "EXIT: "); reason_label(s, lines, reason); break;
+        case K_DOWN: ot__buf_puts(lines, "DOWN: "); reason_label(s, lines, reason); break;
+        case K_CALL: ot__buf_puts(lines, "CALL: "); value_label(s, lines, ot_tuple_get(msg, 2)); break;
+        case K_CAST: ot__buf_puts(lines, "CAST: "); value_label(s, lines, ot_tuple_get(msg, 1)); break;
+        case K_REPLY: ot__buf_puts(lines, "REPLY: "); value_label(s, lines, ot_tuple_get(msg, 1)); break;
+        case K_INFO: ot__buf_puts(lines, "INFO: "); value_label(s, lines, msg); break;
         }
     }
-    ot__sb_putc(lines, '\n');
+    ot__buf_putc(lines, '\n');
 
     if (kind == K_CALL && (s->flags & OT_SEQ_REPLIES)) {
         ot_term from = ot_tuple_get(msg, 1);   /* {caller, tag} */
@@ -498,7 +498,7 @@ static size_t seq_draw(seq *s, const ev *evs, size_t kept, seq_budget b, size_t 
 {
     const size_t note_room = 64;   /* "Note over 0,N: … N more events\n" */
     size_t drawn = 0;
-    ot__strbuf decl = {0}, lines = {0};
+    ot__buf decl = {0}, lines = {0};
     size_t i;
     for (i = 0; i < kept; i++) {
         if (drawn == b.max_events)
@@ -512,10 +512,10 @@ static size_t seq_draw(seq *s, const ev *evs, size_t kept, seq_budget b, size_t 
         }
         if (post == AFTER_ACTIVATE) {
             if (!s->active[idx])
-                ot__sb_printf(&lines, "activate %zu\n", idx);
+                ot__buf_printf(&lines, "activate %zu\n", idx);
         } else if (post == AFTER_DEACTIVATE && evs[i].to != OT_NONE) {
             if (s->active[idx])
-                ot__sb_printf(&lines, "deactivate %zu\n", idx);
+                ot__buf_printf(&lines, "deactivate %zu\n", idx);
         }
         if (decl.failed || lines.failed)
             break;
@@ -527,14 +527,14 @@ static size_t seq_draw(seq *s, const ev *evs, size_t kept, seq_budget b, size_t 
             s->active[idx] = true;
         else if (post == AFTER_DEACTIVATE)
             s->active[idx] = false;
-        ot__sb_put(&s->part_lines, decl.data ? decl.data : "", decl.len);
-        ot__sb_put(&s->msg_lines, lines.data ? lines.data : "", lines.len);
+        ot__buf_add(&s->part_lines, decl.data ? decl.data : "", decl.len);
+        ot__buf_add(&s->msg_lines, lines.data ? lines.data : "", lines.len);
         used += decl.len + lines.len;
         drawn++;
     }
     *failed = decl.failed || lines.failed;
-    ot__sb_free(&decl);
-    ot__sb_free(&lines);
+    ot__buf_free(&decl);
+    ot__buf_free(&lines);
     return kept - i;
 }
 
@@ -542,29 +542,29 @@ static size_t seq_draw(seq *s, const ev *evs, size_t kept, seq_budget b, size_t 
 static void seq_note_rest(seq *s, size_t rest)
 {
     if (s->nparts == 0)
-        ot__sb_puts(&s->part_lines, "participant 0 AS …;\n"), s->nparts = 1;
+        ot__buf_puts(&s->part_lines, "participant 0 AS …;\n"), s->nparts = 1;
     if (s->nparts == 1)
-        ot__sb_printf(&s->msg_lines, "Note over 0: … %zu more event%s\n", rest, rest == 1 ? "" : "s");
+        ot__buf_printf(&s->msg_lines, "Note over 0: … %zu more event%s\n", rest, rest == 1 ? "" : "s");
     else
-        ot__sb_printf(&s->msg_lines, "Note over 0,%zu: … %zu more event%s\n", s->nparts - 1, rest,
+        ot__buf_printf(&s->msg_lines, "Note over 0,%zu: … %zu more event%s\n", s->nparts - 1, rest,
                       rest == 1 ? "" : "s");
 }
 
 /* Step 6: header, participants and messages as one text in *out; frees
  * what the drawing kept in s. Its length, or -ENOMEM. */
-static ssize_t seq_finish(seq *s, ot__strbuf *head, bool failed, char **out)
+static ssize_t seq_finish(seq *s, ot__buf *head, bool failed, char **out)
 {
-    ot__sb_put(head, s->part_lines.data ? s->part_lines.data : "", s->part_lines.len);
-    ot__sb_put(head, s->msg_lines.data ? s->msg_lines.data : "", s->msg_lines.len);
+    ot__buf_add(head, s->part_lines.data ? s->part_lines.data : "", s->part_lines.len);
+    ot__buf_add(head, s->msg_lines.data ? s->msg_lines.data : "", s->msg_lines.len);
     failed = failed || s->part_lines.failed || s->msg_lines.failed;
-    ot__sb_free(&s->part_lines);
-    ot__sb_free(&s->msg_lines);
+    ot__buf_free(&s->part_lines);
+    ot__buf_free(&s->msg_lines);
     ot__free(s->parts);
     ot__free(s->slots);
     ot__free(s->active);
     ot__free(s->calls);
     size_t len;
-    char *text = ot__sb_take(head, &len);
+    char *text = ot__buf_take(head, &len);
     if (failed || !text) {
         ot__free(text);
         return -ENOMEM;
@@ -596,10 +596,10 @@ ssize_t ot_mermaid_seq(ot_term trace, const ot_seq_opts *opts, char **out,
     if (rc < 0)
         return rc;
 
-    ot__strbuf head = {0};
+    ot__buf head = {0};
     if (!(s.flags & OT_SEQ_NO_INIT))
-        ot__sb_puts(&head, INIT_LINE);
-    ot__sb_puts(&head, "sequenceDiagram\n");
+        ot__buf_puts(&head, INIT_LINE);
+    ot__buf_puts(&head, "sequenceDiagram\n");
     bool failed;
     size_t rest = seq_draw(&s, evs, kept, b, head.len, &failed);
     ot__free(evs);

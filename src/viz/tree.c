@@ -52,7 +52,7 @@ typedef struct tree {
     size_t n, cap;
     tedge *edges;
     size_t ne, cape;
-    ot__strbuf texts;
+    ot__buf texts;
     ot_mermaid_error *err;
     bool nomem;
 } tree;
@@ -104,7 +104,7 @@ static void add_edge(tree *t, size_t a, size_t b, enum edge_kind kind)
 }
 
 /* Text of a term as a label: a UTF-8 binary as its text, else printed. */
-static void label_text(tree *t, ot__strbuf *sb, ot_term v)
+static void label_text(tree *t, ot__buf *sb, ot_term v)
 {
     size_t n;
     const uint8_t *b;
@@ -118,13 +118,13 @@ static void label_text(tree *t, ot__strbuf *sb, ot_term v)
 static void process_text(tree *t, size_t idx, ot_term node, ot_term pid, ot_term id,
                          const char *cls, bool running)
 {
-    ot__strbuf *sb = &t->texts;
-    ot__sb_printf(sb, "%zu(", idx);
-    ot__strbuf tmp = {0};
+    ot__buf *sb = &t->texts;
+    ot__buf_printf(sb, "%zu(", idx);
+    ot__buf tmp = {0};
     if (!running) {
         /* Kino: id: inspect(id), unquoted when that is plain text */
         ot_print_opts po = {.syntax = OT_SYNTAX_ELIXIR, .limit = t->limit};
-        ot__sb_puts(&tmp, "id: ");
+        ot__buf_puts(&tmp, "id: ");
         if (ot__print_sb(&tmp, id, &po) < 0)
             tmp.failed = true;
         bool plain = tmp.len > 4 && !tmp.failed && tmp.len <= t->max_label;
@@ -133,16 +133,16 @@ static void process_text(tree *t, size_t idx, ot_term node, ot_term pid, ot_term
             plain = ot__mm_plain(&c, 1) || (c == ':' && i == 4);
         }
         if (plain) {
-            ot__sb_put(sb, tmp.data, tmp.len);
+            ot__buf_add(sb, tmp.data, tmp.len);
         } else if (!tmp.failed) {
-            ot__sb_putc(sb, '"');
+            ot__buf_putc(sb, '"');
             ot__mm_escape(sb, tmp.data, tmp.len, OT_MERMAID_TEXT, t->max_label);
-            ot__sb_putc(sb, '"');
+            ot__buf_putc(sb, '"');
         }
         if (tmp.failed)
             sb->failed = true;
-        ot__sb_free(&tmp);
-        ot__sb_printf(sb, "):::%s", cls);
+        ot__buf_free(&tmp);
+        ot__buf_printf(sb, "):::%s", cls);
         return;
     }
     ot_term name = ot__viz_get(node, "name");
@@ -154,27 +154,27 @@ static void process_text(tree *t, size_t idx, ot_term node, ot_term pid, ot_term
         if (len > 7 && !memcmp(txt, "Elixir.", 7))
             txt += 7, len -= 7;
         if (ot__mm_plain(txt, len) && len <= t->max_label) {
-            ot__sb_put(sb, txt, len);
+            ot__buf_add(sb, txt, len);
         } else {
-            ot__sb_putc(sb, '"');
-            ot__sb_put(sb, tmp.data ? tmp.data : "", tmp.len);
-            ot__sb_putc(sb, '"');
+            ot__buf_putc(sb, '"');
+            ot__buf_add(sb, tmp.data ? tmp.data : "", tmp.len);
+            ot__buf_putc(sb, '"');
         }
     } else if (!ot__viz_absent(label) || (idx != 0 && id != OT_NONE && id != OT_ATOM(UNDEFINED))) {
-        ot__sb_putc(sb, '"');
+        ot__buf_putc(sb, '"');
         label_text(t, sb, ot__viz_absent(label) ? id : label);
-        ot__sb_puts(sb, "<br/>");
+        ot__buf_puts(sb, "<br/>");
         ot__mm_pid_text(sb, pid);
-        ot__sb_putc(sb, '"');
+        ot__buf_putc(sb, '"');
     } else {
         /* Kino: inspect(pid), as it is: #PID<0.1.2> */
-        ot__sb_puts(sb, "#PID");
+        ot__buf_puts(sb, "#PID");
         ot__mm_pid_text(sb, pid);
     }
     if (tmp.failed)
         sb->failed = true;
-    ot__sb_free(&tmp);
-    ot__sb_printf(sb, "):::%s", cls);
+    ot__buf_free(&tmp);
+    ot__buf_printf(sb, "):::%s", cls);
 }
 
 static int visit(tree *t, ot_term node, size_t parent, size_t depth)
@@ -266,9 +266,9 @@ static int cmp_edge(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void put_node(tree *t, ot__strbuf *sb, size_t i)
+static void put_node(tree *t, ot__buf *sb, size_t i)
 {
-    ot__sb_put(sb, t->texts.data + t->nodes[i].text, t->nodes[i].len);
+    ot__buf_add(sb, t->texts.data + t->nodes[i].text, t->nodes[i].len);
 }
 
 /* Adds the ETS tables whose owner is in the tree. */
@@ -290,9 +290,9 @@ static int add_tables(tree *t, ot_term tables, const pidix *ix, size_t nix)
         size_t idx = new_node(t);
         if (idx == SIZE_MAX)
             return -ENOMEM;
-        ot__strbuf *sb = &t->texts;
+        ot__buf *sb = &t->texts;
         t->nodes[idx].text = sb->len;
-        ot__sb_printf(sb, "%zu[(\"`", idx);
+        ot__buf_printf(sb, "%zu[(\"`", idx);
         size_t len;
         const char *txt = ot_atom_text(name, &len);
         if (txt) {
@@ -304,11 +304,11 @@ static int add_tables(tree *t, ot_term tables, const pidix *ix, size_t nix)
         }
         ot_term prot = ot__viz_get(tab, "protection");
         if ((txt = ot_atom_text(prot, &len))) {
-            ot__sb_puts(sb, "\n**_");
+            ot__buf_puts(sb, "\n**_");
             ot__mm_escape(sb, txt, len, OT_MERMAID_MARKDOWN, t->max_label);
-            ot__sb_puts(sb, "_**");
+            ot__buf_puts(sb, "_**");
         }
-        ot__sb_puts(sb, "`\")]:::ets");
+        ot__buf_puts(sb, "`\")]:::ets");
         t->nodes[idx].len = sb->len - t->nodes[idx].text;
         add_edge(t, oi, idx, E_OWNER);
         ot_term heir = ot__viz_get(tab, "heir");
@@ -322,22 +322,22 @@ static int add_tables(tree *t, ot_term tables, const pidix *ix, size_t nix)
 }
 
 /* Kino's app_tree lines: `application_master(#PID<..>):::supervisor ---> ...` */
-static void app_node(tree *t, ot__strbuf *sb, const char *what, ot_term pid)
+static void app_node(tree *t, ot__buf *sb, const char *what, ot_term pid)
 {
-    ot__sb_puts(sb, what);
-    ot__sb_putc(sb, '(');
+    ot__buf_puts(sb, what);
+    ot__buf_putc(sb, '(');
     if (ot_is_pid(pid)) {
-        ot__sb_puts(sb, "#PID");
+        ot__buf_puts(sb, "#PID");
         ot__mm_pid_text(sb, pid);
     } else {
-        ot__sb_putc(sb, '"');
+        ot__buf_putc(sb, '"');
         ot__mm_term(sb, pid, t->limit, OT_MERMAID_TEXT, t->max_label);
-        ot__sb_putc(sb, '"');
+        ot__buf_putc(sb, '"');
     }
-    ot__sb_puts(sb, "):::supervisor");
+    ot__buf_puts(sb, "):::supervisor");
 }
 
-static int render(tree *t, ot_term in, unsigned flags, size_t max_bytes, ot__strbuf *out)
+static int render(tree *t, ot_term in, unsigned flags, size_t max_bytes, ot__buf *out)
 {
     ot_term root = in, tables = OT_NONE, app = OT_NONE;
     if (ot_is_map(in) && ot__viz_get(in, "root") != OT_NONE) {
@@ -381,12 +381,12 @@ static int render(tree *t, ot_term in, unsigned flags, size_t max_bytes, ot__str
     if (t->ne)
         qsort(t->edges, t->ne, sizeof *t->edges, cmp_edge);
 
-    ot__sb_printf(out, "graph %s;\n", (flags & OT_TREE_LR) ? "LR" : "TD");
+    ot__buf_printf(out, "graph %s;\n", (flags & OT_TREE_LR) ? "LR" : "TD");
     if (app != OT_NONE) {
         app_node(t, out, "application_master", ot__viz_get(app, "master"));
-        ot__sb_puts(out, " ---> supervisor_ancestor;\n");
+        ot__buf_puts(out, " ---> supervisor_ancestor;\n");
         app_node(t, out, "supervisor_ancestor", ot__viz_get(app, "ancestor"));
-        ot__sb_puts(out, " ---> 0;\n");
+        ot__buf_puts(out, " ---> 0;\n");
     }
     static const char *const ops[] = {
         [E_SUP] = " ---> ", [E_LINK] = " -..- ", [E_OWNER] = " -- owner --> ",
@@ -406,9 +406,9 @@ static int render(tree *t, ot_term in, unsigned flags, size_t max_bytes, ot__str
             break;
         }
         put_node(t, out, e->a);
-        ot__sb_puts(out, ops[e->kind]);
+        ot__buf_puts(out, ops[e->kind]);
         put_node(t, out, e->b);
-        ot__sb_putc(out, '\n');
+        ot__buf_putc(out, '\n');
         t->nodes[e->a].in_edge = t->nodes[e->b].in_edge = true;
     }
     size_t hidden = 0;
@@ -420,11 +420,11 @@ static int render(tree *t, ot_term in, unsigned flags, size_t max_bytes, ot__str
             continue;
         }
         put_node(t, out, i);   /* a lone root */
-        ot__sb_putc(out, '\n');
+        ot__buf_putc(out, '\n');
     }
     if (hidden)
-        ot__sb_printf(out, "more[\"… %zu more node%s\"]:::notstarted\n", hidden, hidden == 1 ? "" : "s");
-    ot__sb_puts(out, CLASSDEFS);
+        ot__buf_printf(out, "more[\"… %zu more node%s\"]:::notstarted\n", hidden, hidden == 1 ? "" : "s");
+    ot__buf_puts(out, CLASSDEFS);
     return out->failed || t->texts.failed ? -ENOMEM : 0;
 }
 
@@ -440,18 +440,18 @@ ssize_t ot_mermaid_tree(ot_term in, const ot_tree_opts *opts, char **out, ot_mer
     *out = NULL;
     t.limit = opts && opts->print_limit ? opts->print_limit : 10;
     t.max_label = opts && opts->max_label ? opts->max_label : 120;
-    ot__strbuf sb = {0};
+    ot__buf sb = {0};
     int rc = render(&t, in, opts ? opts->flags : 0, opts && opts->max_bytes ? opts->max_bytes : 45000,
                     &sb);
     ot__free(t.nodes);
     ot__free(t.edges);
-    ot__sb_free(&t.texts);
+    ot__buf_free(&t.texts);
     if (rc < 0) {
-        ot__sb_free(&sb);
+        ot__buf_free(&sb);
         return rc;
     }
     size_t len;
-    char *text = ot__sb_take(&sb, &len);
+    char *text = ot__buf_take(&sb, &len);
     if (!text)
         return -ENOMEM;
     *out = text;

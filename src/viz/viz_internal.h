@@ -14,21 +14,21 @@
 /* ot__mm_escape: appends n bytes of UTF-8 text s to sb, escaped for
  * `place` (see ot_mermaid_escape), cut after max_chars characters with "…"
  * (0: no limit). */
-void ot__mm_escape(ot__strbuf *sb, const char *s, size_t n, ot_mermaid_place place,
+void ot__mm_escape(ot__buf *sb, const char *s, size_t n, ot_mermaid_place place,
                    size_t max_chars);
 
 /* ot__mm_term: appends t printed in Elixir syntax (items per collection
  * `limit`), escaped as ot__mm_escape does. */
-void ot__mm_term(ot__strbuf *sb, ot_term t, size_t limit, ot_mermaid_place place,
+void ot__mm_term(ot__buf *sb, ot_term t, size_t limit, ot_mermaid_place place,
                  size_t max_chars);
 
 /* ot__mm_pid_text: appends the pid as pid_to_list/1 writes it, <0.84.0>
  * (only digits, dots and angle brackets: safe in Mermaid text as it is). */
-void ot__mm_pid_text(ot__strbuf *sb, ot_term pid);
+void ot__mm_pid_text(ot__buf *sb, ot_term pid);
 
 /* ot__mm_name: appends a registered name as Kino shows it: the atom's text
  * without a leading "Elixir.", escaped. */
-void ot__mm_name(ot__strbuf *sb, ot_term atom, size_t max_chars);
+void ot__mm_name(ot__buf *sb, ot_term atom, size_t max_chars);
 
 /* ot__mm_plain: is this text safe unquoted inside a flowchart node's
  * parentheses (ASCII letters, digits, '_' and '.')? */

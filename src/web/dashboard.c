@@ -18,7 +18,7 @@
 #include "web/web_internal.h"
 
 
-ow_dash *ow_d;
+ot__web_dash *ot__web_d;
 /* Serialises start, stop, source switches and the sampler's pushes. */
 static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
 
@@ -29,30 +29,30 @@ static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
  * readers of a source it does not own. Lock order: life, then src_m. */
 static pthread_mutex_t src_m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t src_cv = PTHREAD_COND_INITIALIZER;
-static ow_src_ref *cur_ref;
-static ow_src_ref local_ref;   /* never freed; its count is kept but unused */
+static ot__web_src_ref *cur_ref;
+static ot__web_src_ref local_ref;   /* never freed; its count is kept but unused */
 
-ow_src_ref *ow_source_hold(void)
+ot__web_src_ref *ot__web_source_hold(void)
 {
     pthread_mutex_lock(&src_m);
-    ow_src_ref *r = cur_ref;
+    ot__web_src_ref *r = cur_ref;
     if (!r) {
         r = &local_ref;
-        r->src = ot_dash_local_source();
+        r->src = ot_dashboard_local_source();
     }
     r->refs++;
     pthread_mutex_unlock(&src_m);
     return r;
 }
 
-static void ref_free(ow_src_ref *r)
+static void ref_free(ot__web_src_ref *r)
 {
     if (r->owned)
-        ot_dash_remote_source_free(r->owned);
+        ot_dashboard_remote_source_free(r->owned);
     ot__free(r);
 }
 
-void ow_source_drop(ow_src_ref *r)
+void ot__web_source_drop(ot__web_src_ref *r)
 {
     if (!r)
         return;
@@ -69,7 +69,7 @@ void ow_source_drop(ow_src_ref *r)
 /* Lets go of the reference a switch (or stop) took from cur_ref: a source
  * the dashboard made goes with its last reader; a caller's source is
  * waited for until no reader is left, so the caller may free it. */
-static void retire(ow_src_ref *old)
+static void retire(ot__web_src_ref *old)
 {
     if (!old)
         return;
@@ -114,7 +114,7 @@ static ot_term memory_point(ot_heap *h, ot_term mem, int64_t iter)
     return m;
 }
 
-static void publish_overview(ot_heap *h, const ot_dash_source *src, ot_term mem)
+static void publish_overview(ot_heap *h, const ot_dashboard_source *src, ot_term mem)
 {
     ot_term info = OT_NONE;
     if (src->system_info && src->system_info(src->ctx, h, &info))
@@ -135,7 +135,7 @@ static void publish_overview(ot_heap *h, const ot_dash_source *src, ot_term mem)
     }
     char *j = o == OT_NONE ? NULL : ot_to_json(o, NULL);
     if (j)
-        ow_stream_publish("overview", j);
+        ot__web_stream_publish("overview", j);
     free(j);
 }
 
@@ -149,61 +149,61 @@ static int sample(int64_t i, void *arg)
         return -ENOMEM;
     pthread_mutex_lock(&life);
     int rc = 0;
-    if (ow_d) {
+    if (ot__web_d) {
         /* Under life: a switch waits for this sample, so no point of the
          * previous node lands after the chart was cleared for the next. */
-        ow_src_ref *ref = ow_source_hold();
-        const ot_dash_source *src = ref->src;
+        ot__web_src_ref *ref = ot__web_source_hold();
+        const ot_dashboard_source *src = ref->src;
         ot_term mem = OT_NONE;
         if (src->memory && src->memory(src->ctx, h, &mem) == 0) {
-            int64_t iter = atomic_fetch_add(&ow_d->sample_iter, 1);
-            rc = ot_livechart_push(ow_d->memory_chart, "memory", memory_point(h, mem, iter));
+            int64_t iter = atomic_fetch_add(&ot__web_d->sample_iter, 1);
+            rc = ot_livechart_push(ot__web_d->memory_chart, "memory", memory_point(h, mem, iter));
             /* The overview about once a second. */
-            int64_t every = 1000 / (ow_d->sample_ms > 0 ? ow_d->sample_ms : 200);
+            int64_t every = 1000 / (ot__web_d->sample_ms > 0 ? ot__web_d->sample_ms : 200);
             if (every < 1 || iter % every == 0)
                 publish_overview(h, src, mem);
         }
-        ow_source_drop(ref);
+        ot__web_source_drop(ref);
     }
     pthread_mutex_unlock(&life);
     ot_heap_free(h);
     return rc;
 }
 
-int ow_set_sample_ms(int64_t ms)
+int ot__web_set_sample_ms(int64_t ms)
 {
     if (ms < 50 || ms > 60000)
         return -EINVAL;
     pthread_mutex_lock(&life);
-    if (!ow_d) {
+    if (!ot__web_d) {
         pthread_mutex_unlock(&life);
         return -ENOENT;
     }
-    ot_term old = ow_d->sampler;
+    ot_term old = ot__web_d->sampler;
     ot_term pid = ot_listen(ms, sample, NULL);
     if (pid == OT_NONE) {
         pthread_mutex_unlock(&life);
         return -EAGAIN;
     }
-    ow_d->sampler = pid;
-    ow_d->sample_ms = ms;
+    ot__web_d->sampler = pid;
+    ot__web_d->sample_ms = ms;
     pthread_mutex_unlock(&life);
     ot_exit_signal(old, OT_ATOM(KILL));
     char j[64];
     snprintf(j, sizeof j, "{\"sample_ms\":%lld}", (long long)ms);
-    ow_stream_publish("sampling", j);
+    ot__web_stream_publish("sampling", j);
     return 0;
 }
 
 /* ---------------------------------------------------------------- hello */
 
-char *ow_hello_json(void)
+char *ot__web_hello_json(void)
 {
     /* Called under the stream's lock: reads only what stays put while the
      * dashboard runs. */
-    ow_dash *d = ow_d;
-    ow_src_ref *ref = ow_source_hold();
-    const ot_dash_source *src = ref->src;
+    ot__web_dash *d = ot__web_d;
+    ot__web_src_ref *ref = ot__web_source_hold();
+    const ot_dashboard_source *src = ref->src;
     json_t *o = json_object();
     ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
     const char *nt = ot_atom_text(node, NULL);
@@ -221,7 +221,7 @@ char *ow_hello_json(void)
     json_object_set_new(av, "ets_spike", json_true());
     json_object_set_new(av, "connect", json_boolean(ot_node_alive()));
     json_object_set_new(o, "available", av);
-    ow_source_drop(ref);
+    ot__web_source_drop(ref);
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     char *r = NULL;
@@ -241,20 +241,20 @@ char *ow_hello_json(void)
  * ping/pong trace always, the spikes in tour mode only. */
 static int run_action(const char *name)
 {
-    ow_dash *d = ow_d;
+    ot__web_dash *d = ot__web_d;
     if (!d || !d->opts.action)
         return -ENOTSUP;
     return d->opts.action(name);
 }
 
-int ow_trace_pingpong(void)
+int ot__web_trace_pingpong(void)
 {
     return run_action("pingpong");
 }
 
-int ow_spike(const char *kind)
+int ot__web_spike(const char *kind)
 {
-    if (!ow_d || !ow_d->opts.tour)
+    if (!ot__web_d || !ot__web_d->opts.tour)
         return -EPERM;
     if (strcmp(kind, "binary") && strcmp(kind, "ets"))
         return -EINVAL;
@@ -287,13 +287,13 @@ static bool is_loopback(const char *a)
 static void drop_current(void)
 {
     pthread_mutex_lock(&src_m);
-    ow_src_ref *old = cur_ref;
+    ot__web_src_ref *old = cur_ref;
     cur_ref = NULL;
     pthread_mutex_unlock(&src_m);
     retire(old);
 }
 
-static void dash_free(ow_dash *d)
+static void dash_free(ot__web_dash *d)
 {
     if (!d)
         return;
@@ -362,7 +362,7 @@ static int token_make(char *out, size_t cap, const char *given)
 static bool dash_running(void)
 {
     pthread_mutex_lock(&life);
-    bool running = ow_d != NULL;
+    bool running = ot__web_d != NULL;
     pthread_mutex_unlock(&life);
     return running;
 }
@@ -370,9 +370,9 @@ static bool dash_running(void)
 /* Step 2: the dashboard's record, its token, static folder and memory
  * chart, and the reference to the caller's source (NULL for the local
  * node), all private to this call until published. */
-static int dash_build(const dash_config *c, ow_dash **out, ow_src_ref **ref_out)
+static int dash_build(const dash_config *c, ot__web_dash **out, ot__web_src_ref **ref_out)
 {
-    ow_dash *d = ot__calloc(1, sizeof *d);
+    ot__web_dash *d = ot__calloc(1, sizeof *d);
     if (!d)
         return -ENOMEM;
     pthread_mutex_init(&d->lock, NULL);
@@ -388,7 +388,7 @@ static int dash_build(const dash_config *c, ow_dash **out, ow_src_ref **ref_out)
         dash_free(d);
         return rc;
     }
-    d->web_dir = ow_files_find(c->o.static_dir);
+    d->web_dir = ot__web_files_find(c->o.static_dir);
     if (!d->web_dir) {
         dash_free(d);
         return -ENOENT;
@@ -403,7 +403,7 @@ static int dash_build(const dash_config *c, ow_dash **out, ow_src_ref **ref_out)
         dash_free(d);
         return -ENOMEM;
     }
-    ow_src_ref *ref = NULL;
+    ot__web_src_ref *ref = NULL;
     if (c->o.source) {
         ref = ot__calloc(1, sizeof *ref);
         if (!ref) {
@@ -422,24 +422,24 @@ static int dash_build(const dash_config *c, ow_dash **out, ow_src_ref **ref_out)
  * and this one becomes the current one (its source and a fresh event
  * stream with it), or one runs (or is starting) and nothing shared was
  * touched: -EALREADY. */
-static int dash_publish(ow_dash *d, ow_src_ref *ref)
+static int dash_publish(ot__web_dash *d, ot__web_src_ref *ref)
 {
     pthread_mutex_lock(&life);
-    if (ow_d) {
+    if (ot__web_d) {
         pthread_mutex_unlock(&life);
         return -EALREADY;
     }
     pthread_mutex_lock(&src_m);
     cur_ref = ref;
     pthread_mutex_unlock(&src_m);
-    ow_stream_init();
-    ow_d = d;
+    ot__web_stream_init();
+    ot__web_d = d;
     pthread_mutex_unlock(&life);
     return 0;
 }
 
 /* The page's address, with the token when one is needed. */
-static int url_make(ow_dash *d, const char *address)
+static int url_make(ot__web_dash *d, const char *address)
 {
     char buf[256];
     bool v6 = strchr(address, ':') != NULL;
@@ -457,13 +457,13 @@ static int url_make(ow_dash *d, const char *address)
 
 /* Step 4: the published dashboard goes live: the memory chart on the
  * event stream, the HTTP server, the URL, the sampler. */
-static int dash_serve(ow_dash *d, const dash_config *c)
+static int dash_serve(ot__web_dash *d, const dash_config *c)
 {
-    int rc = ow_stream_attach_chart("memory", d->memory_chart);
+    int rc = ot__web_stream_attach_chart("memory", d->memory_chart);
     if (rc)
         return rc;
     d->opts.address = c->o.address; /* for the server only: the caller's */
-    rc = ow_server_start(d);
+    rc = ot__web_server_start(d);
     d->opts.address = NULL;
     if (rc)
         return rc;
@@ -476,20 +476,20 @@ static int dash_serve(ow_dash *d, const dash_config *c)
 }
 
 /* Undoes steps 3 and 4 after a failure in step 4. */
-static void dash_unpublish(ow_dash *d)
+static void dash_unpublish(ot__web_dash *d)
 {
-    ow_server_stop();
+    ot__web_server_stop();
     pthread_mutex_lock(&life);
-    ow_d = NULL;
+    ot__web_d = NULL;
     pthread_mutex_unlock(&life);
-    ow_stream_detach_charts();
-    ow_stream_free();
+    ot__web_stream_detach_charts();
+    ot__web_stream_free();
     dash_free(d);
     drop_current();
 }
 
 /* Step 5: the URL (and the token) on stderr unless quiet. */
-static void dash_announce(const ow_dash *d, const dash_config *c)
+static void dash_announce(const ot__web_dash *d, const dash_config *c)
 {
     if (c->o.quiet)
         return;
@@ -508,8 +508,8 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
         return rc;
     if (dash_running())
         return -EALREADY;
-    ow_dash *d;
-    ow_src_ref *ref;
+    ot__web_dash *d;
+    ot__web_src_ref *ref;
     rc = dash_build(&c, &d, &ref);
     if (rc)
         return rc;
@@ -533,7 +533,7 @@ int ot_dashboard_start(const ot_dashboard_opts *opts, const char **url)
 int ot_dashboard_stop(void)
 {
     pthread_mutex_lock(&life);
-    ow_dash *d = ow_d;
+    ot__web_dash *d = ot__web_d;
     if (!d) {
         pthread_mutex_unlock(&life);
         return -ENOENT;
@@ -541,15 +541,15 @@ int ot_dashboard_stop(void)
     ot_term sampler = d->sampler;
     pthread_mutex_unlock(&life);
     ot_exit_signal(sampler, OT_ATOM(KILL));
-    ow_server_stop();
+    ot__web_server_stop();
     /* A sample still running holds `life`: wait for it, then no more. */
     pthread_mutex_lock(&life);
-    ow_d = NULL;
+    ot__web_d = NULL;
     pthread_mutex_unlock(&life);
-    ow_stream_detach_charts();
-    ow_stream_free();
-    ow_traces_clear();
-    ow_proc_forget();
+    ot__web_stream_detach_charts();
+    ot__web_stream_free();
+    ot__web_traces_clear();
+    ot__web_proc_forget();
     drop_current();
     dash_free(d);
     return 0;
@@ -557,14 +557,14 @@ int ot_dashboard_stop(void)
 
 const char *ot_dashboard_url(void)
 {
-    ow_dash *d = ow_d;
+    ot__web_dash *d = ot__web_d;
     return d ? d->url : NULL;
 }
 
-int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned)
+int ot__web_switch_source(const ot_dashboard_source *src, ot_dashboard_source *owned)
 {
-    ow_src_ref *nr = NULL;
-    if (src && src != ot_dash_local_source()) {
+    ot__web_src_ref *nr = NULL;
+    if (src && src != ot_dashboard_local_source()) {
         nr = ot__calloc(1, sizeof *nr);
         if (!nr)
             return -ENOMEM;
@@ -573,36 +573,36 @@ int ow_switch_source(const ot_dash_source *src, ot_dash_source *owned)
         nr->refs = 1;   /* cur_ref's own */
     }
     pthread_mutex_lock(&life);
-    if (!ow_d) {
+    if (!ot__web_d) {
         pthread_mutex_unlock(&life);
         ot__free(nr);
         return -ENOENT;
     }
     pthread_mutex_lock(&src_m);
-    ow_src_ref *old = cur_ref;
+    ot__web_src_ref *old = cur_ref;
     cur_ref = nr;
     pthread_mutex_unlock(&src_m);
     /* No sample runs (it holds life): the chart starts over for the new
      * node, at measurement 0. */
-    ot_livechart_clear(ow_d->memory_chart, NULL);
-    atomic_store(&ow_d->sample_iter, 0);
+    ot_livechart_clear(ot__web_d->memory_chart, NULL);
+    atomic_store(&ot__web_d->sample_iter, 0);
     pthread_mutex_unlock(&life);
-    ow_proc_forget();
-    char *hello = ow_hello_json();
-    ow_stream_publish("source", hello ? hello : "{}");
+    ot__web_proc_forget();
+    char *hello = ot__web_hello_json();
+    ot__web_stream_publish("source", hello ? hello : "{}");
     ot__free(hello);
     retire(old);
     return 0;
 }
 
-int ot_dashboard_set_source(const ot_dash_source *src)
+int ot_dashboard_set_source(const ot_dashboard_source *src)
 {
-    return ow_switch_source(src, NULL);
+    return ot__web_switch_source(src, NULL);
 }
 
 ot_livechart *ot_dashboard_memory_chart(void)
 {
-    ow_dash *d = ow_d;
+    ot__web_dash *d = ot__web_d;
     return d ? d->memory_chart : NULL;
 }
 
@@ -610,7 +610,7 @@ int64_t ot_dashboard_publish(const char *view, const char *json)
 {
     if (!view || !json || !*view || strpbrk(view, "\r\n:") || strpbrk(json, "\r\n"))
         return -EINVAL;
-    if (!ow_d)
+    if (!ot__web_d)
         return -ENOENT;
-    return ow_stream_publish(view, json);
+    return ot__web_stream_publish(view, json);
 }

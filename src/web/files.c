@@ -69,7 +69,7 @@ static const char *missing_in(const char *dir)
     return NULL;
 }
 
-char *ow_files_find(const char *opts_dir)
+char *ot__web_files_find(const char *opts_dir)
 {
     const char *cands[5];
     size_t n = 0;
@@ -119,7 +119,7 @@ char *ow_files_find(const char *opts_dir)
     return NULL;
 }
 
-char *ow_files_lookup(const char *root, const char *url, const char **content_type)
+char *ot__web_files_lookup(const char *root, const char *url, const char **content_type)
 {
     for (size_t i = 0; i < NFILES; i++) {
         if (!strcmp(FILES[i].url, url)) {

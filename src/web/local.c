@@ -69,12 +69,12 @@ static void job_body(void *arg)
     job_unref(j);
 }
 
-/* ow_in_process: runs fn(h', arg, &out) in a new process (for calls that
+/* ot__web_in_process: runs fn(h', arg, &out) in a new process (for calls that
  * need one, such as supervisor:which_children) and waits up to timeout_ms
  * for it; the answer is copied onto h. Callable from any thread with a
  * running runtime. Returns fn's result, -ETIMEDOUT (the process is left to
  * finish on its own; its answer is dropped), -ENOMEM, -EAGAIN. */
-int ow_in_process(int (*fn)(ot_heap *h, void *arg, ot_term *out), void *arg, ot_heap *h,
+int ot__web_in_process(int (*fn)(ot_heap *h, void *arg, ot_term *out), void *arg, ot_heap *h,
                   ot_term *out, int64_t timeout_ms)
 {
     job *j = ot__calloc(1, sizeof *j);
@@ -161,7 +161,7 @@ static int local_process_info(void *ctx, ot_heap *h, ot_term pid, ot_term keys, 
 
 /* The in-place walk's row, printed into the dashboard's. */
 struct scan_arg {
-    ot_dash_scan_fn fn;
+    ot_dashboard_scan_fn fn;
     void *arg;
 };
 
@@ -170,7 +170,7 @@ static int scan_row(const ot__proc_row *row, void *arg)
     struct scan_arg *sa = arg;
     char label[160];
     ot_print_opts po = {.syntax = OT_SYNTAX_ELIXIR, .limit = 10};
-    ot_dash_proc r;
+    ot_dashboard_proc r;
     r.pid = row->pid;
     r.name = row->name;
     r.label = NULL;
@@ -186,7 +186,7 @@ static int scan_row(const ot__proc_row *row, void *arg)
     return sa->fn(&r, sa->arg);
 }
 
-static int local_scan(void *ctx, ot_dash_scan_fn fn, void *arg)
+static int local_scan(void *ctx, ot_dashboard_scan_fn fn, void *arg)
 {
     (void)ctx;
     struct scan_arg sa = {fn, arg};
@@ -220,7 +220,7 @@ static int apps_in_process(ot_heap *h, void *arg, ot_term *out)
 static int local_which_applications(void *ctx, ot_heap *h, ot_term *out)
 {
     (void)ctx;
-    return ow_in_process(apps_in_process, NULL, h, out, 5000);
+    return ot__web_in_process(apps_in_process, NULL, h, out, 5000);
 }
 
 static int root_in_process(ot_heap *h, void *arg, ot_term *out)
@@ -241,7 +241,7 @@ static int local_application_root(void *ctx, ot_heap *h, ot_term app, ot_term *o
     (void)ctx;
     if (!ot_is_atom(app))
         return -EINVAL;
-    return ow_in_process(root_in_process, &app, h, out, 5000);
+    return ot__web_in_process(root_in_process, &app, h, out, 5000);
 }
 
 static int children_in_process(ot_heap *h, void *arg, ot_term *out)
@@ -257,7 +257,7 @@ static int local_which_children(void *ctx, ot_heap *h, ot_term sup, ot_term *out
     (void)ctx;
     if (!ot_is_pid(sup))
         return -EINVAL;
-    return ow_in_process(children_in_process, &sup, h, out, 5000);
+    return ot__web_in_process(children_in_process, &sup, h, out, 5000);
 }
 
 static int local_ets_tables(void *ctx, ot_heap *h, ot_term *out)
@@ -287,7 +287,7 @@ static int local_ets_tables(void *ctx, ot_heap *h, ot_term *out)
     return list == OT_NONE ? -ENOMEM : 0;
 }
 
-static const ot_dash_source LOCAL = {
+static const ot_dashboard_source LOCAL = {
     .kind = "local",
     .ctx = NULL,
     .node_name = local_node_name,
@@ -303,7 +303,7 @@ static const ot_dash_source LOCAL = {
     .ets_tables = local_ets_tables,
 };
 
-const ot_dash_source *ot_dash_local_source(void)
+const ot_dashboard_source *ot_dashboard_local_source(void)
 {
     return &LOCAL;
 }

@@ -23,7 +23,7 @@ static const char *COLS[OW_COL_COUNT] = {
     "memory", "message_queue_len", "cpu_time", "status", "current_function",
 };
 
-int ow_col_parse(const char *s)
+int ot__web_col_parse(const char *s)
 {
     for (int i = 0; i < OW_COL_COUNT; i++)
         if (s && !strcmp(s, COLS[i]))
@@ -31,7 +31,7 @@ int ow_col_parse(const char *s)
     return -1;
 }
 
-const char *ow_col_name(int col)
+const char *ot__web_col_name(int col)
 {
     return col >= 0 && col < OW_COL_COUNT ? COLS[col] : "?";
 }
@@ -157,7 +157,7 @@ static bool red_get(const red_table *t, ot_term pid, uint64_t *val)
     return false;
 }
 
-void ow_proc_forget(void)
+void ot__web_proc_forget(void)
 {
     pthread_mutex_lock(&red_lock);
     red_free(&red_prev);
@@ -230,7 +230,7 @@ typedef struct key {
 } key;
 
 typedef struct query_state {
-    const ow_proc_query *q;
+    const ot__web_proc_query *q;
     red_table next;
     red_table *prev;
     bool keep_reds;           /* building `next` (false once memory ran out) */
@@ -327,7 +327,7 @@ static void pid_print(ot_term pid, char *buf, size_t cap)
         snprintf(buf, cap, "?");
 }
 
-static bool matches(const ot_dash_proc *p, const char *pid_text, const char *needle)
+static bool matches(const ot_dashboard_proc *p, const char *pid_text, const char *needle)
 {
     if (strcasestr(pid_text, needle))
         return true;
@@ -340,7 +340,7 @@ static bool matches(const ot_dash_proc *p, const char *pid_text, const char *nee
     return p->current_function && strcasestr(p->current_function, needle);
 }
 
-static int collect(const ot_dash_proc *p, void *arg)
+static int collect(const ot_dashboard_proc *p, void *arg)
 {
     query_state *s = arg;
     s->total++;
@@ -440,7 +440,7 @@ static uint64_t u64_of(ot_term t)
     return v;
 }
 
-int ow_proc_walk(const ot_dash_source *src, ot_dash_scan_fn fn, void *arg)
+int ot__web_proc_walk(const ot_dashboard_source *src, ot_dashboard_scan_fn fn, void *arg)
 {
     if (src->scan)
         return src->scan(src->ctx, fn, arg);
@@ -469,7 +469,7 @@ int ow_proc_walk(const ot_dash_source *src, ot_dash_scan_fn fn, void *arg)
         mfa_print(kv(info, "initial_call"), ic, sizeof ic);
         mfa_print(kv(info, "current_function"), cf, sizeof cf);
         ot_term st = kv(info, "status");
-        ot_dash_proc r = {
+        ot_dashboard_proc r = {
             .pid = ot_hd(l),
             .name = ot_is_atom(name) ? name : OT_NONE,
             .initial_call = ic,
@@ -514,11 +514,11 @@ static json_t *row_json(const row *r)
 
 static int row_qsort(const void *a, const void *b, void *q)
 {
-    const ow_proc_query *qq = q;
+    const ot__web_proc_query *qq = q;
     return row_cmp(a, b, qq->sort, qq->desc);
 }
 
-int ow_proc_table(const ot_dash_source *src, const ow_proc_query *q, json_t **out)
+int ot__web_proc_table(const ot_dashboard_source *src, const ot__web_proc_query *q, json_t **out)
 {
     int64_t t0 = now_us();
     query_state s;
@@ -546,7 +546,7 @@ int ow_proc_table(const ot_dash_source *src, const ow_proc_query *q, json_t **ou
         s.next.direct = ot__calloc(red_prev.ndirect, sizeof *s.next.direct);
         s.next.ndirect = s.next.direct ? red_prev.ndirect : 0;
     }
-    int rc = ow_proc_walk(src, collect, &s);
+    int rc = ot__web_proc_walk(src, collect, &s);
     int64_t interval_us = red_prev.at_us ? t0 - red_prev.at_us : 0;
     if (rc == 0 && s.keep_reds) {
         red_free(&red_prev);
@@ -569,7 +569,7 @@ int ow_proc_table(const ot_dash_source *src, const ow_proc_query *q, json_t **ou
         json_object_set_new(o, "matched", json_integer((json_int_t)s.matched));
         json_object_set_new(o, "offset", json_integer((json_int_t)q->offset));
         json_object_set_new(o, "limit", json_integer((json_int_t)q->limit));
-        json_object_set_new(o, "sort", json_string(ow_col_name(q->sort)));
+        json_object_set_new(o, "sort", json_string(ot__web_col_name(q->sort)));
         json_object_set_new(o, "dir", json_string(q->desc ? "desc" : "asc"));
         json_object_set_new(o, "interval_ms", json_integer(interval_us / 1000));
         json_object_set_new(o, "took_us", json_integer(now_us() - t0));
@@ -615,7 +615,7 @@ static void bin_add(scatter_state *s, uint64_t red, uint64_t mem, const char *st
     s->bins[((size_t)bin_of(red) * NB + (size_t)bin_of(mem)) * NST + (size_t)st_index(status)]++;
 }
 
-static int scatter_each(const ot_dash_proc *p, void *arg)
+static int scatter_each(const ot_dashboard_proc *p, void *arg)
 {
     scatter_state *s = arg;
     s->total++;
@@ -647,13 +647,13 @@ static int scatter_each(const ot_dash_proc *p, void *arg)
     return 0;
 }
 
-int ow_proc_scatter(const ot_dash_source *src, size_t max_points, json_t **out)
+int ot__web_proc_scatter(const ot_dashboard_source *src, size_t max_points, json_t **out)
 {
     int64_t t0 = now_us();
     scatter_state s = {.max = max_points, .values = json_array()};
     if (!s.values)
         return -ENOMEM;
-    int rc = ow_proc_walk(src, scatter_each, &s);
+    int rc = ot__web_proc_walk(src, scatter_each, &s);
     if (rc) {
         json_decref(s.values);
         ot__free(s.bins);

@@ -9,7 +9,7 @@
  *
  * Also the Connect view's action (ot_dashboard_connect: cookie, connection,
  * which kind of node, the switch) and what the dashboard and the otter
- * command say when a connection fails (ot_dash_connect_error). */
+ * command say when a connection fails (ot_dashboard_connect_error). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +27,7 @@
 #define REMOTE_TIMEOUT_MS 5000
 
 typedef struct remote {
-    ot_dash_source src;
+    ot_dashboard_source src;
     ot_term node;
     ot_term proxy;         /* the process that makes the calls */
     char kind[8];
@@ -273,7 +273,7 @@ static int r_ets_tables(void *ctx, ot_heap *h, ot_term *out)
     return list == OT_NONE ? -ENOMEM : 0;
 }
 
-ot_dash_source *ot_dash_remote_source(ot_term node, bool otter_node)
+ot_dashboard_source *ot_dashboard_remote_source(ot_term node, bool otter_node)
 {
     if (!ot_is_atom(node))
         return NULL;
@@ -287,7 +287,7 @@ ot_dash_source *ot_dash_remote_source(ot_term node, bool otter_node)
         return NULL;
     }
     strcpy(r->kind, otter_node ? "otter" : "beam");
-    r->src = (ot_dash_source){
+    r->src = (ot_dashboard_source){
         .kind = r->kind,
         .ctx = r,
         .node_name = r_node_name,
@@ -304,7 +304,7 @@ ot_dash_source *ot_dash_remote_source(ot_term node, bool otter_node)
     return &r->src;
 }
 
-void ot_dash_remote_source_free(ot_dash_source *src)
+void ot_dashboard_remote_source_free(ot_dashboard_source *src)
 {
     if (!src)
         return;
@@ -315,7 +315,7 @@ void ot_dash_remote_source_free(ot_dash_source *src)
 
 /* ---------------------------------------------------------------- which node, connecting */
 
-int ot_dash_peer_is_otter(ot_term node, int64_t timeout_ms)
+int ot_dashboard_peer_is_otter(ot_term node, int64_t timeout_ms)
 {
     if (!ot_is_atom(node))
         return -EINVAL;
@@ -342,7 +342,7 @@ int ot_dash_peer_is_otter(ot_term node, int64_t timeout_ms)
     return rc;
 }
 
-const char *ot_dash_connect_error(char *buf, size_t cap, const char *node, int rc, const char *cookie_hint)
+const char *ot_dashboard_connect_error(char *buf, size_t cap, const char *node, int rc, const char *cookie_hint)
 {
     if (!buf || cap == 0)
         return buf;
@@ -425,13 +425,13 @@ static bool cookie_ok(const char *s)
 }
 
 /* Connects to node and asks its kind: *out = {ConnectRc, Kind}, where Kind
- * is ot_dash_peer_is_otter's answer. Runs in a process; node travels in
+ * is ot_dashboard_peer_is_otter's answer. Runs in a process; node travels in
  * arg as its (immediate) atom, so nothing of the caller's is read. */
 static int connect_job(ot_heap *h, void *arg, ot_term *out)
 {
     ot_term node = (ot_term)(uintptr_t)arg;
     int rc = ot_connect(node);
-    int kind = rc == 0 ? ot_dash_peer_is_otter(node, KIND_TIMEOUT_MS) : 0;
+    int kind = rc == 0 ? ot_dashboard_peer_is_otter(node, KIND_TIMEOUT_MS) : 0;
     *out = ot_tuple(h, 2, ot_int(h, rc), ot_int(h, kind));
     return *out == OT_NONE ? -ENOMEM : 0;
 }
@@ -461,7 +461,7 @@ static int connect_locked(const char *node, const char *cookie, char *why, size_
         return -ENOMEM;
     ot_term res = OT_NONE;
     void *arg = (void *)(uintptr_t)a;
-    rc = ot_self() != OT_NONE ? connect_job(h, arg, &res) : ow_in_process(connect_job, arg, h, &res, CONNECT_WAIT_MS);
+    rc = ot_self() != OT_NONE ? connect_job(h, arg, &res) : ot__web_in_process(connect_job, arg, h, &res, CONNECT_WAIT_MS);
     int64_t crc = 0, kind = 0;
     if (rc == 0 && (ot_get_int64(ot_tuple_get(res, 0), &crc) || ot_get_int64(ot_tuple_get(res, 1), &kind)))
         rc = -ENOMEM;
@@ -475,7 +475,7 @@ static int connect_locked(const char *node, const char *cookie, char *why, size_
         return rc;
     }
     if (crc) {
-        ot_dash_connect_error(why, cap, node, (int)crc,
+        ot_dashboard_connect_error(why, cap, node, (int)crc,
                               "give its cookie in the cookie field (empty: this node's own cookie)");
         return (int)crc;
     }
@@ -484,14 +484,14 @@ static int connect_locked(const char *node, const char *cookie, char *why, size_
                  ot_strerror((int)kind));
         return (int)kind;
     }
-    ot_dash_source *src = ot_dash_remote_source(a, kind == 1);
+    ot_dashboard_source *src = ot_dashboard_remote_source(a, kind == 1);
     if (!src) {
         snprintf(why, cap, "out of memory");
         return -ENOMEM;
     }
-    rc = ow_switch_source(src, src);
+    rc = ot__web_switch_source(src, src);
     if (rc) {
-        ot_dash_remote_source_free(src);
+        ot_dashboard_remote_source_free(src);
         snprintf(why, cap, "the dashboard stopped");
     }
     return rc;
@@ -511,7 +511,7 @@ int ot_dashboard_connect(const char *node, const char *cookie, char *why, size_t
     }
     const char *self = ot_atom_text(ot_node(), NULL);
     if (!node || !*node || (self && !strcmp(node, self))) {
-        int rc = ow_switch_source(NULL, NULL);
+        int rc = ot__web_switch_source(NULL, NULL);
         if (rc)
             snprintf(why, why_cap, "no dashboard runs");
         return rc;

@@ -51,15 +51,15 @@ typedef struct chart {
     size_t nsets;
 } chart;
 
-struct ow_client {
+struct ot__web_client {
     struct MHD_Connection *conn;
     int64_t last_id;        /* last event id written */
     bool init;              /* the start state is still to be written */
     bool suspended;
     bool closing;
-    ow_buf out;             /* bytes to write */
+    ot__buf out;             /* bytes to write */
     size_t off;
-    ow_client *next;
+    ot__web_client *next;
 };
 
 static struct {
@@ -70,12 +70,12 @@ static struct {
     int64_t next_id;
     chart charts[MAX_CHARTS];
     size_t ncharts;
-    ow_client *clients;
+    ot__web_client *clients;
     size_t nclients;
     bool closing;
 } S = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-int ow_stream_init(void)
+int ot__web_stream_init(void)
 {
     pthread_mutex_lock(&S.lock);
     /* Ids start from the wall clock in microseconds, so that a page that
@@ -99,7 +99,7 @@ static int64_t oldest_id(void)
 
 static void wake_all(void)
 {
-    for (ow_client *c = S.clients; c; c = c->next) {
+    for (ot__web_client *c = S.clients; c; c = c->next) {
         if (c->suspended) {
             c->suspended = false;
             MHD_resume_connection(c->conn);
@@ -113,10 +113,10 @@ static int64_t publish_locked(const char *name, const char *json)
     if (!S.ready || S.closing)
         return -ENOENT;
     int64_t id = S.next_id;
-    ow_buf b = {0};
-    ow_buf_printf(&b, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)id, name, json);
+    ot__buf b = {0};
+    ot__buf_printf(&b, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)id, name, json);
     if (b.failed) {
-        ow_buf_free(&b);
+        ot__buf_free(&b);
         return -ENOMEM;
     }
     event *e = &S.ring[(uint64_t)id % RING];
@@ -129,7 +129,7 @@ static int64_t publish_locked(const char *name, const char *json)
     return id;
 }
 
-int64_t ow_stream_publish(const char *name, const char *json)
+int64_t ot__web_stream_publish(const char *name, const char *json)
 {
     if (!name || !json)
         return -EINVAL;
@@ -228,26 +228,26 @@ static void on_chart(ot_live_event ev, const char *dataset, ot_term rows, size_t
 {
     chart *ch = arg;
     pthread_mutex_lock(&S.lock);
-    ow_buf b = {0};
+    ot__buf b = {0};
     if (ev == OT_LIVE_SPEC) {
         char *spec = term_json(rows);
         if (spec) {
             ot__free(ch->spec);
             ch->spec = spec;
-            ow_buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"spec\",\"spec\":%s}", ch->id, spec);
+            ot__buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"spec\",\"spec\":%s}", ch->id, spec);
         }
     } else if (ev == OT_LIVE_CLEAR) {
         for (size_t i = 0; i < ch->nsets; i++)
             if (!dataset || !strcmp(ch->sets[i].name, dataset))
                 mirror_clear(&ch->sets[i]);
         if (dataset)
-            ow_buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"clear\",\"dataset\":\"%s\"}", ch->id,
+            ot__buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"clear\",\"dataset\":\"%s\"}", ch->id,
                           dataset);
         else
-            ow_buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"clear\",\"dataset\":null}", ch->id);
+            ot__buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"clear\",\"dataset\":null}", ch->id);
     } else {
         mirror_set *s = dataset ? mirror_set_for(ch, dataset) : NULL;
-        ow_buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"push\",\"dataset\":\"%s\",\"window\":%zu,\"rows\":[",
+        ot__buf_printf(&b, "{\"chart\":\"%s\",\"kind\":\"push\",\"dataset\":\"%s\",\"window\":%zu,\"rows\":[",
                       ch->id, dataset ? dataset : "", window);
         bool first = true;
         for (ot_term l = rows; ot_is_list(l) && l != OT_NIL; l = ot_tl(l)) {
@@ -255,23 +255,23 @@ static void on_chart(ot_live_event ev, const char *dataset, ot_term rows, size_t
             if (!j)
                 continue;
             if (!first)
-                ow_buf_str(&b, ",");
-            ow_buf_str(&b, j);
+                ot__buf_puts(&b, ",");
+            ot__buf_puts(&b, j);
             first = false;
             if (s)
                 mirror_push(s, j, window);
             else
                 ot__free(j);
         }
-        ow_buf_str(&b, "]}");
+        ot__buf_puts(&b, "]}");
     }
     if (b.len && !b.failed)
         publish_locked("chart", b.data);
-    ow_buf_free(&b);
+    ot__buf_free(&b);
     pthread_mutex_unlock(&S.lock);
 }
 
-int ow_stream_attach_chart(const char *id, ot_livechart *c)
+int ot__web_stream_attach_chart(const char *id, ot_livechart *c)
 {
     if (!id || !c || strlen(id) >= sizeof S.charts[0].id)
         return -EINVAL;
@@ -295,7 +295,7 @@ int ow_stream_attach_chart(const char *id, ot_livechart *c)
     return 0;
 }
 
-void ow_stream_detach_charts(void)
+void ot__web_stream_detach_charts(void)
 {
     for (size_t i = 0; i < S.ncharts; i++) {
         chart *ch = &S.charts[i];
@@ -320,39 +320,39 @@ void ow_stream_detach_charts(void)
 /* ---------------------------------------------------------------- streams */
 
 /* What a new page is sent first. Under S.lock. */
-static void write_start(ow_client *c)
+static void write_start(ot__web_client *c)
 {
     int64_t head = S.next_id - 1;
-    char *hello = ow_hello_json();
-    ow_buf_printf(&c->out, "retry: 2000\nid: %lld\nevent: hello\ndata: %s\n\n", (long long)head,
+    char *hello = ot__web_hello_json();
+    ot__buf_printf(&c->out, "retry: 2000\nid: %lld\nevent: hello\ndata: %s\n\n", (long long)head,
                   hello ? hello : "{}");
     ot__free(hello);
     for (size_t i = 0; i < S.ncharts; i++) {
         chart *ch = &S.charts[i];
         if (!ch->spec)
             continue;
-        ow_buf_printf(&c->out, "event: chart\ndata: {\"chart\":\"%s\",\"kind\":\"spec\",\"spec\":%s}\n\n",
+        ot__buf_printf(&c->out, "event: chart\ndata: {\"chart\":\"%s\",\"kind\":\"spec\",\"spec\":%s}\n\n",
                       ch->id, ch->spec);
         for (size_t k = 0; k < ch->nsets; k++) {
             mirror_set *s = &ch->sets[k];
-            ow_buf_printf(&c->out,
+            ot__buf_printf(&c->out,
                           "event: chart\ndata: {\"chart\":\"%s\",\"kind\":\"reset\",\"dataset\":\"%s\","
                           "\"window\":%zu,\"rows\":[",
                           ch->id, s->name, s->window);
             for (size_t j = 0; j < s->n; j++) {
                 if (j)
-                    ow_buf_str(&c->out, ",");
-                ow_buf_str(&c->out, s->points[(s->start + j) % s->cap]);
+                    ot__buf_puts(&c->out, ",");
+                ot__buf_puts(&c->out, s->points[(s->start + j) % s->cap]);
             }
-            ow_buf_str(&c->out, "]}\n\n");
+            ot__buf_puts(&c->out, "]}\n\n");
         }
     }
     c->last_id = head;
 }
 
-ow_client *ow_stream_open(struct MHD_Connection *conn, int64_t last_event_id)
+ot__web_client *ot__web_stream_open(struct MHD_Connection *conn, int64_t last_event_id)
 {
-    ow_client *c = ot__calloc(1, sizeof *c);
+    ot__web_client *c = ot__calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->conn = conn;
@@ -377,10 +377,10 @@ ow_client *ow_stream_open(struct MHD_Connection *conn, int64_t last_event_id)
     return c;
 }
 
-ssize_t ow_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+ssize_t ot__web_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
-    ow_client *c = cls;
+    ot__web_client *c = cls;
     pthread_mutex_lock(&S.lock);
     if (c->off == c->out.len) {
         c->out.len = 0;
@@ -394,12 +394,12 @@ ssize_t ow_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
             c->init = false;
         } else if (c->last_id + 1 < oldest_id()) {
             /* Too far behind (a very slow reader): start over. */
-            ow_buf_str(&c->out, "event: reset\ndata: {}\n\n");
+            ot__buf_puts(&c->out, "event: reset\ndata: {}\n\n");
             write_start(c);
         } else {
             for (int64_t id = c->last_id + 1; id < S.next_id && c->out.len < 256 * 1024; id++) {
                 event *e = &S.ring[(uint64_t)id % RING];
-                ow_buf_add(&c->out, e->text, e->len);
+                ot__buf_add(&c->out, e->text, e->len);
                 c->last_id = id;
             }
         }
@@ -424,11 +424,11 @@ ssize_t ow_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
-void ow_stream_release(void *cls)
+void ot__web_stream_release(void *cls)
 {
-    ow_client *c = cls;
+    ot__web_client *c = cls;
     pthread_mutex_lock(&S.lock);
-    for (ow_client **pp = &S.clients; *pp; pp = &(*pp)->next) {
+    for (ot__web_client **pp = &S.clients; *pp; pp = &(*pp)->next) {
         if (*pp == c) {
             *pp = c->next;
             S.nclients--;
@@ -436,11 +436,11 @@ void ow_stream_release(void *cls)
         }
     }
     pthread_mutex_unlock(&S.lock);
-    ow_buf_free(&c->out);
+    ot__buf_free(&c->out);
     ot__free(c);
 }
 
-size_t ow_stream_clients(void)
+size_t ot__web_stream_clients(void)
 {
     pthread_mutex_lock(&S.lock);
     size_t n = S.nclients;
@@ -448,21 +448,21 @@ size_t ow_stream_clients(void)
     return n;
 }
 
-void ow_stream_close_all(void)
+void ot__web_stream_close_all(void)
 {
     pthread_mutex_lock(&S.lock);
     S.closing = true;
-    for (ow_client *c = S.clients; c; c = c->next)
+    for (ot__web_client *c = S.clients; c; c = c->next)
         c->closing = true;
     wake_all();
     pthread_mutex_unlock(&S.lock);
     /* Give the server a moment to finish the streams, so that none is
      * left suspended when it stops (which libmicrohttpd forbids). */
-    for (int i = 0; i < 200 && ow_stream_clients(); i++)
+    for (int i = 0; i < 200 && ot__web_stream_clients(); i++)
         usleep(5000);
 }
 
-void ow_stream_free(void)
+void ot__web_stream_free(void)
 {
     pthread_mutex_lock(&S.lock);
     for (size_t i = 0; i < RING; i++) {

@@ -26,7 +26,7 @@ static struct {
     int next_id;
 } T = {.lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1};
 
-void ow_traces_clear(void)
+void ot__web_traces_clear(void)
 {
     pthread_mutex_lock(&T.lock);
     for (size_t i = 0; i < T.n; i++)
@@ -39,7 +39,7 @@ int ot_dashboard_add_trace(const char *title, ot_term trace)
 {
     if (!title || !ot_is_map(trace))
         return -EINVAL;
-    if (!ow_d)
+    if (!ot__web_d)
         return -ENOENT;
     ot_heap *h = ot_heap_new();
     ot_term copy = h ? ot_copy(h, trace) : OT_NONE;
@@ -62,11 +62,11 @@ int ot_dashboard_add_trace(const char *title, ot_term trace)
     pthread_mutex_unlock(&T.lock);
     char j[64];
     snprintf(j, sizeof j, "{\"id\":%d}", id);
-    ow_stream_publish("traces", j);
+    ot__web_stream_publish("traces", j);
     return id;
 }
 
-json_t *ow_traces_json(void)
+json_t *ot__web_traces_json(void)
 {
     json_t *arr = json_array();
     pthread_mutex_lock(&T.lock);

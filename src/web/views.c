@@ -17,12 +17,12 @@
 
 #include "otter/mermaid.h"
 
-const char *ow_arg(const ow_request *rq, const char *key)
+const char *ot__web_arg(const ot__web_request *rq, const char *key)
 {
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
-json_t *ow_term_text(ot_term t, size_t limit)
+json_t *ot__web_term_text(ot_term t, size_t limit)
 {
     ot_print_opts po = {.syntax = OT_SYNTAX_ELIXIR, .limit = limit};
     char small[256];
@@ -40,7 +40,7 @@ json_t *ow_term_text(ot_term t, size_t limit)
     return j ? j : json_string("");
 }
 
-ot_term ow_pid_parse(ot_heap *h, const char *s, ot_term node)
+ot_term ot__web_pid_parse(ot_heap *h, const char *s, ot_term node)
 {
     if (!s)
         return OT_NONE;
@@ -72,7 +72,7 @@ ot_term ow_pid_parse(ot_heap *h, const char *s, ot_term node)
 
 /* ---------------------------------------------------------------- replies */
 
-static void reply_json(ow_reply *out, unsigned status, json_t *j)
+static void reply_json(ot__web_reply *out, unsigned status, json_t *j)
 {
     out->status = status;
     out->body = NULL;
@@ -91,14 +91,14 @@ static void reply_json(ow_reply *out, unsigned status, json_t *j)
     free(s);
 }
 
-static void reply_error(ow_reply *out, unsigned status, const char *what)
+static void reply_error(ot__web_reply *out, unsigned status, const char *what)
 {
     json_t *o = json_object();
     json_object_set_new(o, "error", json_string(what));
     reply_json(out, status, o);
 }
 
-static void reply_unavailable(ow_reply *out, const char *reason)
+static void reply_unavailable(ot__web_reply *out, const char *reason)
 {
     json_t *o = json_object();
     json_object_set_new(o, "available", json_false());
@@ -106,7 +106,7 @@ static void reply_unavailable(ow_reply *out, const char *reason)
     reply_json(out, 200, o);
 }
 
-static void reply_errno(ow_reply *out, int rc, const char *what)
+static void reply_errno(ot__web_reply *out, int rc, const char *what)
 {
     char msg[256];
     snprintf(msg, sizeof msg, "%s: %s", what, ot_strerror(rc));
@@ -133,7 +133,7 @@ static json_t *term_json(ot_term t)
 
 /* ---------------------------------------------------------------- overview */
 
-static void view_overview(const ot_dash_source *src, ow_reply *out)
+static void view_overview(const ot_dashboard_source *src, ot__web_reply *out)
 {
     ot_heap *h = ot_heap_new();
     if (!h) {
@@ -160,16 +160,16 @@ static void view_overview(const ot_dash_source *src, ow_reply *out)
                 json_object_set_new(jm, ot_atom_text(ot_tuple_get(kv, 0), NULL), json_integer(v));
         }
     json_object_set_new(o, "memory", jm);
-    json_object_set_new(o, "event_streams", json_integer((json_int_t)ow_stream_clients()));
+    json_object_set_new(o, "event_streams", json_integer((json_int_t)ot__web_stream_clients()));
     ot_heap_free(h);
     reply_json(out, 200, o);
 }
 
 /* ---------------------------------------------------------------- processes */
 
-static size_t size_arg(const ow_request *rq, const char *key, size_t dflt, size_t max, bool *bad)
+static size_t size_arg(const ot__web_request *rq, const char *key, size_t dflt, size_t max, bool *bad)
 {
-    const char *s = ow_arg(rq, key);
+    const char *s = ot__web_arg(rq, key);
     if (!s || !*s)
         return dflt;
     char *end;
@@ -181,25 +181,25 @@ static size_t size_arg(const ow_request *rq, const char *key, size_t dflt, size_
     return (size_t)v;
 }
 
-static void view_processes(const ow_request *rq, const ot_dash_source *src, ow_reply *out)
+static void view_processes(const ot__web_request *rq, const ot_dashboard_source *src, ot__web_reply *out)
 {
     bool bad = false;
-    ow_proc_query q = {
+    ot__web_proc_query q = {
         .sort = OW_COL_MEMORY,
         .desc = true,
         .offset = size_arg(rq, "offset", 0, 100000000, &bad),
         .limit = size_arg(rq, "limit", 50, 5000, &bad),
-        .search = ow_arg(rq, "q"),
+        .search = ot__web_arg(rq, "q"),
     };
-    const char *sort = ow_arg(rq, "sort");
+    const char *sort = ot__web_arg(rq, "sort");
     if (sort) {
-        q.sort = ow_col_parse(sort);
+        q.sort = ot__web_col_parse(sort);
         if (q.sort < 0) {
             reply_error(out, 400, "sort: unknown column");
             return;
         }
     }
-    const char *dir = ow_arg(rq, "dir");
+    const char *dir = ot__web_arg(rq, "dir");
     if (dir) {
         if (strcmp(dir, "asc") && strcmp(dir, "desc")) {
             reply_error(out, 400, "dir: asc or desc");
@@ -216,7 +216,7 @@ static void view_processes(const ow_request *rq, const ot_dash_source *src, ow_r
         return;
     }
     json_t *j;
-    int rc = ow_proc_table(src, &q, &j);
+    int rc = ot__web_proc_table(src, &q, &j);
     if (rc) {
         reply_errno(out, rc, "processes");
         return;
@@ -240,7 +240,7 @@ static json_t *pid_list_json(ot_term l)
     return a;
 }
 
-static void view_process(const ow_request *rq, const ot_dash_source *src, ow_reply *out)
+static void view_process(const ot__web_request *rq, const ot_dashboard_source *src, ot__web_reply *out)
 {
     ot_heap *h = ot_heap_new();
     if (!h) {
@@ -248,7 +248,7 @@ static void view_process(const ow_request *rq, const ot_dash_source *src, ow_rep
         return;
     }
     ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
-    ot_term pid = ow_pid_parse(h, ow_arg(rq, "pid"), node);
+    ot_term pid = ot__web_pid_parse(h, ot__web_arg(rq, "pid"), node);
     if (pid == OT_NONE) {
         ot_heap_free(h);
         reply_error(out, 400, "pid: expected <0.N.S>");
@@ -301,7 +301,7 @@ static void view_process(const ow_request *rq, const ot_dash_source *src, ow_rep
         }
         json_t *f = json_object();
         json_object_set_new(f, "key", json_string(k));
-        json_object_set_new(f, "value", ow_term_text(v, 20));
+        json_object_set_new(f, "value", ot__web_term_text(v, 20));
         json_array_append_new(fields, f);
     }
     json_object_set_new(o, "info", fields);
@@ -309,11 +309,11 @@ static void view_process(const ow_request *rq, const ot_dash_source *src, ow_rep
     reply_json(out, 200, o);
 }
 
-static void view_kill(const ow_request *rq, const ot_dash_source *src, ow_reply *out)
+static void view_kill(const ot__web_request *rq, const ot_dashboard_source *src, ot__web_reply *out)
 {
     ot_heap *h = ot_heap_new();
     ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
-    ot_term pid = h ? ow_pid_parse(h, ow_arg(rq, "pid"), node) : OT_NONE;
+    ot_term pid = h ? ot__web_pid_parse(h, ot__web_arg(rq, "pid"), node) : OT_NONE;
     int rc = pid == OT_NONE ? -EINVAL : !src->kill ? -ENOTSUP : src->kill(src->ctx, pid);
     ot_heap_free(h);
     if (rc) {
@@ -321,11 +321,11 @@ static void view_kill(const ow_request *rq, const ot_dash_source *src, ow_reply 
         return;
     }
     json_t *o = json_object();
-    json_object_set_new(o, "killed", json_string(ow_arg(rq, "pid")));
+    json_object_set_new(o, "killed", json_string(ot__web_arg(rq, "pid")));
     reply_json(out, 200, o);
 }
 
-static void view_scatter(const ow_request *rq, const ot_dash_source *src, ow_reply *out)
+static void view_scatter(const ot__web_request *rq, const ot_dashboard_source *src, ot__web_reply *out)
 {
     bool bad = false;
     size_t max = size_arg(rq, "max", 10000, 100000, &bad);
@@ -334,7 +334,7 @@ static void view_scatter(const ow_request *rq, const ot_dash_source *src, ow_rep
         return;
     }
     json_t *j;
-    int rc = ow_proc_scatter(src, max, &j);
+    int rc = ot__web_proc_scatter(src, max, &j);
     if (rc) {
         reply_errno(out, rc, "scatter");
         return;
@@ -344,7 +344,7 @@ static void view_scatter(const ow_request *rq, const ot_dash_source *src, ow_rep
 
 /* ---------------------------------------------------------------- memory */
 
-static void view_memory(ow_reply *out)
+static void view_memory(ot__web_reply *out)
 {
     ot_livechart *c = ot_dashboard_memory_chart();
     ot_heap *h = ot_heap_new();
@@ -354,18 +354,18 @@ static void view_memory(ow_reply *out)
         return;
     }
     json_t *o = json_object();
-    json_object_set_new(o, "sample_ms", json_integer(ow_d->sample_ms));
-    json_object_set_new(o, "window", json_integer((json_int_t)ow_d->opts.window));
+    json_object_set_new(o, "sample_ms", json_integer(ot__web_d->sample_ms));
+    json_object_set_new(o, "window", json_integer((json_int_t)ot__web_d->opts.window));
     json_object_set_new(o, "points", term_json(ot_livechart_points(c, "memory", h)));
     ot_heap_free(h);
     reply_json(out, 200, o);
 }
 
-static void view_interval(const ow_request *rq, ow_reply *out)
+static void view_interval(const ot__web_request *rq, ot__web_reply *out)
 {
     bool bad = false;
     size_t ms = size_arg(rq, "ms", 0, 60000, &bad);
-    int rc = bad || ms == 0 ? -EINVAL : ow_set_sample_ms((int64_t)ms);
+    int rc = bad || ms == 0 ? -EINVAL : ot__web_set_sample_ms((int64_t)ms);
     if (rc) {
         reply_errno(out, rc, "ms: 50 to 60,000");
         return;
@@ -380,7 +380,7 @@ static void view_interval(const ow_request *rq, ow_reply *out)
 static const char NO_TREES[] = "not available: this build has no supervisors and applications "
                                "(otter/supervisor.h, otter/application.h) or no Mermaid renderer";
 
-static void view_apps(const ot_dash_source *src, ow_reply *out)
+static void view_apps(const ot_dashboard_source *src, ot__web_reply *out)
 {
     if (!src->which_applications) {
         reply_unavailable(out, NO_TREES);
@@ -430,7 +430,7 @@ static void view_apps(const ot_dash_source *src, ow_reply *out)
 }
 
 /* The tree under sup as ot_mermaid_tree's node map, asking the source. */
-static ot_term tree_of(const ot_dash_source *src, ot_heap *h, ot_term pid, ot_term id, ot_term type,
+static ot_term tree_of(const ot_dashboard_source *src, ot_heap *h, ot_term pid, ot_term id, ot_term type,
                        int depth, size_t *budget)
 {
     ot_term node = ot_build(h, "#{pid => ~t, type => ~t}", pid, type);
@@ -474,7 +474,7 @@ static ot_term tree_of(const ot_dash_source *src, ot_heap *h, ot_term pid, ot_te
     return ot_map_put(h, node, ot_atom("children"), children);
 }
 
-static void reply_mermaid(ow_reply *out, ot_term tree, const char *title)
+static void reply_mermaid(ot__web_reply *out, ot_term tree, const char *title)
 {
     char *text = NULL;
     ot_mermaid_error err = {0};
@@ -492,9 +492,9 @@ static void reply_mermaid(ow_reply *out, ot_term tree, const char *title)
     reply_json(out, 200, o);
 }
 
-static void view_app_tree(const ow_request *rq, const ot_dash_source *src, ow_reply *out)
+static void view_app_tree(const ot__web_request *rq, const ot_dashboard_source *src, ot__web_reply *out)
 {
-    const char *app = ow_arg(rq, "app");
+    const char *app = ot__web_arg(rq, "app");
     if (!src->application_root || !src->which_children) {
         reply_unavailable(out, NO_TREES);
         return;
@@ -537,7 +537,7 @@ static void view_app_tree(const ow_request *rq, const ot_dash_source *src, ow_re
     ot_heap_free(h);
 }
 
-static void view_sup_tree(const ow_request *rq, const ot_dash_source *src, ow_reply *out)
+static void view_sup_tree(const ot__web_request *rq, const ot_dashboard_source *src, ot__web_reply *out)
 {
     if (!src->which_children) {
         reply_unavailable(out, NO_TREES);
@@ -545,7 +545,7 @@ static void view_sup_tree(const ow_request *rq, const ot_dash_source *src, ow_re
     }
     ot_heap *h = ot_heap_new();
     ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
-    ot_term pid = h ? ow_pid_parse(h, ow_arg(rq, "pid"), node) : OT_NONE;
+    ot_term pid = h ? ot__web_pid_parse(h, ot__web_arg(rq, "pid"), node) : OT_NONE;
     if (pid == OT_NONE) {
         ot_heap_free(h);
         reply_error(out, 400, "pid: expected <0.N.S>");
@@ -560,13 +560,13 @@ static void view_sup_tree(const ow_request *rq, const ot_dash_source *src, ow_re
     }
     size_t budget = 2000;
     ot_term tree = tree_of(src, h, pid, OT_NONE, ot_atom("supervisor"), 0, &budget);
-    reply_mermaid(out, tree, ow_arg(rq, "pid"));
+    reply_mermaid(out, tree, ot__web_arg(rq, "pid"));
     ot_heap_free(h);
 }
 
 /* ---------------------------------------------------------------- ets, traces, connect */
 
-static void view_ets(const ot_dash_source *src, ow_reply *out)
+static void view_ets(const ot_dashboard_source *src, ot__web_reply *out)
 {
     if (!src->ets_tables) {
         reply_unavailable(out, "not available: this build has no ETS (otter/ets.h)");
@@ -595,7 +595,7 @@ static void view_ets(const ot_dash_source *src, ow_reply *out)
             else if (ot_is_atom(v))
                 json_object_set_new(t, keys[i], json_string(ot_atom_text(v, NULL)));
             else
-                json_object_set_new(t, keys[i], ow_term_text(v, 10));
+                json_object_set_new(t, keys[i], ot__web_term_text(v, 10));
         }
         json_array_append_new(arr, t);
     }
@@ -606,24 +606,24 @@ static void view_ets(const ot_dash_source *src, ow_reply *out)
     reply_json(out, 200, o);
 }
 
-static void view_traces(ow_reply *out)
+static void view_traces(ot__web_reply *out)
 {
     json_t *o = json_object();
     json_object_set_new(o, "available", json_true());
-    json_object_set_new(o, "traces", ow_traces_json());
+    json_object_set_new(o, "traces", ot__web_traces_json());
     reply_json(out, 200, o);
 }
 
 /* The Connect view: which node the views show, of which kind, and this
  * node's own name (the form's default). */
-static void view_node(const ot_dash_source *src, ow_reply *out)
+static void view_node(const ot_dashboard_source *src, ot__web_reply *out)
 {
     json_t *o = json_object();
     ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
     json_object_set_new(o, "node", json_string(ot_atom_text(node, NULL)));
     json_object_set_new(o, "source", json_string(src->kind ? src->kind : "?"));
     json_object_set_new(o, "local_node", json_string(ot_atom_text(ot_node(), NULL)));
-    json_object_set_new(o, "local", json_boolean(src == ot_dash_local_source()));
+    json_object_set_new(o, "local", json_boolean(src == ot_dashboard_local_source()));
     bool alive = ot_node_alive();
     json_object_set_new(o, "connect_available", json_boolean(alive));
     if (!alive)
@@ -637,10 +637,10 @@ static void view_node(const ot_dash_source *src, ow_reply *out)
  * available" when this node is not distributed; 502 when the node could
  * not be reached or refused (the message says what to do), 504 when it
  * did not answer in time, 409 while another connect is under way. */
-static void view_connect(const ow_request *rq, ow_reply *out)
+static void view_connect(const ot__web_request *rq, ot__web_reply *out)
 {
     char why[512];
-    int rc = ot_dashboard_connect(ow_arg(rq, "node"), ow_arg(rq, "cookie"), why, sizeof why);
+    int rc = ot_dashboard_connect(ot__web_arg(rq, "node"), ot__web_arg(rq, "cookie"), why, sizeof why);
     if (rc == -ENOTSUP) {
         reply_unavailable(out, why);
         return;
@@ -656,20 +656,20 @@ static void view_connect(const ow_request *rq, ow_reply *out)
         reply_error(out, st, why);
         return;
     }
-    ow_src_ref *ref = ow_source_hold();
-    const ot_dash_source *src = ref->src;
+    ot__web_src_ref *ref = ot__web_source_hold();
+    const ot_dashboard_source *src = ref->src;
     json_t *o = json_object();
     ot_term node = src->node_name ? src->node_name(src->ctx) : OT_ATOM(NONODE);
     json_object_set_new(o, "node", json_string(ot_atom_text(node, NULL)));
     json_object_set_new(o, "source", json_string(src->kind ? src->kind : "?"));
-    json_object_set_new(o, "local", json_boolean(src == ot_dash_local_source()));
-    ow_source_drop(ref);
+    json_object_set_new(o, "local", json_boolean(src == ot_dashboard_local_source()));
+    ot__web_source_drop(ref);
     reply_json(out, 200, o);
 }
 
 /* ---------------------------------------------------------------- routing */
 
-bool ow_views_handle(const ow_request *rq, ow_reply *out)
+bool ot__web_views_handle(const ot__web_request *rq, ot__web_reply *out)
 {
     bool get = !strcmp(rq->method, "GET"), post = !strcmp(rq->method, "POST");
     const char *p = rq->path;
@@ -682,8 +682,8 @@ bool ow_views_handle(const ow_request *rq, ow_reply *out)
         return true;
     }
     /* Every other view reads the source it starts with until it answers. */
-    ow_src_ref *ref = ow_source_hold();
-    const ot_dash_source *src = ref->src;
+    ot__web_src_ref *ref = ot__web_source_hold();
+    const ot_dashboard_source *src = ref->src;
     bool found = true;
     if (ROUTE("/api/overview", get))
         view_overview(src, out);
@@ -710,14 +710,14 @@ bool ow_views_handle(const ow_request *rq, ow_reply *out)
     else if (ROUTE("/api/traces", get))
         view_traces(out);
     else if (ROUTE("/api/traces/pingpong", post)) {
-        int rc = ow_trace_pingpong();
+        int rc = ot__web_trace_pingpong();
         if (rc)
             reply_errno(out, rc, "trace");
         else
             reply_json(out, 202, json_pack("{s:b}", "started", 1));
     } else if (ROUTE("/api/spike", post)) {
-        const char *kind = ow_arg(rq, "kind");
-        int rc = kind ? ow_spike(kind) : -EINVAL;
+        const char *kind = ot__web_arg(rq, "kind");
+        int rc = kind ? ot__web_spike(kind) : -EINVAL;
         if (rc)
             reply_errno(out, rc, "spike (binary or ets, tour mode only)");
         else
@@ -727,6 +727,6 @@ bool ow_views_handle(const ow_request *rq, ow_reply *out)
     else
         found = false;
 #undef ROUTE
-    ow_source_drop(ref);
+    ot__web_source_drop(ref);
     return found;
 }

@@ -780,17 +780,17 @@ static void garbage_body(void *arg)
     ot__buf out = {0};
     ot_term fp = ot_pid(h, ot_atom(fake), 1, 0, 7);
     ot__packet_put(&out, ot_build(h, "{6, ~p, '', probe}", fp), ot_atom("hello_from_fake"));
-    send_raw(fd, out.d, out.len);
+    send_raw(fd, out.bytes, out.len);
     ot_msg *m = ot_receive(ot_atom("hello_from_fake"), 60000, NULL);
     CHECK(m != NULL);
     ot_msg_free(m);
     out.len = 0;
     ot_term liar = ot_pid(h, ot_atom("someone@else"), 1, 0, 7);
     ot__packet_put(&out, ot_build(h, "{1, ~p, ~p}", liar, ot_whereis(ot_atom("probe"))), OT_NONE);
-    send_raw(fd, out.d, out.len);
+    send_raw(fd, out.bytes, out.len);
     CHECK(closed_by_node(fd));
     ot__fd_close(fd);
-    ot__buf_free(&out);
+    ot__dist_buf_free(&out);
 
     /* the node answers normally afterwards, once the closed connection's
      * processes are gone */

@@ -163,8 +163,8 @@ static int decode_built(ot_heap *h, ot_term ctl, ot_term msg, ot__dmsg *m, const
     ot__buf b = {0};
     int rc = ot__packet_put(&b, ctl, msg);
     cr_assert_eq(rc, 0);
-    rc = ot__packet_decode(h, b.d + 4, b.len - 4, 100, m, why);
-    ot__buf_free(&b);
+    rc = ot__packet_decode(h, b.bytes + 4, b.len - 4, 100, m, why);
+    ot__dist_buf_free(&b);
     return rc;
 }
 
@@ -215,8 +215,8 @@ Test(dist_packet, valid_and_invalid_control_messages)
     cr_assert_eq(decode_built(h, ot_build(h, "{2, '', ~p}", rp), deep, &m, &why), 0);
     ot__buf b = {0};
     ot__packet_put(&b, ot_build(h, "{2, '', ~p}", rp), deep);
-    cr_assert_eq(ot__packet_decode(h, b.d + 4, b.len - 4, 10, &m, &why), -E2BIG);
-    ot__buf_free(&b);
+    cr_assert_eq(ot__packet_decode(h, b.bytes + 4, b.len - 4, 10, &m, &why), -E2BIG);
+    ot__dist_buf_free(&b);
     ot_heap_free(h);
 }
 
@@ -234,34 +234,34 @@ Test(dist_packet, truncations_and_flips)
     uint64_t seed = 42;
     ot__dmsg m;
     size_t n = 0;
-    cr_assert_eq(ot__packet_next(b.d, b.len, 1 << 20, &n), 1);
+    cr_assert_eq(ot__packet_next(b.bytes, b.len, 1 << 20, &n), 1);
     cr_assert_eq(n, b.len - 4);
-    cr_assert_eq(ot__packet_decode(h, b.d + 4, n, 100, &m, NULL), 0);
+    cr_assert_eq(ot__packet_decode(h, b.bytes + 4, n, 100, &m, NULL), 0);
     cr_assert_eq(m.base, OT__DOP_REG_SEND);
     cr_assert(ot_equal(m.from, rp) && m.name == ot_atom("echo"));
     cr_assert(ot_equal(m.msg, payload));
     for (size_t k = 0; k < b.len; k++) {
         size_t got = 0;
-        cr_assert_eq(ot__packet_next(b.d, k, 1 << 20, &got), 0, "a %zu-byte prefix is not whole", k);
+        cr_assert_eq(ot__packet_next(b.bytes, k, 1 << 20, &got), 0, "a %zu-byte prefix is not whole", k);
         if (k >= 4)
             cr_assert_eq(got, b.len - 4, "the length is known from 4 bytes on");
     }
     for (size_t k = 0; k + 4 < b.len; k++) {
         ot_heap_reset(h);
         const char *why = NULL;
-        int rc = ot__packet_decode(h, b.d + 4, k, 100, &m, &why);
+        int rc = ot__packet_decode(h, b.bytes + 4, k, 100, &m, &why);
         cr_assert_eq(rc, -EBADMSG, "the first %zu of %zu bytes: %d", k, b.len - 4, rc);
         cr_assert(why && *why, "no reason for the first %zu bytes", k);
     }
     for (int i = 0; i < 20000; i++) {
         uint8_t copy[512];
         size_t n = b.len - 4;
-        memcpy(copy, b.d + 4, n);
+        memcpy(copy, b.bytes + 4, n);
         copy[tu_rng(&seed) % n] ^= (uint8_t)(1u << (tu_rng(&seed) % 8));
         ot_heap_reset(h);
         ot__packet_decode(h, copy, n, 100, &m, NULL);
     }
-    ot__buf_free(&b);
+    ot__dist_buf_free(&b);
     ot_heap_free(h);
 }
 

@@ -155,9 +155,9 @@ Test(print, integers)
 
 static void float_is(double d, const char *want)
 {
-    ot__strbuf sb = { 0 };
+    ot__buf sb = { 0 };
     ot__float_text(&sb, d);
-    char *got = ot__sb_take(&sb, NULL);
+    char *got = ot__buf_take(&sb, NULL);
     cr_expect_str_eq(got, want, "float text: got %s want %s", got, want);
     free(got);
 }

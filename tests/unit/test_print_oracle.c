@@ -373,9 +373,9 @@ Test(print_oracle, floats)
             bits = bits << 8 | b[i];
         double d;
         memcpy(&d, &bits, sizeof d);
-        ot__strbuf sb = { 0 };
+        ot__buf sb = { 0 };
         ot__float_text(&sb, d);
-        char *got = ot__sb_take(&sb, NULL);
+        char *got = ot__buf_take(&sb, NULL);
         cr_expect_str_eq(got, erl, "float_to_list of %s: got %s want %s", hex, got, erl);
         free(got);
         ot_heap *h = ot_heap_new();

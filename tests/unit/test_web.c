@@ -529,7 +529,7 @@ Test(web, processes_sorted_searched_and_paged_in_c)
     node_down();
 }
 
-static int scan_check(const ot_dash_proc *p, void *arg)
+static int scan_check(const ot_dashboard_proc *p, void *arg)
 {
     int *bad = arg;
     if (!p->status || strcmp(p->status, "waiting"))
@@ -560,7 +560,7 @@ static int scan_check(const ot_dash_proc *p, void *arg)
 Test(web, fast_walk_agrees_with_process_info)
 {
     cr_assert_eq(node_up(NULL, 100), 0);
-    const ot_dash_source *src = ot_dash_local_source();
+    const ot_dashboard_source *src = ot_dashboard_local_source();
     int bad = 0;
     cr_assert_eq(src->scan(src->ctx, scan_check, &bad), 0);
     cr_assert_eq(bad, 0);
@@ -808,13 +808,13 @@ Test(web, connect_refuses_bad_names_and_says_what_to_do)
 Test(web, connect_error_messages)
 {
     char b[400];
-    cr_assert_str_eq(ot_dash_connect_error(b, sizeof b, "x@y", -EACCES, NULL), "cookie rejected by x@y");
-    cr_assert_str_eq(ot_dash_connect_error(b, sizeof b, "x@y", -EACCES, "give it"), "cookie rejected by x@y: give it");
-    cr_assert(!strncmp(ot_dash_connect_error(b, sizeof b, "x@y", -ECONNREFUSED, NULL),
+    cr_assert_str_eq(ot_dashboard_connect_error(b, sizeof b, "x@y", -EACCES, NULL), "cookie rejected by x@y");
+    cr_assert_str_eq(ot_dashboard_connect_error(b, sizeof b, "x@y", -EACCES, "give it"), "cookie rejected by x@y: give it");
+    cr_assert(!strncmp(ot_dashboard_connect_error(b, sizeof b, "x@y", -ECONNREFUSED, NULL),
                        "no node x@y registered with epmd on host y (", 44), "%s", b);
-    cr_assert_str_eq(ot_dash_connect_error(b, sizeof b, "x@y", -EHOSTUNREACH, NULL),
+    cr_assert_str_eq(ot_dashboard_connect_error(b, sizeof b, "x@y", -EHOSTUNREACH, NULL),
                      "host y of x@y is unknown or unreachable");
-    cr_assert_str_eq(ot_dash_connect_error(b, 8, "x@y", -EACCES, NULL), "cookie ", "truncated, terminated");
+    cr_assert_str_eq(ot_dashboard_connect_error(b, 8, "x@y", -EACCES, NULL), "cookie ", "truncated, terminated");
 }
 
 /* ---------------------------------------------------------------- racing starts */

@@ -161,7 +161,7 @@ static int connect_error(cli *c, int rc)
     }
     /* The dashboard's Connect view says the same (otter/dashboard.h). */
     char why[600];
-    ot_dash_connect_error(why, sizeof why, c->target, rc,
+    ot_dashboard_connect_error(why, sizeof why, c->target, rc,
                           "give its cookie with --cookie (or put it in ~/.erlang.cookie)");
     return cli_fail(c, "%s", why);
 }

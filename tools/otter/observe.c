@@ -21,8 +21,8 @@ static int observe_body(cli *c, void *arg)
 {
     observe_opts *o = arg;
     /* A node that does not answer the question is shown as a BEAM node. */
-    bool otter_node = ot_dash_peer_is_otter(c->node, c->timeout_ms) == 1;
-    ot_dash_source *src = ot_dash_remote_source(c->node, otter_node);
+    bool otter_node = ot_dashboard_peer_is_otter(c->node, c->timeout_ms) == 1;
+    ot_dashboard_source *src = ot_dashboard_remote_source(c->node, otter_node);
     if (!src)
         return cli_fail(c, "out of memory");
     ot_dashboard_opts d = {.port = (uint16_t)o->port, .source = src, .quiet = true,
@@ -30,7 +30,7 @@ static int observe_body(cli *c, void *arg)
     const char *url;
     int rc = ot_dashboard_start(&d, &url);
     if (rc != 0) {
-        ot_dash_remote_source_free(src);
+        ot_dashboard_remote_source_free(src);
         return cli_fail(c, "the dashboard did not start: %s", ot_strerror(rc));
     }
     char node[300];
@@ -40,7 +40,7 @@ static int observe_body(cli *c, void *arg)
     fflush(stdout);
     ot_node_await_signal();
     ot_dashboard_stop();
-    ot_dash_remote_source_free(src);
+    ot_dashboard_remote_source_free(src);
     return TOOL_OK;
 }
 

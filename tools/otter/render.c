@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "tool.h"
 
 #ifndef OTTER_WEB_DIR
@@ -197,14 +198,16 @@ static void relay_errors(const char *sub, const char *err, size_t n)
     }
 }
 
-typedef struct buf {
-    char *data;
-    size_t len, cap, max;
+/* What a child prints, kept up to max bytes (over: it printed more, or
+ * memory ran out). */
+typedef struct capture {
+    ot__buf b;
+    size_t max;
     bool over;
-} buf;
+} capture;
 
-/* Reads what fd has into b; returns 1 on end of file or error, else 0. */
-static int drain(int fd, buf *b)
+/* Reads what fd has into c; returns 1 on end of file or error, else 0. */
+static int drain(int fd, capture *c)
 {
     for (;;) {
         char chunk[65536];
@@ -214,24 +217,16 @@ static int drain(int fd, buf *b)
         if (k < 0)
             return errno == EAGAIN || errno == EINTR ? 0 : 1;
         size_t take = (size_t)k;
-        if (b->len + take > b->max) {
-            b->over = true;
-            take = b->max - b->len;
+        if (c->b.len + take > c->max) {
+            c->over = true;
+            take = c->max - c->b.len;
         }
-        if (b->len + take > b->cap) {
-            size_t cap = b->cap ? b->cap : 65536;
-            while (cap < b->len + take)
-                cap *= 2;
-            char *d = realloc(b->data, cap);
-            if (!d) {
-                b->over = true;
-                return 0;
-            }
-            b->data = d;
-            b->cap = cap;
+        if (!ot__buf_reserve(&c->b, take)) {
+            c->over = true;
+            return 0;
         }
-        memcpy(b->data + b->len, chunk, take);
-        b->len += take;
+        memcpy(c->b.data + c->b.len, chunk, take);
+        c->b.len += take;
     }
 }
 
@@ -290,7 +285,7 @@ int svg_render(const svg_renderer *r, const char *sub, const char *text, size_t 
     fcntl(so[0], F_SETFL, O_NONBLOCK);
     fcntl(se[0], F_SETFL, O_NONBLOCK);
 
-    buf svg = {.max = MAX_SVG}, err = {.max = MAX_ERR};
+    capture svg = {.max = MAX_SVG}, err = {.max = MAX_ERR};
     size_t sent = 0;
     if (len == 0) {
         close(in[1]);
@@ -341,7 +336,7 @@ int svg_render(const svg_renderer *r, const char *sub, const char *text, size_t 
     if (se[0] >= 0) close(se[0]);
     if (timed_out || svg.over) {
         stop_group(pid, &status);
-        relay_errors(sub, err.data, err.len);
+        relay_errors(sub, err.b.data, err.b.len);
         if (svg.over)
             fprintf(stderr, "otter %s: the SVG renderer printed more than %zu MiB: stopped\n", sub,
                     MAX_SVG >> 20);
@@ -350,27 +345,27 @@ int svg_render(const svg_renderer *r, const char *sub, const char *text, size_t 
                     (long long)budget_s);
     } else if (!reap_by(pid, &status, deadline + 1000)) {
         stop_group(pid, &status);
-        relay_errors(sub, err.data, err.len);
+        relay_errors(sub, err.b.data, err.b.len);
         fprintf(stderr, "otter %s: the SVG renderer did not exit within %lld s: stopped\n", sub,
                 (long long)budget_s);
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        relay_errors(sub, err.data, err.len);
+        relay_errors(sub, err.b.data, err.b.len);
         if (WIFSIGNALED(status))
             fprintf(stderr, "otter %s: the SVG renderer (%s) was killed by signal %d\n", sub, r->script,
                     WTERMSIG(status));
         else
             fprintf(stderr, "otter %s: the SVG renderer (%s) failed (exit %d)\n", sub, r->script,
                     WEXITSTATUS(status));
-    } else if (svg.len < 5 || memcmp(svg.data, "<svg", 4) != 0) {
-        relay_errors(sub, err.data, err.len);
+    } else if (svg.b.len < 5 || memcmp(svg.b.data, "<svg", 4) != 0) {
+        relay_errors(sub, err.b.data, err.b.len);
         fprintf(stderr, "otter %s: the SVG renderer (%s) printed no SVG\n", sub, r->script);
-    } else if (fwrite(svg.data, 1, svg.len, out) != svg.len || fflush(out) != 0) {
+    } else if (fwrite(svg.b.data, 1, svg.b.len, out) != svg.b.len || fflush(out) != 0) {
         fprintf(stderr, "otter %s: cannot write the SVG: %s\n", sub, strerror(errno));
     } else {
         code = TOOL_OK;
     }
     sigaction(SIGPIPE, &old, NULL);
-    free(svg.data);
-    free(err.data);
+    ot__buf_free(&svg.b);
+    ot__buf_free(&err.b);
     return code;
 }

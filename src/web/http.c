@@ -1,4 +1,4 @@
-/* server.c — the dashboard's HTTP server, on libmicrohttpd.
+/* http.c — the dashboard's HTTP server, on libmicrohttpd.
  *
  * libmicrohttpd parses HTTP and enforces the limits: at most
  * max_connections open connections (more are closed at once), request
@@ -49,17 +49,17 @@ static const char CSP[] =
 
 static struct {
     struct MHD_Daemon *d;
-    ow_dash *dash;
+    ot__web_dash *dash;
     _Atomic uint64_t requests, refused, rejected;
 } SV;
 
 typedef struct conn_ctx {
-    ow_buf body;
+    ot__buf body;
     bool too_big;
     bool checked;
 } conn_ctx;
 
-void ow_server_stats_get(ow_server_stats *s)
+void ot__web_server_stats_get(ot__web_server_stats *s)
 {
     s->requests = atomic_load(&SV.requests);
     s->refused = atomic_load(&SV.refused);
@@ -153,7 +153,7 @@ static bool host_is_loopback(struct MHD_Connection *conn)
 static enum MHD_Result serve_file(struct MHD_Connection *conn, const char *url, bool head)
 {
     const char *type = NULL;
-    char *path = ow_files_lookup(SV.dash->web_dir, url, &type);
+    char *path = ot__web_files_lookup(SV.dash->web_dir, url, &type);
     if (!path)
         return send_error(conn, MHD_HTTP_NOT_FOUND, "not found");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -196,13 +196,13 @@ static enum MHD_Result serve_events(struct MHD_Connection *conn)
         if (!*end && v >= 0)
             last = v;
     }
-    ow_client *c = ow_stream_open(conn, last);
+    ot__web_client *c = ot__web_stream_open(conn, last);
     if (!c)
         return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the dashboard is stopping");
     struct MHD_Response *r =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, ow_stream_read, c, ow_stream_release);
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, ot__web_stream_read, c, ot__web_stream_release);
     if (!r) {
-        ow_stream_release(c);
+        ot__web_stream_release(c);
         return MHD_NO;
     }
     add_security_headers(r);
@@ -221,15 +221,15 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, const char *url, co
     if (!strcmp(url, "/events") && !head && !strcmp(method, "GET"))
         return serve_events(conn);
     if (!strncmp(url, "/api/", 5)) {
-        ow_request rq = {
+        ot__web_request rq = {
             .method = head ? "GET" : method,
             .path = url,
             .conn = conn,
             .body = ctx->body.data,
             .body_len = ctx->body.len,
         };
-        ow_reply rep = {0};
-        if (!ow_views_handle(&rq, &rep))
+        ot__web_reply rep = {0};
+        if (!ot__web_views_handle(&rq, &rep))
             return send_error(conn, MHD_HTTP_NOT_FOUND, "no such view");
         if (!rep.body)
             return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -251,21 +251,21 @@ static enum MHD_Result dispatch(struct MHD_Connection *conn, const char *url, co
         /* The page was opened with ?token=: keep it in a cookie that only
          * this server sees, so that the page's own requests carry it. */
         const char *type = NULL;
-        char *path = ow_files_lookup(SV.dash->web_dir, url, &type);
+        char *path = ot__web_files_lookup(SV.dash->web_dir, url, &type);
         FILE *f = path ? fopen(path, "rb") : NULL;
         ot__free(path);
         if (!f)
             return send_error(conn, MHD_HTTP_NOT_FOUND, "not found");
-        ow_buf b = {0};
+        ot__buf b = {0};
         char chunk[8192];
         size_t n;
         while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            ow_buf_add(&b, chunk, n);
+            ot__buf_add(&b, chunk, n);
         fclose(f);
         struct MHD_Response *r =
             MHD_create_response_from_buffer(head ? 0 : b.len, b.data ? b.data : (void *)"",
                                             MHD_RESPMEM_MUST_COPY);
-        ow_buf_free(&b);
+        ot__buf_free(&b);
         if (!r)
             return MHD_NO;
         add_security_headers(r);
@@ -333,7 +333,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (ctx->body.len + *upload_size > SV.dash->opts.max_request_bytes)
             ctx->too_big = true;
         else
-            ow_buf_add(&ctx->body, upload, *upload_size);
+            ot__buf_add(&ctx->body, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -354,7 +354,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)why;
     conn_ctx *ctx = *con_cls;
     if (ctx) {
-        ow_buf_free(&ctx->body);
+        ot__buf_free(&ctx->body);
         ot__free(ctx);
         *con_cls = NULL;
     }
@@ -375,7 +375,7 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
     return MHD_YES;
 }
 
-int ow_server_start(ow_dash *d)
+int ot__web_server_start(ot__web_dash *d)
 {
     SV.dash = d;
     atomic_store(&SV.requests, 0);
@@ -420,11 +420,11 @@ int ow_server_start(ow_dash *d)
     return 0;
 }
 
-void ow_server_stop(void)
+void ot__web_server_stop(void)
 {
     if (!SV.d)
         return;
-    ow_stream_close_all();
+    ot__web_stream_close_all();
     MHD_stop_daemon(SV.d);
     SV.d = NULL;
 }
