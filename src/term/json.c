@@ -32,15 +32,18 @@
 
 #include "term/term_internal.h"
 
-/* Jansson allocates through otter's hook (base/alloc.h), so that fault
- * injection reaches the JSON built for the dashboard and ot_to_json. Set
- * before main: every jansson object of the program then comes from
- * ot__malloc, which is malloc whenever no test arms a fault, and is
- * released by ot__free (free), so memory from either side mixes safely. A
- * program that sets its own functions later overrides this one. */
+/* Jansson allocates through otter's hook (base/alloc.h), set before main:
+ * every jansson object of the program comes from ot__malloc_vital and is
+ * released by ot__free (free), so memory from either side mixes safely. The
+ * allocations are vital (never failed on purpose) because jansson's parser
+ * does not survive a failed one: with one failing inside json_loads, the
+ * dashboard's out-of-memory sweep (test_oom_sweep, the dashboard's GET
+ * /api/overview) crashed in jansson with SIGSEGV. otter's own allocations
+ * around it are still failed by the sweeps. A program that sets its own
+ * functions later overrides this one. */
 __attribute__((constructor)) static void json_use_hook(void)
 {
-    json_set_alloc_funcs(ot__malloc, ot__free);
+    json_set_alloc_funcs(ot__malloc_vital, ot__free);
 }
 
 /* ---------------------------------------------------------------- to JSON */
