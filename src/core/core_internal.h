@@ -280,6 +280,20 @@ ot__proc *ot__proc_lookup(ot_term pid);
  * block of id (or NULL). For walking every process. */
 uint32_t ot__proc_ids_end(void);
 ot__proc *ot__proc_at(uint32_t id);
+/* ot__proc_live_at: the block of id when it holds a live process (neither
+ * free nor exiting), with its pid in *pid; NULL otherwise. For walks over
+ * every process: the answer may be stale as soon as it is given. */
+static inline ot__proc *ot__proc_live_at(uint32_t id, ot_term *pid)
+{
+    ot__proc *p = ot__proc_at(id);
+    if (!p)
+        return NULL;
+    uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
+    if (st == OT__P_FREE || st == OT__P_EXITING)
+        return NULL;
+    *pid = ot__make_lpid(id, atomic_load_explicit(&p->serial, memory_order_acquire));
+    return p;
+}
 /* ot__rels_snapshot: copies onto h the `pid` field of p's relations of
  * kind (1 link, 2 monitor, 3 monitored by) into out (at most max);
  * returns how many there are. Safe from any thread. */

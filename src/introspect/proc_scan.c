@@ -70,14 +70,10 @@ int ot__proc_scan(int (*fn)(const ot__proc_row *row, void *arg), void *arg)
     int rc = 0;
     uint32_t end = ot__proc_ids_end();
     for (uint32_t id = 1; id < end && rc == 0; id++) {
-        ot__proc *p = ot__proc_at(id);
+        ot__proc_row r;
+        ot__proc *p = ot__proc_live_at(id, &r.pid);
         if (!p)
             continue;
-        uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
-        if (st == OT__P_FREE || st == OT__P_EXITING)
-            continue;
-        ot__proc_row r;
-        r.pid = ot__make_lpid(id, atomic_load_explicit(&p->serial, memory_order_acquire));
         r.name = p->name;
         r.label = p->label;
         const char *ic = p->initial_call;
@@ -95,7 +91,7 @@ int ot__proc_scan(int (*fn)(const ot__proc_row *row, void *arg), void *arg)
             default: r.current_function = ic;
             }
         }
-        r.status = status_text(st);
+        r.status = status_text(atomic_load_explicit(&p->state, memory_order_acquire));
         r.reductions = atomic_load_explicit(&p->reductions, memory_order_relaxed);
         r.memory = ot__proc_memory(p);
         ot__sig *s = atomic_load_explicit(&p->inbox, memory_order_acquire);

@@ -19,13 +19,9 @@ ot_term ot_processes(ot_heap *h)
         return OT_NONE;
     ot_term list = OT_NIL;
     for (uint32_t id = ot__proc_ids_end(); id-- > 1;) {
-        ot__proc *p = ot__proc_at(id);
-        if (!p)
+        ot_term pid;
+        if (!ot__proc_live_at(id, &pid))
             continue;
-        uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
-        if (st == OT__P_FREE || st == OT__P_EXITING)
-            continue;
-        ot_term pid = ot__make_lpid(id, atomic_load_explicit(&p->serial, memory_order_acquire));
         list = ot_cons(h, pid, list);
         if (list == OT_NONE)
             return OT_NONE;
